@@ -1,0 +1,1 @@
+"""Minsheng service assembly: settings, app factory, CLI, channels, storage and services."""

@@ -1,0 +1,94 @@
+"""The public JSON API: health, regions and questions (screening and staff routes live beside it)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from bot.errors import ApiError, parse, read_json
+from bot.keys import SERVICES, SESSIONS, STATE
+from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, normalize_name
+
+routes = web.RouteTableDef()
+
+
+def resolve_region(places: Jurisdictions, name: str, field: str = "region") -> Jurisdiction:
+    """A served place from its name, alias, or county + township (平罗县城关镇); else a 4xx naming it."""
+    name = normalize_name(name)
+    found = [p for p in places.resolve(name) if places.is_served(p.code)]
+    if not found:
+        for county in places.counties():
+            for prefix in {county.name, *county.aliases}:
+                if name.startswith(prefix) and len(name) > len(prefix):
+                    found = places.resolve_township(name[len(prefix):], within=county.code)
+                    if found:
+                        break
+            if found:
+                break
+    if len(found) == 1:
+        return found[0]
+    supported = "、".join(p.name for p in places.counties())
+    if not found:
+        raise ApiError(422, "unknown_region", f"unknown region '{name}'; supported: {supported}", field)
+    options = "、".join(f"{places.county_of(p.code).name}{p.name}" for p in found  # type: ignore[union-attr]
+                        if places.county_of(p.code))
+    raise ApiError(422, "ambiguous_region", f"'{name}' names several places; write one of: {options}", field)
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    checks: dict[str, str] = {}
+    try:
+        async with request.app[SESSIONS]() as session:
+            await session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = type(exc).__name__
+    try:
+        await request.app[STATE].ping()
+        checks["state"] = "ok"
+    except Exception as exc:
+        checks["state"] = type(exc).__name__
+    healthy = all(v == "ok" for v in checks.values())
+    return web.json_response({"status": "ok" if healthy else "unavailable", "checks": checks},
+                             status=200 if healthy else 503)
+
+
+@routes.get("/api/v1/regions")
+async def regions(request: web.Request) -> web.Response:
+    places = request.app[SERVICES].places
+    out = []
+    for county in places.counties():
+        chain = places.chain(county.code)
+        out.append({
+            "code": county.code, "name": county.name, "aliases": list(county.aliases),
+            "parents": [{"code": p.code, "name": p.name} for p in chain[1:]],
+            "townships": [{"code": t.code, "name": t.name, "aliases": list(t.aliases)}
+                          for t in places.townships(county.code)],
+        })
+    return web.json_response({"regions": out})
+
+
+class AskRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=500)
+    region: str = Field(min_length=1, max_length=40)
+    locale: Literal["zh_Hans", "en"] = "zh_Hans"
+
+
+@routes.post("/api/v1/ask")
+async def ask(request: web.Request) -> web.Response:
+    body = parse(AskRequest, await read_json(request))
+    services = request.app[SERVICES]
+    place = resolve_region(services.places, body.region)
+    answer = services.kb.ask(body.text, place.code, locale=body.locale, on=services.now().date())
+    return web.json_response({
+        "answered": answer.answered,
+        "answer": answer.text,
+        "article_id": answer.article_id,
+        "sources": [{"document": s.document, "section": s.section} for s in answer.sources],
+        "suggestions": list(answer.suggestions),
+        "region": {"code": place.code, "name": place.name},
+    })

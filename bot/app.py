@@ -1,0 +1,126 @@
+"""The aiohttp application: every long-lived resource is a cleanup context, nothing is global."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+from bot import api
+from bot.channels.sms import SmsChannel
+from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel
+from bot.errors import error_middleware
+from bot.i18n import make_i18n
+from bot.keys import DB_ENGINE, ENGINE, HTTP, OUTBOX, SERVICES, SESSIONS, SETTINGS, SMS, STATE, TELEGRAM
+from bot.services import AppServices
+from bot.services.outbox import OutboxWorker
+from bot.services.residents import ResidentProfiles
+from bot.services.tickets import TicketService
+from bot.settings import Settings
+from bot.state import make_store
+from bot.storage.db import make_engine, make_sessionmaker, upgrade_async
+from handlers.setup import build_engine
+from knowledge_base import KnowledgeBase
+from knowledge_base.jurisdictions import jurisdictions
+
+log = logging.getLogger(__name__)
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    await upgrade_async(settings.database_url)
+    engine = make_engine(settings.database_url)
+    app[DB_ENGINE] = engine
+    app[SESSIONS] = make_sessionmaker(engine)
+    yield
+    await engine.dispose()
+
+
+async def state_ctx(app: web.Application) -> AsyncIterator[None]:
+    store = make_store(app[SETTINGS].redis_url)
+    await store.ping()
+    app[STATE] = store
+    yield
+    await store.close()
+
+
+async def http_client_ctx(app: web.Application) -> AsyncIterator[None]:
+    async with ClientSession(timeout=ClientTimeout(total=15)) as session:
+        app[HTTP] = session
+        yield
+
+
+def build_services(settings: Settings, sessions: object) -> AppServices:
+    places = jurisdictions()
+    kb = KnowledgeBase.load()
+    return AppServices(kb=kb, places=places, tickets=TicketService(sessions, places))  # type: ignore[arg-type]
+
+
+async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    services = build_services(settings, app[SESSIONS])
+    app[SERVICES] = services
+    app[ENGINE] = build_engine(services, app[STATE], ResidentProfiles(app[SESSIONS]), make_i18n(),
+                               settings.conversation_ttl_seconds, settings.default_locale)
+    yield
+
+
+async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    outbox = OutboxWorker(app[SESSIONS], {}, settings.outbox_poll_seconds, settings.outbox_max_backoff_seconds)
+    app[OUTBOX] = outbox
+    sms = SmsChannel(settings, app[SESSIONS], app[ENGINE], outbox, app[HTTP])
+    app[SMS] = sms
+    outbox.senders["sms"] = sms.send
+    telegram: TelegramChannel | None = None
+    if settings.telegram_enabled:
+        telegram = TelegramChannel(settings, app[ENGINE], app[STATE], routers=[])
+        outbox.senders["telegram"] = telegram.send
+    app[TELEGRAM] = telegram
+    background = [asyncio.create_task(outbox.run(), name="outbox"),
+                  asyncio.create_task(sms.run_sweeper(), name="sms-sweeper")]
+    if telegram:
+        await telegram.start()
+    yield
+    for task in background:
+        task.cancel()
+    await asyncio.gather(*background, return_exceptions=True)
+    await sms.close()
+    if telegram:
+        await telegram.close()
+
+
+async def telegram_webhook(request: web.Request) -> web.Response:
+    telegram = request.app[TELEGRAM]
+    if telegram is None or request.app[SETTINGS].telegram_mode != "webhook":
+        raise web.HTTPNotFound()
+    return await telegram.webhook(request)
+
+
+async def sms_inbound(request: web.Request) -> web.Response:
+    return await request.app[SMS].inbound(request)
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([database_ctx, state_ctx, http_client_ctx, services_ctx, channels_ctx])
+    app.add_routes(api.routes)
+    app.router.add_post("/sms/inbound", sms_inbound)
+    app.router.add_post(WEBHOOK_PATH, telegram_webhook)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[web.Application]:
+    """The app's resources without an HTTP server: for `minsheng chat` and scripts."""
+    app = create_app(settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        yield app
+    finally:
+        await runner.cleanup()

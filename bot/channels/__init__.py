@@ -1,0 +1,1 @@
+"""Channel adapters: transport in, neutral messages to the dialog engine, rendered replies out."""

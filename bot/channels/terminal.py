@@ -1,0 +1,79 @@
+"""`minsheng chat`: the dialog engine in a terminal, as a resident would see it over SMS."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from typing import Any, TextIO
+from uuid import uuid4
+
+from aiohttp import web
+
+from bot.app import database_ctx, services_ctx, state_ctx
+from bot.keys import ENGINE, SESSIONS, SETTINGS
+from bot.services.outbox import OutboxWorker
+from bot.settings import Settings
+from handlers.engine import render_plain
+from handlers.messages import Incoming
+
+
+async def _read_line(stream: TextIO) -> str | None:
+    line = await asyncio.to_thread(stream.readline)
+    return None if line == "" else line.rstrip("\n")
+
+
+async def chat(settings: Settings, region: str | None, phone: str | None,
+               stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """Reads a message a line until end of input; staff replies to this address are printed too."""
+    address = phone or "local"
+    app = web.Application()
+    app[SETTINGS] = settings
+    contexts = [database_ctx(app), state_ctx(app), services_ctx(app)]
+    started: list[AsyncIterator[None]] = []
+    try:
+        for ctx in contexts:
+            await ctx.__anext__()
+            started.append(ctx)
+        engine = app[ENGINE]
+        interactive = stdin.isatty()
+
+        def show(text: str) -> None:
+            stdout.write(text + "\n\n")
+            stdout.flush()
+
+        async def deliver(_address: str, text: str, options: list[dict[str, Any]], _ref: str) -> None:
+            show("【工作人员】" + text)
+
+        outbox = OutboxWorker(app[SESSIONS], {"cli": deliver}, poll_seconds=1.0)
+        outbox.only_address = address
+        delivery = asyncio.create_task(outbox.run())
+
+        async def say(text: str) -> None:
+            replies = await engine.handle(Incoming(channel="cli", address=address, text=text,
+                                                   ref=f"cli:{uuid4().hex}", max_chars=settings.sms_max_chars))
+            for reply in replies:
+                show(render_plain(reply))
+
+        if region:
+            await say(region)
+        else:
+            await say("菜单")
+        while True:
+            if interactive:
+                stdout.write("> ")
+                stdout.flush()
+            line = await _read_line(stdin)
+            if line is None:
+                break
+            if line.strip():
+                await say(line)
+        await outbox.deliver_due()
+        delivery.cancel()
+        await asyncio.gather(delivery, return_exceptions=True)
+        return 0
+    finally:
+        for ctx in reversed(started):
+            with contextlib.suppress(StopAsyncIteration):
+                await ctx.__anext__()

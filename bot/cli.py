@@ -1,0 +1,99 @@
+"""The `minsheng` command: serve, chat, staff, kb and db."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from aiohttp import web
+
+from bot.logs import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("minsheng")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"minsheng: configuration error: {exc}\n")
+        raise SystemExit(2) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.app import create_app
+
+    settings = _settings()
+    setup_logging()
+    log.info("serve.starting", extra={"host": args.host, "port": args.port,
+                                      "database": settings.database_url.split(":", 1)[0],
+                                      "redis": bool(settings.redis_url), "telegram": settings.telegram_mode
+                                      if settings.telegram_enabled else "off",
+                                      "sms": bool(settings.sms_secret)})
+    web.run_app(create_app(settings), host=args.host, port=args.port, print=None, access_log=None,
+                handle_signals=True)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.channels.terminal import chat
+
+    settings = _settings()
+    setup_logging("WARNING")
+    return asyncio.run(chat(settings, args.region, args.phone))
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    from bot.storage.db import upgrade
+
+    settings = _settings()
+    setup_logging()
+    upgrade(settings.database_url)
+    print("database schema is up to date")
+    return 0
+
+
+def cmd_kb_check(_args: argparse.Namespace) -> int:
+    from knowledge_base.check import main as kb_main
+
+    return kb_main()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="minsheng", description="Minsheng (民生) social-assistance assistant")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP API, SMS and Telegram channels and background jobs")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(run=cmd_serve)
+
+    chat = sub.add_parser("chat", help="talk to the dialog engine in the terminal, as over SMS")
+    chat.add_argument("--region", help="start with this region (county or township name)")
+    chat.add_argument("--phone", help="the resident's number (tickets and replies are kept for it)")
+    chat.set_defaults(run=cmd_chat)
+
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    kb_sub.add_parser("check", help="validate the knowledge base").set_defaults(run=cmd_kb_check)
+
+    db = sub.add_parser("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
+
+    from bot.staff_cli import add_staff_commands
+
+    add_staff_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

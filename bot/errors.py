@@ -1,0 +1,75 @@
+"""Domain errors become JSON 4xx here, in one middleware; nothing else formats an error body."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return {"error": error}
+
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type", 429: "rate_limited",
+               503: "unavailable"}
+
+
+@web.middleware
+async def error_middleware(request: web.Request,
+                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return web.json_response(error_body(exc.code, exc.message, exc.field), status=exc.status)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == "text/html":
+            raise
+        message = "request body too large" if exc.status == 413 else (exc.reason or "error")
+        return web.json_response(error_body(_HTTP_CODES.get(exc.status, "error"), message),
+                                 status=exc.status, headers={k: v for k, v in exc.headers.items()
+                                                             if k.lower() in ("allow", "retry-after")})
+    except Exception:
+        log.exception("http.unhandled", extra={"path": request.path, "method": request.method})
+        return web.json_response(error_body("internal", "internal error"), status=500)
+
+
+async def read_json(request: web.Request) -> Any:
+    """The body as JSON, or a 400 saying why; a body over the size limit is a 413."""
+    raw = await request.read()
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "malformed_json", "request body is not valid UTF-8 JSON") from None
+
+
+def parse(model: type[M], data: Any, invalid_status: int = 422) -> M:
+    """Validates a body against a pydantic model; the first problem names its field."""
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid", "request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        kind = "missing" if first["type"] == "missing" else "invalid"
+        message = f"{field}: {first['msg']}" if field else first["msg"]
+        raise ApiError(invalid_status if kind == "invalid" else 400, kind, message, field) from None

@@ -1,0 +1,24 @@
+"""Domain services the dialogs and the HTTP API call, assembled once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.services.tickets import TicketService
+from bot.storage.models import utcnow
+from knowledge_base import KnowledgeBase
+from knowledge_base.jurisdictions import Jurisdictions
+
+
+@dataclass
+class AppServices:
+    kb: KnowledgeBase
+    places: Jurisdictions
+    tickets: TicketService
+    screening: Any = None
+    clock: Any = field(default=utcnow)
+
+    def now(self) -> datetime:
+        return self.clock()  # type: ignore[no-any-return]

@@ -1,0 +1,117 @@
+"""Help requests and 防止返贫监测 applications: filing, routing to a township queue, status."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import Ticket, TicketEvent, utcnow
+from knowledge_base.jurisdictions import Jurisdictions
+
+log = logging.getLogger(__name__)
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+HELP, MONITORING = "help", "monitoring"
+INITIAL_STATUS = {HELP: "pending", MONITORING: "applied"}
+
+# Defaults from 同仁市's 乡镇12小时救助答复机制 and 急难情形24小时救助; a place may set its own.
+FIRST_ANSWER_HOURS = 12
+URGENT_AID_HOURS = 24
+
+
+class TicketError(Exception):
+    """A request that cannot be filed as given; the message is for the resident or staff."""
+
+
+@dataclass(frozen=True)
+class Filing:
+    kind: str
+    county_code: str
+    township_code: str | None
+    text: str
+    channel: str
+    contact: str
+    source_ref: str | None = None
+    urgent: bool = False
+    category: str = "other"
+    locale: str = "zh_Hans"
+    attachments: tuple[dict[str, str], ...] = ()
+    screening: dict[str, Any] | None = None
+
+
+def ticket_number(created_at: datetime, ticket_id: int) -> str:
+    """Digits only, so it can be read out over the phone and typed on a keypad: 261123 + 0042."""
+    return f"{created_at.astimezone(CHINA):%y%m%d}{ticket_id:04d}"
+
+
+class TicketService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], places: Jurisdictions,
+                 deadlines: Any | None = None) -> None:
+        self.sessions = sessions
+        self.places = places
+        self.deadlines = deadlines
+
+    def _hours(self, code: str, what: str, default: int) -> int:
+        if self.deadlines is None:
+            return default
+        value = self.deadlines(code, what)
+        return int(value) if value else default
+
+    async def file(self, filing: Filing, now: datetime | None = None) -> Ticket:
+        """Files once per ``source_ref``: a redelivered message returns the ticket it filed."""
+        if filing.source_ref:
+            existing = await self.by_source(filing.source_ref)
+            if existing is not None:
+                return existing
+        now = now or utcnow()
+        place = filing.township_code or filing.county_code
+        due = now + timedelta(hours=self._hours(place, "first_answer_hours", FIRST_ANSWER_HOURS))
+        aid_due = (now + timedelta(hours=self._hours(place, "urgent_aid_hours", URGENT_AID_HOURS))
+                   if filing.urgent else None)
+        ticket = Ticket(
+            number=f"new-{uuid4().hex}", source_ref=filing.source_ref, kind=filing.kind,
+            category=filing.category, county_code=filing.county_code, township_code=filing.township_code,
+            status=INITIAL_STATUS[filing.kind], urgent=filing.urgent, channel=filing.channel,
+            contact=filing.contact, locale=filing.locale, text=filing.text,
+            attachments=list(filing.attachments), screening=filing.screening,
+            created_at=now, due_at=due, aid_due_at=aid_due,
+        )
+        try:
+            async with self.sessions() as session, session.begin():
+                session.add(ticket)
+                await session.flush()
+                ticket.number = ticket_number(now, ticket.id)
+                session.add(TicketEvent(ticket_id=ticket.id, at=now, type="filed", by="resident",
+                                        text="", data={"channel": filing.channel}))
+        except IntegrityError:
+            # The same delivery raced us from another process; it filed the ticket.
+            if filing.source_ref and (existing := await self.by_source(filing.source_ref)):
+                return existing
+            raise
+        log.info("ticket.filed", extra={"number": ticket.number, "kind": filing.kind,
+                                        "township": filing.township_code, "county": filing.county_code,
+                                        "urgent": filing.urgent, "channel": filing.channel})
+        return await self.get(ticket.number)  # type: ignore[return-value]
+
+    async def by_source(self, source_ref: str) -> Ticket | None:
+        async with self.sessions() as session:
+            return await session.scalar(select(Ticket).where(Ticket.source_ref == source_ref))
+
+    async def get(self, number: str) -> Ticket | None:
+        async with self.sessions() as session:
+            return await session.scalar(select(Ticket).where(Ticket.number == number))
+
+    async def for_contact(self, channel: str, contact: str, limit: int = 5) -> list[Ticket]:
+        async with self.sessions() as session:
+            rows = await session.scalars(select(Ticket).where(Ticket.channel == channel, Ticket.contact == contact)
+                                         .order_by(Ticket.id.desc()).limit(limit))
+            return list(rows)

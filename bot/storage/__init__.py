@@ -1,0 +1,1 @@
+"""Durable storage: SQLAlchemy models, engine set-up, migrations and repositories."""

@@ -1,0 +1,1 @@
+"""Channel-neutral dialogs: what a resident can say, and what Minsheng answers."""

@@ -1,0 +1,246 @@
+"""The dialog engine: one entry point every channel calls with a neutral message."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from handlers.context import Context, Conversation, Profile, Services
+from handlers.messages import Incoming, Option, Reply
+from handlers.text import compact, normalize
+
+Step = Callable[[Context, str], Awaitable[list[Reply]]]
+
+
+class ProfileStore(Protocol):
+    async def load(self, channel: str, address: str) -> Profile: ...
+    async def save(self, channel: str, address: str, profile: Profile) -> None: ...
+
+
+class StateStore(Protocol):
+    async def get_json(self, key: str) -> Any | None: ...
+    async def set_json(self, key: str, value: Any, ttl: float | None = None) -> None: ...
+    def lock(self, key: str, timeout: float = 30.0) -> Any: ...
+
+
+MORE_WORDS = {"更多", "more", "gengduo", "下一页", "下页", "继续"}
+BACK_WORDS = {"返回", "back", "上一步", "fanhui", "/back"}
+# What a flow step receives besides typed text: a picked option, or a request to ask again.
+CHOICE = "\x00"
+REASK = "\x01"
+MORE_PROMPT_LEN = 12
+
+
+@dataclass
+class Command:
+    """A text command that works from anywhere in a conversation."""
+
+    name: str
+    words: set[str]
+    run: Step
+    # With a prefix command (求助 隆务镇 …) the rest of the text is the argument.
+    prefix: bool = False
+    # Whether a prefix command also takes an argument written without a space (求助隆务镇…).
+    glued: Callable[[str], bool] | None = None
+
+
+@dataclass
+class Flow:
+    """A multi-step dialog: ``steps`` maps the conversation's step name to its handler."""
+
+    name: str
+    steps: dict[str, Step] = field(default_factory=dict)
+
+
+class DialogEngine:
+    """Routes a message to a command, the running flow, or the fallbacks, and pages long replies."""
+
+    def __init__(self, services: Services, state: StateStore, profiles: ProfileStore, i18n: I18n,
+                 conversation_ttl: float, default_locale: str = "zh_Hans") -> None:
+        self.services = services
+        self.state = state
+        self.profiles = profiles
+        self.i18n = i18n
+        self.ttl = conversation_ttl
+        self.default_locale = default_locale
+        self.commands: list[Command] = []
+        self.flows: dict[str, Flow] = {}
+        self.choices: dict[str, Step] = {}
+        self.fallbacks: list[Callable[[Context, str], Awaitable[list[Reply] | None]]] = []
+
+    # -- registration (handlers/__init__ modules call these through handlers.setup) -----------
+
+    def command(self, name: str, *words: str, prefix: bool = False,
+                glued: Callable[[str], bool] | None = None) -> Callable[[Step], Step]:
+        def register(step: Step) -> Step:
+            self.commands.append(Command(name, {w.lower() for w in words}, step, prefix, glued))
+            return step
+        return register
+
+    def choice(self, key: str) -> Callable[[Step], Step]:
+        """A handler for an option key offered from anywhere (menu entries, suggestions)."""
+        def register(step: Step) -> Step:
+            self.choices[key] = step
+            return step
+        return register
+
+    def flow(self, name: str) -> Flow:
+        return self.flows.setdefault(name, Flow(name))
+
+    def step(self, flow: str, step: str) -> Callable[[Step], Step]:
+        def register(handler: Step) -> Step:
+            self.flow(flow).steps[step] = handler
+            return handler
+        return register
+
+    def fallback(self, handler: Callable[[Context, str], Awaitable[list[Reply] | None]]) -> None:
+        self.fallbacks.append(handler)
+
+    # -- handling -------------------------------------------------------------------------------
+
+    def locale_for(self, profile: Profile, msg: Incoming) -> str:
+        if profile.locale:
+            return profile.locale
+        if msg.locale_hint and msg.locale_hint.lower().startswith("en"):
+            return "en"
+        return self.default_locale
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Answers one message; the conversation is locked so two processes never interleave it."""
+        key = f"conv:{msg.channel}:{msg.address}"
+        async with self.state.lock(key):
+            profile = await self.profiles.load(msg.channel, msg.address)
+            before = Profile(**vars(profile))
+            conv = Conversation.from_json(await self.state.get_json(key))
+            locale = self.locale_for(profile, msg)
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                ctx = Context(msg, conv, profile, self.services, locale)
+                replies = await self._route(ctx)
+                if msg.max_chars:
+                    replies = self._paginate(ctx, replies, msg.max_chars)
+            await self.state.set_json(key, conv.to_json(), self.ttl)
+            if vars(profile) != vars(before):
+                await self.profiles.save(msg.channel, msg.address, profile)
+        return replies
+
+    async def _route(self, ctx: Context) -> list[Reply]:
+        msg, conv = ctx.msg, ctx.conv
+        if msg.choice is not None:
+            return await self._choose(ctx, msg.choice)
+        text = normalize(msg.text)
+        word = compact(text).lower()
+        if not word and not msg.attachments:
+            return await self.choices["menu"](ctx, "")
+        if word in MORE_WORDS:
+            return self._more(ctx)
+        if word in BACK_WORDS:
+            return await self._back(ctx)
+        for command in self.commands:
+            if command.prefix:
+                match = re.match(r"^(" + "|".join(map(re.escape, command.words)) + r")(?:\s+(.*))?$", text,
+                                 re.IGNORECASE | re.DOTALL)
+                if match:
+                    return await command.run(ctx, (match.group(2) or "").strip())
+                if command.glued:
+                    word_used = next((w for w in command.words if text.lower().startswith(w)), None)
+                    if word_used and command.glued(text[len(word_used):]):
+                        return await command.run(ctx, text[len(word_used):].strip())
+            elif word in command.words:
+                return await command.run(ctx, text)
+        if word.isdigit() and conv.options:
+            index = int(word) - 1
+            if 0 <= index < len(conv.options):
+                return await self._choose(ctx, conv.options[index])
+        if conv.flow and conv.step:
+            handler = self.flows[conv.flow].steps.get(conv.step)
+            if handler:
+                return await handler(ctx, text)
+        for fallback in self.fallbacks:
+            answer = await fallback(ctx, text)
+            if answer is not None:
+                return answer
+        return await self.choices["menu"](ctx, "")
+
+    async def _choose(self, ctx: Context, key: str) -> list[Reply]:
+        """An option was picked: a step of the running flow gets it first, else a global choice."""
+        conv = ctx.conv
+        if conv.flow and conv.step:
+            handler = self.flows[conv.flow].steps.get(conv.step)
+            if handler and key in conv.options:
+                return await handler(ctx, CHOICE + key)
+        name, _sep, arg = key.partition(":")
+        step = self.choices.get(name)
+        if step is None:
+            return await self.choices["menu"](ctx, "")
+        return await step(ctx, arg)
+
+    async def _back(self, ctx: Context) -> list[Reply]:
+        """返回: the previous step of the running flow asks its question again."""
+        conv = ctx.conv
+        if conv.flow and conv.go_back() and conv.step:
+            handler = self.flows[conv.flow].steps.get(conv.step)
+            if handler:
+                return await handler(ctx, REASK)
+        return await self.choices["menu"](ctx, "")
+
+    # -- long replies ---------------------------------------------------------------------------
+
+    def _more(self, ctx: Context) -> list[Reply]:
+        if not ctx.conv.pages:
+            return ctx.reply(_("没有更多内容了。回复 0 看菜单。"))
+        page = ctx.conv.pages.pop(0)
+        raw = ctx.conv.data.get("_page_options") if not ctx.conv.pages else None
+        options = [Option(o["key"], o["label"]) for o in raw] if raw else []
+        suffix = "\n" + _("（回复 更多 看下页）") if ctx.conv.pages else ""
+        if options:
+            ctx.conv.options = [o.key for o in options]
+        return [Reply(page + suffix, options)]
+
+    def _paginate(self, ctx: Context, replies: list[Reply], budget: int) -> list[Reply]:
+        """Splits a reply that does not fit the channel's budget into pages read with 更多."""
+        out: list[Reply] = []
+        for reply in replies:
+            if len(render_plain(reply)) <= budget:
+                out.append(reply)
+                continue
+            suffix = "\n" + _("（回复 更多 看下页）")
+            options_text = render_options(reply.options)
+            pages = split_pages(reply.text, budget - len(suffix))
+            # The options travel with the last page; make room for them there.
+            if options_text and len(pages[-1]) + len(options_text) > budget:
+                pages += [""]
+            ctx.conv.pages = pages[1:]
+            ctx.conv.data["_page_options"] = [{"key": o.key, "label": o.label} for o in reply.options]
+            ctx.conv.options = []
+            out.append(Reply(pages[0] + suffix))
+        return out
+
+
+def render_options(options: list[Option]) -> str:
+    return "".join(f"\n{i} {o.label}" for i, o in enumerate(options, 1))
+
+
+def render_plain(reply: Reply) -> str:
+    """A reply as plain text with numbered options: what SMS and the terminal show."""
+    return (reply.text + render_options(reply.options)).strip()
+
+
+_BREAKS = "\n。；;！!？?，,、 "
+
+
+def split_pages(text: str, budget: int) -> list[str]:
+    """Cuts text into pieces of at most ``budget`` characters, at the latest natural break."""
+    pages: list[str] = []
+    rest = text.strip()
+    while len(rest) > budget:
+        cut = max((rest.rfind(ch, 0, budget) for ch in _BREAKS), default=-1)
+        cut = cut + 1 if cut >= budget // 2 else budget
+        pages.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    pages.append(rest)
+    return pages

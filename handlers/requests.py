@@ -1,0 +1,291 @@
+"""Help requests (求助, 急) and 防止返贫监测 applications (监测): guided steps or one line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import gettext as _
+from babel.dates import format_datetime
+
+from bot.services.tickets import HELP, MONITORING, Filing
+from handlers.context import Context
+from handlers.engine import CHOICE, REASK, DialogEngine
+from handlers.messages import Option, Reply
+from handlers.region import place_label
+from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, short_name
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated where it is shown."""
+    return message
+
+
+CATEGORIES = {
+    HELP: [("living", N_("生活困难")), ("medical", N_("看病就医")), ("housing", N_("住房安全")),
+           ("education", N_("孩子上学")), ("employment", N_("找工作")),
+           ("emergency", N_("突发急难（火灾、重病、房屋倒塌等）")), ("other", N_("其他"))],
+    MONITORING: [("income_drop", N_("收入大幅减少")), ("expense_surge", N_("看病、上学等支出大增")),
+                 ("disaster", N_("灾害或意外事故")), ("other", N_("其他"))],
+}
+
+
+def category_label(kind: str, key: str) -> str:
+    return _(dict(CATEGORIES[kind]).get(key, N_("其他")))
+
+
+def format_time(moment: datetime, locale: str) -> str:
+    babel_locale = "en" if locale.startswith("en") else "zh_Hans_CN"
+    pattern = "MMM d HH:mm" if babel_locale == "en" else "M月d日 HH:mm"
+    return format_datetime(moment.astimezone(CHINA), pattern, locale=babel_locale)
+
+
+def county_code_of(ctx: Context) -> str | None:
+    code = ctx.profile.region_code
+    if not code:
+        return None
+    county = ctx.services.places.county_of(code)
+    return county.code if county else None
+
+
+def resolve_townships(ctx: Context, name: str) -> list[Jurisdiction]:
+    """Townships a name could mean, narrowed to the resident's county when that settles it."""
+    places = ctx.services.places
+    found = places.resolve_township(name)
+    county = county_code_of(ctx)
+    if len(found) > 1 and county:
+        inside = places.resolve_township(name, within=county)
+        found = inside or found
+    return found
+
+
+# -- one line: 求助 隆务镇 内容 -------------------------------------------------------------------
+
+async def one_line(ctx: Context, kind: str, urgent: bool, args: str) -> list[Reply]:
+    places = ctx.services.places
+    name, _sep, content = args.partition(" ")
+    townships = resolve_townships(ctx, name) if name else []
+    counties = [p for p in places.resolve(name) if p.level == "county" and places.is_served(p.code)] if name else []
+    if not townships and not counties and name:
+        # No place up front: perhaps 求助隆务镇家里… without a space, else the whole text is the request.
+        for place in places.find_in_text(args[:12]):
+            written = next((n for n in (place.name, short_name(place.name)) if args.startswith(n)), None)
+            if written:
+                name, content = written, args[len(written):].strip()
+                townships = resolve_townships(ctx, name)
+                break
+        else:
+            content = args
+    ctx.conv.start("request", "category", kind=kind, urgent=urgent, text=content.strip())
+    if len(townships) > 1:
+        ctx.conv.step = "township"
+        ctx.conv.data["text"] = content.strip()
+        return ctx.reply(_("有几个乡镇叫“{name}”，请选择：").format(name=name),
+                         [Option(f"tw:{p.code}", place_label(ctx, p)) for p in townships])
+    if townships:
+        ctx.conv.data["township"] = townships[0].code
+    elif counties:
+        ctx.conv.data["county"] = counties[0].code
+    elif not (county_code_of(ctx)):
+        ctx.conv.step = "township"
+        return ask_township(ctx)
+    else:
+        # No township named: the resident's own township if they set one, else the county triages it.
+        region = ctx.profile.region_code
+        if region and places.get(region).is_township:
+            ctx.conv.data["township"] = region
+    if not ctx.conv.data["text"]:
+        return ask_category(ctx)
+    ctx.conv.data["category"] = "emergency" if urgent and kind == HELP else "other"
+    return await file_request(ctx)
+
+
+# -- guided steps ----------------------------------------------------------------------------------
+
+async def start_help(ctx: Context, _arg: str = "") -> list[Reply]:
+    ctx.conv.finish()
+    ctx.conv.start("request", "township", kind=HELP, urgent=False, text="")
+    return ask_township(ctx)
+
+
+async def start_monitoring(ctx: Context, _arg: str = "") -> list[Reply]:
+    ctx.conv.finish()
+    ctx.conv.start("request", "township", kind=MONITORING, urgent=False, text="")
+    return ask_township(ctx)
+
+
+def ask_township(ctx: Context) -> list[Reply]:
+    region = ctx.profile.region_code
+    places = ctx.services.places
+    options: list[Option] = []
+    if region and places.get(region).is_township:
+        options.append(Option(f"tw:{region}", places.get(region).name))
+    if county_code_of(ctx):
+        options.append(Option("tw:county", _("不清楚，交县里分派")))
+    return ctx.reply(_("您在哪个乡镇？请回复乡镇名称（如 隆务镇）。取消请回复 取消"), options)
+
+
+async def township_step(ctx: Context, text: str) -> list[Reply]:
+    if text == REASK:
+        return ask_township(ctx)
+    data = ctx.conv.data
+    if text.startswith(CHOICE + "tw:"):
+        code = text.split(":", 1)[1]
+        if code == "county":
+            county = county_code_of(ctx)
+            if county:
+                data["county"] = county
+                data.pop("township", None)
+        elif code in ctx.services.places:
+            data["township"] = code
+        else:
+            return ask_township(ctx)
+    else:
+        places = ctx.services.places
+        townships = resolve_townships(ctx, text)
+        if len(townships) > 1:
+            return ctx.reply(_("有几个乡镇叫“{name}”，请选择：").format(name=text),
+                             [Option(f"tw:{p.code}", place_label(ctx, p)) for p in townships])
+        if townships:
+            data["township"] = townships[0].code
+        else:
+            counties = [p for p in places.resolve(text) if p.level == "county" and places.is_served(p.code)]
+            if not counties:
+                not_found = _("没有找到“{name}”这个乡镇。请再发一次乡镇名称，或回复 取消。").format(name=text[:12])
+                return ctx.reply(not_found,
+                                 [Option("tw:county", _("不清楚，交县里分派"))] if county_code_of(ctx) else [])
+            data["county"] = counties[0].code
+    if data.get("text") and data.get("category"):
+        return await file_request(ctx)
+    if data.get("text"):
+        data["category"] = "emergency" if data.get("urgent") and data["kind"] == HELP else "other"
+        return await file_request(ctx)
+    ctx.conv.goto("category")
+    return ask_category(ctx)
+
+
+def ask_category(ctx: Context) -> list[Reply]:
+    kind = ctx.conv.data["kind"]
+    question = _("遇到了什么困难？请选择：") if kind == HELP else _("家里出现了什么情况？请选择：")
+    return ctx.reply(question, [Option(f"cat:{key}", _(label)) for key, label in CATEGORIES[kind]])
+
+
+async def category_step(ctx: Context, text: str) -> list[Reply]:
+    kind = ctx.conv.data["kind"]
+    keys = [key for key, _label in CATEGORIES[kind]]
+    if text.startswith(CHOICE + "cat:"):
+        key = text.split(":", 1)[1]
+    else:
+        key = next((k for k, label in CATEGORIES[kind] if text and text in _(label)), "")
+    if key not in keys:
+        return ask_category(ctx)
+    ctx.conv.data["category"] = key
+    if key == "emergency":
+        ctx.conv.data["urgent"] = True
+    ctx.conv.goto("content")
+    return ask_content(ctx)
+
+
+def ask_content(ctx: Context) -> list[Reply]:
+    return ctx.reply(_("请用一两句话说说家里的情况（谁、遇到什么困难、需要什么帮助）。返回上一步请回复 返回"))
+
+
+async def content_step(ctx: Context, text: str) -> list[Reply]:
+    if text == REASK or text.startswith(CHOICE):
+        return ask_content(ctx)
+    attachments = [{"kind": a.kind, "ref": a.ref} for a in ctx.msg.attachments]
+    if attachments:
+        ctx.conv.data.setdefault("attachments", []).extend(attachments)
+    if len(text.strip()) < 2 and not attachments:
+        return ask_content(ctx)
+    if text.strip():
+        ctx.conv.data["text"] = (ctx.conv.data.get("text", "") + " " + text.strip()).strip()
+    if not ctx.conv.data.get("text"):
+        return ctx.reply(_("照片已收到。请再用文字说说情况。"))
+    ctx.conv.goto("confirm")
+    return ask_confirm(ctx)
+
+
+def ask_confirm(ctx: Context) -> list[Reply]:
+    data = ctx.conv.data
+    places = ctx.services.places
+    where = data.get("township") or data.get("county")
+    summary = _("请确认：\n地点：{place}\n类别：{category}\n内容：{text}").format(
+        place=place_label(ctx, places.get(where)) if where else _("待县里分派"),
+        category=category_label(data["kind"], data.get("category", "other")),
+        text=data.get("text", "")[:60])
+    return ctx.reply(summary, [Option("ok", _("确认提交")), Option("redo", _("重新填写"))])
+
+
+async def confirm_step(ctx: Context, text: str) -> list[Reply]:
+    if text == CHOICE + "ok" or text in ("确认", "提交", "确认提交", "是", "好", "ok", "OK"):
+        return await file_request(ctx)
+    if text == CHOICE + "redo":
+        ctx.conv.data["text"] = ""
+        ctx.conv.step = "content"
+        return ask_content(ctx)
+    return ask_confirm(ctx)
+
+
+async def file_request(ctx: Context) -> list[Reply]:
+    data = ctx.conv.data
+    places = ctx.services.places
+    township = data.get("township")
+    county_code = data.get("county")
+    if township:
+        county = places.county_of(township)
+        county_code = county.code if county else county_code
+    if not county_code:
+        ctx.conv.step = "township"
+        return ask_township(ctx)
+    kind = data["kind"]
+    ticket = await ctx.services.tickets.file(Filing(
+        kind=kind, county_code=county_code, township_code=township, text=data.get("text", ""),
+        channel=ctx.msg.channel, contact=ctx.msg.address, source_ref=ctx.msg.ref,
+        urgent=bool(data.get("urgent")), category=data.get("category", "other"), locale=ctx.locale,
+        attachments=tuple(data.get("attachments", [])), screening=data.get("screening")))
+    ctx.conv.finish()
+    where = places.get(ticket.township_code or ticket.county_code).name
+    due = format_time(ticket.due_at, ctx.locale)
+    if kind == MONITORING:
+        text = _("已提交防返贫监测申请，编号 {number}（{place}）。将经村级评议、乡镇初审、县级审定，"
+                 "每一步都会通知您。乡镇将在 {due} 前答复。").format(number=ticket.number, place=where, due=due)
+    else:
+        text = _("已提交求助，编号 {number}（{place}）。工作人员将在 {due} 前答复。").format(
+            number=ticket.number, place=where, due=due)
+        if ticket.aid_due_at:
+            text += _("急难情况 {aid_due} 前给予救助。").format(aid_due=format_time(ticket.aid_due_at, ctx.locale))
+    text += _("查进度请回复：进度 {number}").format(number=ticket.number)
+    return ctx.reply(text)
+
+
+def register(engine: DialogEngine, places: Jurisdictions) -> None:
+    def names_place(rest: str) -> bool:
+        """求助隆务镇… written without a space still files, but 监测对象怎么确定 stays a question."""
+        return any(rest.startswith(p.name) or rest.startswith(short_name(p.name))
+                   for p in places.find_in_text(rest[:12]))
+
+    async def help_command(ctx: Context, args: str) -> list[Reply]:
+        return await one_line(ctx, HELP, False, args) if args else await start_help(ctx)
+
+    async def urgent_command(ctx: Context, args: str) -> list[Reply]:
+        if not args:
+            ctx.conv.finish()
+            ctx.conv.start("request", "township", kind=HELP, urgent=True, text="", category="emergency")
+            return ask_township(ctx)
+        return await one_line(ctx, HELP, True, args)
+
+    async def monitoring_command(ctx: Context, args: str) -> list[Reply]:
+        return await one_line(ctx, MONITORING, False, args) if args else await start_monitoring(ctx)
+
+    engine.command("help", "求助", "/request", "qiuzhu", prefix=True, glued=names_place)(help_command)
+    engine.command("urgent", "急", "急难", prefix=True, glued=names_place)(urgent_command)
+    engine.command("monitoring", "监测", "/monitor", "jiance", prefix=True, glued=names_place)(monitoring_command)
+    engine.choice("help")(start_help)
+    engine.choice("monitor")(start_monitoring)
+    engine.step("request", "township")(township_step)
+    engine.step("request", "category")(category_step)
+    engine.step("request", "content")(content_step)
+    engine.step("request", "confirm")(confirm_step)

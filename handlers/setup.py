@@ -1,0 +1,21 @@
+"""Assembles the dialog engine: the order of registration is the order commands are tried."""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import I18n
+
+from handlers import ask, menu, region, requests, status
+from handlers.context import Services
+from handlers.engine import DialogEngine, ProfileStore, StateStore
+
+
+def build_engine(services: Services, state: StateStore, profiles: ProfileStore, i18n: I18n,
+                 conversation_ttl: float, default_locale: str = "zh_Hans") -> DialogEngine:
+    engine = DialogEngine(services, state, profiles, i18n, conversation_ttl, default_locale)
+    menu.register(engine)
+    requests.register(engine, services.places)
+    status.register(engine)
+    region.register(engine)
+    # Free text that is nothing else is a question: registered last.
+    ask.register(engine)
+    return engine
