@@ -1,0 +1,36 @@
+"""The policy documents the knowledge base cites (``documents.yaml``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from knowledge_base.parameters import PACKAGE
+
+
+@dataclass(frozen=True)
+class Document:
+    """A seed document: the name references use, its issuing place and its own section labels."""
+
+    name: str
+    title: str
+    jurisdiction_code: str
+    issued: date
+    sections: tuple[str, ...]
+    under: str | None = None
+
+
+@cache
+def documents() -> dict[str, Document]:
+    """The cited documents by name, read once from the package."""
+    raw = yaml.safe_load(resources.files(PACKAGE).joinpath("documents.yaml").read_text("utf-8"))
+    return {
+        d["name"]: Document(
+            d["name"], d["title"], str(d["jurisdiction"]), d["date"], tuple(d["sections"]), d.get("under")
+        )
+        for d in raw
+    }

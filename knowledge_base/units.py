@@ -1,0 +1,71 @@
+"""How a parameter's value reads to a resident, by the unit code in its ``metadata.unit``."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+Value = int | float | str | bool | date
+
+# Unit code → how the amount reads; "{n}" is the number, "{c}" the counter (人, 户, 种 …).
+UNIT_PATTERNS: dict[str, str] = {
+    "yuan": "{n}元",
+    "yuan_per_person_year": "每人每年{n}元",
+    "yuan_per_person_month": "每人每月{n}元",
+    "yuan_per_student_year": "每生每年{n}元",
+    "yuan_per_household": "每户{n}元",
+    "yuan_per_person": "每人{n}元",
+    "yuan_per_capita": "人均{n}元",
+    "percent": "{n}%",
+    "times": "{n}倍",
+    "hours": "{n}小时",
+    "days": "{n}天",
+    "months": "{n}个月",
+    "years": "{n}年",
+    "age": "{n}周岁",
+    "count": "{n}{c}",
+    "phone": "{n}",
+    "date": "{n}",
+}
+
+# Formats a template may ask for with ``{path|format}``.
+FORMATS = ("plain", "previous", "month", "month_end", "year")
+
+MONEY_UNITS = frozenset(u for u in UNIT_PATTERNS if u.startswith("yuan"))
+
+
+def plain_number(value: int | float) -> str:
+    """3876 → "3876", 1.30 → "1.3": no trailing zeros, no thousands separators."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text
+
+
+def chinese_number(value: int | float) -> str:
+    """Large round amounts the way notices print them: 39000 → "3.9万", 300000000 → "3亿"."""
+    if value >= 100_000_000 and value % 1_000_000 == 0:
+        return plain_number(value / 100_000_000) + "亿"
+    if value >= 10_000 and value % 100 == 0:
+        return plain_number(value / 10_000) + "万"
+    return plain_number(value)
+
+
+def format_date(value: date, style: str | None = None) -> str:
+    if style == "year":
+        return f"{value.year}年"
+    if style == "month":
+        return f"{value.year}年{value.month}月"
+    if style == "month_end":
+        return f"{value.year}年{value.month}月底"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def format_value(value: Value, unit: str, counter: str | None = None, style: str | None = None) -> str:
+    """The value with its unit in plain Chinese ("每人每年3876元", "1.3倍", "2018年5月31日")."""
+    if isinstance(value, date):
+        return format_date(value, style)
+    if isinstance(value, bool | str):
+        return str(value)
+    if style == "plain":
+        return plain_number(value)
+    number = chinese_number(value) if unit in MONEY_UNITS or unit == "count" else plain_number(value)
+    return UNIT_PATTERNS[unit].format(n=number, c=counter or "")
