@@ -78,7 +78,7 @@ class TicketService:
         aid_due = (now + timedelta(hours=self._hours(place, "urgent_aid_hours", URGENT_AID_HOURS))
                    if filing.urgent else None)
         ticket = Ticket(
-            number=f"new-{uuid4().hex}", source_ref=filing.source_ref, kind=filing.kind,
+            number=f"n{uuid4().hex[:22]}", source_ref=filing.source_ref, kind=filing.kind,
             category=filing.category, county_code=filing.county_code, township_code=filing.township_code,
             status=INITIAL_STATUS[filing.kind], urgent=filing.urgent, channel=filing.channel,
             contact=filing.contact, locale=filing.locale, text=filing.text,
