@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -11,16 +11,19 @@ from bot.settings import Settings
 from bot.state import StateStore
 
 if TYPE_CHECKING:
-    pass
+    from bot.channels.sms import SmsChannel
+    from bot.channels.telegram import TelegramChannel
+    from bot.services import AppServices
+    from bot.services.outbox import OutboxWorker
+    from handlers.engine import DialogEngine
 
 SETTINGS = web.AppKey("settings", Settings)
 DB_ENGINE = web.AppKey("db_engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 STATE = web.AppKey("state", StateStore)
 HTTP = web.AppKey("http", ClientSession)
-SERVICES = web.AppKey["AppServices"]("services")
-ENGINE = web.AppKey["DialogEngine"]("engine")
-OUTBOX = web.AppKey["OutboxWorker"]("outbox")
-SMS = web.AppKey["SmsChannel"]("sms")
-TELEGRAM = web.AppKey["TelegramChannel | None"]("telegram")
-EXTRA: web.AppKey[dict[str, Any]] = web.AppKey("extra", dict)
+SERVICES: web.AppKey[AppServices] = web.AppKey("services")
+ENGINE: web.AppKey[DialogEngine] = web.AppKey("engine")
+OUTBOX: web.AppKey[OutboxWorker] = web.AppKey("outbox")
+SMS: web.AppKey[SmsChannel] = web.AppKey("sms")
+TELEGRAM: web.AppKey[TelegramChannel | None] = web.AppKey("telegram")

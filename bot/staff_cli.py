@@ -111,7 +111,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_staff_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_staff_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     staff = sub.add_parser("staff", help="staff accounts")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
     add = staff_sub.add_parser("add", help="create an account and print its API token on the last line")

@@ -88,9 +88,16 @@ class MemoryStore:
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         for handler in self._subscribers.get(channel, []):
-            task = asyncio.create_task(handler(message))
+            task = asyncio.create_task(self._deliver(handler, channel, message))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _deliver(handler: EventHandler, channel: str, message: dict[str, Any]) -> None:
+        try:
+            await handler(message)
+        except Exception:
+            log.exception("state.event_handler_failed", extra={"channel": channel})
 
     async def subscribe(self, channel: str, handler: EventHandler) -> None:
         self._subscribers.setdefault(channel, []).append(handler)

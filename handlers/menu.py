@@ -64,7 +64,7 @@ async def choose_language(ctx: Context, _arg: str = "") -> list[Reply]:
 
 async def set_language(ctx: Context, arg: str) -> list[Reply]:
     ctx.profile.locale = ctx.locale = "en" if arg.startswith("en") else "zh_Hans"
-    with I18n.get_current().use_locale(ctx.locale):
+    with I18n.get_current(no_error=False).use_locale(ctx.locale):
         return await show_menu(ctx)
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -111,10 +112,8 @@ class FakeBotApi:
         fields = await self._fields(request)
         for key in ("reply_markup", "chat_id", "reply_to_message_id"):
             if isinstance(fields.get(key), str) and fields[key][:1] in "{[-0123456789":
-                try:
+                with contextlib.suppress(ValueError):
                     fields[key] = json.loads(fields[key])
-                except ValueError:
-                    pass
         result: Any = True
         if method == "getMe":
             result = {"id": 42, "is_bot": True, "first_name": "Minsheng", "username": "minsheng_bot"}

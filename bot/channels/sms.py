@@ -101,7 +101,7 @@ class SmsChannel:
     async def _store(self, message: InboundSms) -> int | None:
         """Inserts the message once; None when this ``message_id`` was already stored."""
         async with self.sessions() as session, session.begin():
-            insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
             result = await session.execute(
                 insert(SmsInbound).values(message_id=message.message_id, sender=canonical_phone(message.sender),
                                           recipient=message.to, text=message.text, status="received",
@@ -147,7 +147,7 @@ class SmsChannel:
                 .where(SmsInbound.id == inbound_id, SmsInbound.status == "received",
                        or_(SmsInbound.locked_until.is_(None), SmsInbound.locked_until < now))
                 .values(locked_until=now + LEASE))
-            return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+            return result.rowcount == 1  # type: ignore[attr-defined]
 
     async def sweep(self) -> int:
         """Processes messages left unprocessed by a crash or restart (their lease has run out)."""

@@ -21,4 +21,4 @@ class AppServices:
     clock: Any = field(default=utcnow)
 
     def now(self) -> datetime:
-        return self.clock()  # type: ignore[no-any-return]
+        return self.clock()

@@ -39,7 +39,7 @@ async def enqueue(session: AsyncSession, channel: str, address: str, text: str, 
         "options": [{"key": o.key, "label": o.label} for o in options],
         "status": "pending", "attempts": 0, "next_attempt_at": utcnow(), "created_at": utcnow(),
     }
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(insert(OutboundMessage).values(**values).on_conflict_do_nothing(index_elements=["ref"]))
 
 
