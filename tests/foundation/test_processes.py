@@ -63,8 +63,9 @@ async def two_servers(database_url: str, redis_url: str | None,
     env = service_env(database_url, MINSHENG_REDIS_URL=redis_url, MINSHENG_SMS_SECRET=SMS_SECRET,
                       MINSHENG_SMS_GATEWAY_URL=gateway.url)
     ports = [free_port(), free_port()]
-    procs = [subprocess.Popen(  # noqa: ASYNC220 - started once, then only awaited over HTTP[MINSHENG, "serve", "--port", str(p)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL) for p in ports]
+    # Popen returns at once; the servers are then only awaited over HTTP.
+    procs = [subprocess.Popen([MINSHENG, "serve", "--port", str(p)], env=env,  # noqa: ASYNC220
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for p in ports]
     urls = [f"http://127.0.0.1:{p}" for p in ports]
     try:
         async with aiohttp.ClientSession() as http:
