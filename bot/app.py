@@ -72,12 +72,12 @@ async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     outbox = OutboxWorker(app[SESSIONS], {}, settings.outbox_poll_seconds, settings.outbox_max_backoff_seconds)
     app[OUTBOX] = outbox
-    sms = SmsChannel(settings, app[SESSIONS], app[ENGINE], outbox, app[HTTP])
+    sms = SmsChannel(settings, app[SESSIONS], app[ENGINE], outbox, app[HTTP], app[STATE])
     app[SMS] = sms
     outbox.senders["sms"] = sms.send
     telegram: TelegramChannel | None = None
     if settings.telegram_enabled:
-        telegram = TelegramChannel(settings, app[ENGINE], app[STATE], routers=[])
+        telegram = TelegramChannel(settings, app[ENGINE], app[STATE], app[ENGINE].i18n, routers=[])
         outbox.senders["telegram"] = telegram.send
     app[TELEGRAM] = telegram
     background = [asyncio.create_task(outbox.run(), name="outbox"),

@@ -205,20 +205,25 @@ class DialogEngine:
         """Splits a reply that does not fit the channel's budget into pages read with 更多."""
         out: list[Reply] = []
         for reply in replies:
-            if len(render_plain(reply)) <= budget:
+            if ucs2_len(render_plain(reply)) <= budget:
                 out.append(reply)
                 continue
             suffix = "\n" + _("（回复 更多 看下页）")
             options_text = render_options(reply.options)
             pages = split_pages(reply.text, budget - len(suffix))
             # The options travel with the last page; make room for them there.
-            if options_text and len(pages[-1]) + len(options_text) > budget:
+            if options_text and ucs2_len(pages[-1]) + ucs2_len(options_text) > budget:
                 pages += [""]
             ctx.conv.pages = pages[1:]
             ctx.conv.data["_page_options"] = [{"key": o.key, "label": o.label} for o in reply.options]
             ctx.conv.options = []
             out.append(Reply(pages[0] + suffix))
         return out
+
+
+def ucs2_len(text: str) -> int:
+    """Length in UTF-16 code units, which is what an SMS segment counts (an emoji takes two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def render_options(options: list[Option]) -> str:
@@ -237,9 +242,12 @@ def split_pages(text: str, budget: int) -> list[str]:
     """Cuts text into pieces of at most ``budget`` characters, at the latest natural break."""
     pages: list[str] = []
     rest = text.strip()
-    while len(rest) > budget:
-        cut = max((rest.rfind(ch, 0, budget) for ch in _BREAKS), default=-1)
-        cut = cut + 1 if cut >= budget // 2 else budget
+    while ucs2_len(rest) > budget:
+        limit = budget
+        while ucs2_len(rest[:limit]) > budget:
+            limit -= 1
+        cut = max((rest.rfind(ch, 0, limit) for ch in _BREAKS), default=-1)
+        cut = cut + 1 if cut >= limit // 2 else limit
         pages.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     pages.append(rest)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.errors import ApiError, parse
 from bot.services.outbox import OutboxWorker, enqueue
 from bot.settings import Settings
+from bot.state import StateStore
 from bot.storage.models import SmsInbound, utcnow
 from handlers.engine import DialogEngine, render_plain
 from handlers.messages import Incoming
@@ -33,6 +34,22 @@ from handlers.messages import Incoming
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+# More messages than this from one number in a minute get no reply: it is a loop with an
+# auto-responder or abuse, and every reply costs money.
+RATE_LIMIT_PER_MINUTE = 20
+
+
+def segments(text: str) -> int:
+    """UCS-2 segments a message takes: one of 70 code units, or parts of 67 when concatenated."""
+    units = len(text.encode("utf-16-le")) // 2
+    return 1 if units <= 70 else -(-units // 67)
+
+
+def fit(text: str, max_segments: int) -> str:
+    """The longest prefix of ``text`` that fits ``max_segments``; the engine pages, this only guards."""
+    while segments(text) > max_segments:
+        text = text[:-1]
+    return text
 
 
 def sign(secret: str, raw: bytes) -> str:
@@ -65,8 +82,9 @@ class InboundSms(BaseModel):
 
 class SmsChannel:
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession], engine: DialogEngine,
-                 outbox: OutboxWorker, http: ClientSession) -> None:
+                 outbox: OutboxWorker, http: ClientSession, state: StateStore) -> None:
         self.settings = settings
+        self.state = state
         self.sessions = sessions
         self.engine = engine
         self.outbox = outbox
@@ -125,15 +143,19 @@ class SmsChannel:
         if row is None or row.status != "received":
             return
         try:
-            replies = await self.engine.handle(Incoming(
-                channel="sms", address=row.sender, text=row.text, ref=f"sms:{row.message_id}",
-                max_chars=self.settings.sms_max_chars))
+            if await self.state.hit(f"sms-rate:{row.sender}", 60) > RATE_LIMIT_PER_MINUTE:
+                log.warning("sms.rate_limited", extra={"id": inbound_id})
+                replies = []
+            else:
+                replies = await self.engine.handle(Incoming(
+                    channel="sms", address=row.sender, text=row.text, ref=f"sms:{row.message_id}",
+                    max_chars=self.settings.sms_max_chars))
         except Exception:
             log.exception("sms.process_failed", extra={"id": inbound_id})
             return  # the lease runs out and the sweeper tries again
         async with self.sessions() as session, session.begin():
             for index, reply in enumerate(replies):
-                text = render_plain(reply)[: self.settings.sms_max_chars]
+                text = fit(render_plain(reply), self.settings.sms_max_segments)
                 await enqueue(session, "sms", row.sender, text, ref=f"sms-{row.id}-{index}")
             await session.execute(update(SmsInbound).where(SmsInbound.id == inbound_id)
                                   .values(status="processed", processed_at=utcnow(), locked_until=None))

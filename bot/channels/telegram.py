@@ -19,6 +19,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
 from aiohttp import web
 from pydantic import ValidationError
 
@@ -97,7 +98,7 @@ async def send_replies(bot: Bot, chat_id: int | str, replies: list[Reply]) -> No
 
 
 class TelegramChannel:
-    def __init__(self, settings: Settings, engine: DialogEngine, state: StateStore,
+    def __init__(self, settings: Settings, engine: DialogEngine, state: StateStore, i18n: I18n,
                  routers: list[Router], **workflow_data: Any) -> None:
         assert settings.telegram_token
         self.settings = settings
@@ -107,6 +108,9 @@ class TelegramChannel:
         self.bot = Bot(settings.telegram_token, session=session, default=DefaultBotProperties())
         self.dispatcher = Dispatcher(engine=engine, state_store=state, **workflow_data)
         self.dispatcher.include_routers(*routers, resident_router())
+        # Staff handlers translate with the sender's Telegram language; residents' dialogs set
+        # their own remembered locale inside the engine.
+        SimpleI18nMiddleware(i18n).setup(self.dispatcher)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._polling: asyncio.Task[None] | None = None
 
