@@ -68,7 +68,15 @@ async def set_language(ctx: Context, arg: str) -> list[Reply]:
         return await show_menu(ctx)
 
 
+async def stale_choice(ctx: Context, text: str) -> list[Reply] | None:
+    """A lone number when no options are on offer (they expired, or were never shown): the menu."""
+    if text.strip().isdigit() and len(text.strip()) <= 2:
+        return await show_menu(ctx)
+    return None
+
+
 def register(engine: DialogEngine) -> None:
+    engine.fallback(stale_choice)
     engine.choice("menu")(show_menu)
     engine.choice("ask")(ask_prompt)
     engine.choice("lang")(choose_language)

@@ -63,7 +63,14 @@ async def number_step(ctx: Context, text: str) -> list[Reply]:
     return await show_status(ctx, text)
 
 
+async def bare_number(ctx: Context, text: str) -> list[Reply] | None:
+    """A ticket number sent alone (as people read it off an earlier SMS) is a progress query."""
+    number = text.replace(" ", "").replace("-", "")
+    return await show_status(ctx, number) if number.isdigit() and len(number) >= 8 else None
+
+
 def register(engine: DialogEngine) -> None:
+    engine.fallback(bare_number)
     engine.command("status", "进度", "查询进度", "查进度", "/status", "jindu", prefix=True)(show_status)
     engine.choice("status")(list_mine)
     engine.choice("st")(show_status)
