@@ -7,25 +7,25 @@ from decimal import Decimal
 
 Value = int | float | str | bool | date
 
-# Unit code → how the amount reads; "{n}" is the number, "{c}" the counter (人, 户, 种 …).
-UNIT_PATTERNS: dict[str, str] = {
-    "yuan": "{n}元",
-    "yuan_per_person_year": "每人每年{n}元",
-    "yuan_per_person_month": "每人每月{n}元",
-    "yuan_per_student_year": "每生每年{n}元",
-    "yuan_per_household": "每户{n}元",
-    "yuan_per_person": "每人{n}元",
-    "yuan_per_capita": "人均{n}元",
-    "percent": "{n}%",
-    "times": "{n}倍",
-    "hours": "{n}小时",
-    "days": "{n}天",
-    "months": "{n}个月",
-    "years": "{n}年",
-    "age": "{n}周岁",
-    "count": "{n}{c}",
-    "phone": "{n}",
-    "date": "{n}",
+# Unit code → the words before and after the number; a count's suffix is its counter (人, 户, 种 …).
+UNIT_PATTERNS: dict[str, tuple[str, str]] = {
+    "yuan": ("", "元"),
+    "yuan_per_person_year": ("每人每年", "元"),
+    "yuan_per_person_month": ("每人每月", "元"),
+    "yuan_per_student_year": ("每生每年", "元"),
+    "yuan_per_household": ("每户", "元"),
+    "yuan_per_person": ("每人", "元"),
+    "yuan_per_capita": ("人均", "元"),
+    "percent": ("", "%"),
+    "times": ("", "倍"),
+    "hours": ("", "小时"),
+    "days": ("", "天"),
+    "months": ("", "个月"),
+    "years": ("", "年"),
+    "age": ("", "周岁"),
+    "count": ("", ""),
+    "phone": ("", ""),
+    "date": ("", ""),
 }
 
 # Formats a template may ask for with ``{path|format}``.
@@ -36,17 +36,16 @@ MONEY_UNITS = frozenset(u for u in UNIT_PATTERNS if u.startswith("yuan"))
 
 def plain_number(value: int | float) -> str:
     """3876 → "3876", 1.30 → "1.3": no trailing zeros, no thousands separators."""
-    text = format(Decimal(str(value)).normalize(), "f")
-    return text
+    return format(Decimal(str(value)).normalize(), "f")
 
 
-def chinese_number(value: int | float) -> str:
-    """Large round amounts the way notices print them: 39000 → "3.9万", 300000000 → "3亿"."""
+def wan_number(value: int | float) -> str | None:
+    """Large round amounts the way notices print them (39000 → "3.9万", 3亿); None for other amounts."""
     if value >= 100_000_000 and value % 1_000_000 == 0:
         return plain_number(value / 100_000_000) + "亿"
     if value >= 10_000 and value % 100 == 0:
         return plain_number(value / 10_000) + "万"
-    return plain_number(value)
+    return None
 
 
 def format_date(value: date, style: str | None = None) -> str:
@@ -67,5 +66,10 @@ def format_value(value: Value, unit: str, counter: str | None = None, style: str
         return str(value)
     if style == "plain":
         return plain_number(value)
-    number = chinese_number(value) if unit in MONEY_UNITS or unit == "count" else plain_number(value)
-    return UNIT_PATTERNS[unit].format(n=number, c=counter or "")
+    before, after = UNIT_PATTERNS[unit]
+    after = counter or "" if unit == "count" else after
+    wan = wan_number(value) if unit in MONEY_UNITS or unit == "count" else None
+    if wan and wan.endswith("亿"):
+        return f"{before}{wan}{after}"
+    # Both spellings, so that a resident who reads "3.9万" and one who reads "39000" both find it.
+    return f"{before}{plain_number(value)}{after}" + (f"（{wan}{after}）" if wan else "")

@@ -79,9 +79,9 @@ def test_a_place_without_the_fact_gets_none_and_a_misspelt_path_raises(params: P
         params.get("dibao.standrad.rural", TONGREN)
 
 
-def test_large_amounts_read_as_wan(params: Parameters) -> None:
+def test_large_amounts_read_both_in_yuan_and_wan(params: Parameters) -> None:
     fact = params.get("housing_renovation.tekun_household", TONGFU)
-    assert fact is not None and fact.text() == "每户3.9万元"
+    assert fact is not None and fact.text() == "每户39000元（3.9万元）"
 
 
 def _matches(value: Any, figure: Any) -> bool:

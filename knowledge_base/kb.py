@@ -1,0 +1,262 @@
+"""Answering residents' questions from the knowledge base, for their own place."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+
+import opencc
+
+from knowledge_base.articles import PLACEHOLDER, Article, Program, Variant, concepts, programs, read_articles
+from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions
+from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
+from knowledge_base.retrieval import Hit, Index, Matcher
+
+# An article the resident's place published wins over a slightly better match it did not publish.
+LOCAL_PREFERENCE = 0.85
+MAX_SUGGESTIONS = 3
+
+_S2T = opencc.OpenCC("s2t")
+
+
+@dataclass
+class Answer:
+    """What Minsheng replies to a question; channels add "来源：…" from ``sources`` themselves."""
+
+    answered: bool
+    text: str
+    article_id: str | None = None
+    sources: list[Source] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    jurisdiction_code: str | None = None
+    # Article ids of ``suggestions``, in the same order, for channels that offer them as buttons.
+    suggestion_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    text: str
+    sources: list[Source]
+    publisher: str
+
+
+def display_name(place: Jurisdiction) -> str:
+    """The name residents use: 临夏州 rather than 临夏回族自治州."""
+    if len(place.name) > 6 and place.aliases:
+        return min(place.aliases, key=len)
+    return place.name
+
+
+class KnowledgeBase:
+    """Articles, parameters and the retriever over them; immutable, shared by every conversation."""
+
+    def __init__(self, articles: list[Article], parameters: Parameters, index: Index) -> None:
+        self.articles = {a.id: a for a in articles}
+        self.parameters = parameters
+        self.places: Jurisdictions = parameters.places
+        self.programs: dict[str, Program] = programs()
+        self.index = index
+
+    @classmethod
+    def load(cls) -> KnowledgeBase:
+        """The packaged knowledge base, built once per process."""
+        return _packaged()
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def ask(self, text: str, region_code: str, locale: str = "zh_Hans", on: date | None = None) -> Answer:
+        """Answers a free-text question for the resident's place (``region_code``)."""
+        on = on or date.today()
+        reading = self.index.matcher.read(text)
+        hits = self.index.search(reading)
+        if not hits or (reading.blocked and not reading.strong):
+            return self._localized(self._not_covered(region_code), locale)
+        place_code, named = self._place_for(text, region_code)
+        best = hits[0]
+        local = next((h for h in hits if self._variants_for(h.article, place_code, on)), None)
+        if local and local.score >= best.score * LOCAL_PREFERENCE:
+            answer = self._render_article(local.article, place_code, on)
+        else:
+            answer = self._not_published(best, hits, place_code, on)
+        if named and answer.answered:
+            answer.text = f"【{display_name(self.places.get(place_code))}】{answer.text}"
+        return self._localized(answer, locale)
+
+    def article(self, article_id: str, region_code: str, locale: str = "zh_Hans", on: date | None = None) -> Answer:
+        """One article for a place, as when a resident picks a suggestion (KeyError for an unknown id)."""
+        article = self.articles[article_id]
+        on = on or date.today()
+        if self._variants_for(article, region_code, on):
+            return self._localized(self._render_article(article, region_code, on), locale)
+        return self._localized(self._not_published(Hit(article, 0.0, frozenset()), [], region_code, on), locale)
+
+    def region_summary(self, region_code: str, on: date | None = None) -> str:
+        """One short line of what the place (with the places above it) has published."""
+        on = on or date.today()
+        place = self.places.get(region_code)
+        published: list[str] = []
+        for article in self.articles.values():
+            name = self.programs[article.program].name
+            if name not in published and self._variants_for(article, region_code, on):
+                published.append(name)
+        if not published:
+            return f"{self._long_name(place)}暂未收录本地公布的救助标准，可发送：求助 乡镇名 您的问题。"
+        shown = "、".join(published[:4])
+        more = f"等{len(published)}类政策" if len(published) > 4 else ""
+        return f"已设为{self._long_name(place)}，可查询：{shown}{more}。"
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def _variants_for(self, article: Article, region_code: str, on: date) -> list[tuple[Variant, str]]:
+        """Variants that apply to the place, most specific first, whose figures are all in force."""
+        chain = [p.code for p in self.places.chain(region_code)]
+        out = []
+        for code in chain:
+            for variant in article.variants:
+                if code in variant.jurisdictions and self._resolvable(variant, region_code, on):
+                    out.append((variant, code))
+        return out
+
+    def _resolvable(self, variant: Variant, region_code: str, on: date) -> bool:
+        return all(self.parameters.get(path, region_code, on) is not None for path, _ in variant.placeholders())
+
+    def render(self, variant: Variant, publisher_code: str, region_code: str, on: date) -> _Rendered:
+        """A variant's text with its figures for the place, and its sources (figures' references first)."""
+        sources: list[Source] = []
+
+        def fill(match: re.Match[str]) -> str:
+            name, style = match[1], match[2]
+            if name == "region":
+                return display_name(self.places.get(region_code))
+            if name == "publisher":
+                return display_name(self.places.get(publisher_code))
+            fact: Fact | None = self.parameters.get(name, region_code, on)
+            if fact is None:
+                raise KnowledgeBaseError(f"{name} is not published for {region_code}")
+            if fact.reference not in sources:
+                sources.append(fact.reference)
+            return fact.text(style)
+
+        text = PLACEHOLDER.sub(fill, variant.text)
+        for source in variant.sources:
+            if source not in sources:
+                sources.append(source)
+        return _Rendered(text, sources, publisher_code)
+
+    def _render_article(self, article: Article, region_code: str, on: date) -> Answer:
+        rendered = [self.render(v, code, region_code, on) for v, code in self._variants_for(article, region_code, on)]
+        sources = [s for r in rendered for s in r.sources]
+        answer = Answer(
+            answered=True,
+            text="\n".join(r.text for r in rendered),
+            article_id=article.id,
+            sources=list(dict.fromkeys(sources)),
+            jurisdiction_code=rendered[0].publisher,
+        )
+        self._suggest(answer, article, region_code, on)
+        return answer
+
+    def _not_published(self, best: Hit, hits: list[Hit], region_code: str, on: date) -> Answer:
+        """The place has not published what was asked: say so, then what it did publish nearby, if anything."""
+        place = self.places.get(region_code)
+        asked = best.article
+        family = self.programs[asked.program].family
+        related = next(
+            (
+                h.article
+                for h in hits
+                if self.programs[h.article.program].family == family and self._variants_for(h.article, region_code, on)
+            ),
+            None,
+        )
+        if related is None:
+            related = self._first_local(region_code, on, lambda a: a.program == asked.program) or self._first_local(
+                region_code, on, lambda a: self.programs[a.program].family == family
+            )
+        lead = f"{self._long_name(place)}暂未公布{asked.title}"
+        if related is None:
+            answer = Answer(
+                answered=False,
+                text=(
+                    f"{lead}，请咨询乡镇（街道）民政办，或发送：求助 {self._township_hint(place)} 您的问题，"
+                    "工作人员会回复您。"
+                ),
+                article_id=asked.id,
+            )
+            self._suggest(answer, asked, region_code, on)
+            return answer
+        answer = self._render_article(related, region_code, on)
+        answer.text = f"{lead}。已公布的相关规定：{answer.text}"
+        return answer
+
+    def _first_local(self, region_code: str, on: date, wanted: Callable[[Article], bool]) -> Article | None:
+        return next((a for a in self.articles.values() if wanted(a) and self._variants_for(a, region_code, on)), None)
+
+    def _suggest(self, answer: Answer, article: Article, region_code: str, on: date) -> None:
+        family = self.programs[article.program].family
+
+        def rank(other: Article) -> int:
+            if other.program == article.program:
+                return 0
+            return 1 if self.programs[other.program].family == family else 2
+
+        candidates = sorted(
+            (a for a in self.articles.values() if a.id != article.id and self._variants_for(a, region_code, on)),
+            key=rank,
+        )
+        for other in candidates[:MAX_SUGGESTIONS]:
+            answer.suggestions.append(other.questions[0])
+            answer.suggestion_ids.append(other.id)
+
+    def _not_covered(self, region_code: str) -> Answer:
+        place = self.places.get(region_code)
+        return Answer(
+            answered=False,
+            text=(
+                "这个问题不在民生助手能解答的范围内（可问低保、特困供养、临时救助、残疾人补贴、教育医疗住房救助等政策）。"
+                f"如需帮助，可发送：求助 {self._township_hint(place)} 您的问题，乡镇工作人员会回复您。"
+            ),
+        )
+
+    # -- places -------------------------------------------------------------------------------
+
+    def _place_for(self, text: str, region_code: str) -> tuple[str, bool]:
+        """The place a question is about: a served place it names outside the resident's chain, else theirs."""
+        chain = {p.code for p in self.places.chain(region_code)}
+        for place in self.places.find_in_text(text):
+            if place.code in chain or not self.places.is_served(place.code):
+                continue
+            # A township's short name is often an ordinary word (民主, 果园); only its full name counts.
+            if place.is_township and not any(n in text for n in (place.name, *place.aliases)):
+                continue
+            return place.code, True
+        return region_code, False
+
+    def _long_name(self, place: Jurisdiction) -> str:
+        county = self.places.county_of(place.code)
+        if place.is_township and county is not None:
+            return f"{display_name(county)}{place.name}"
+        return display_name(place)
+
+    @staticmethod
+    def _township_hint(place: Jurisdiction) -> str:
+        return place.name if place.is_township else "乡镇名"
+
+    @staticmethod
+    def _localized(answer: Answer, locale: str) -> Answer:
+        if locale == "zh_Hant":
+            answer.text = _S2T.convert(answer.text)
+            answer.suggestions = [_S2T.convert(s) for s in answer.suggestions]
+        return answer
+
+
+@cache
+def _packaged() -> KnowledgeBase:
+    articles, errors = read_articles()
+    if errors:
+        raise KnowledgeBaseError("\n".join(errors))
+    matcher = Matcher(concepts(), [k for a in articles for k in a.keywords])
+    return KnowledgeBase(articles, Parameters.load(), Index(articles, matcher))

@@ -1,0 +1,232 @@
+"""Finding the article a resident's question is about.
+
+Lexical, Chinese-aware and fast: the question is normalised (width, case, traditional → simplified),
+then read for concepts — words from the lexicon and the articles' keywords, matched exactly, by
+sound (pinyin input, homophone typos such as 底保) or with one wrong character in a word of three or
+more — and for character bigrams. Articles are scored by the concepts they share with the question,
+weighted by rarity, with bigrams as a tie-breaker; a question sharing no topical concept with any
+article is not answered.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import opencc
+
+from knowledge_base.articles import Article, Concept
+from knowledge_base.pinyin import syllables
+
+_T2S = opencc.OpenCC("t2s")
+_NOT_WORD = re.compile(r"[\W_]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+# A generic word (多少, 怎么申请) says what kind of answer is wanted, not what about: it counts less.
+GENERIC_WEIGHT = 0.35
+BIGRAM_WEIGHT = 0.15
+# A topical word of the question that an article does not mention counts against that article.
+MISSING_PENALTY = 0.5
+# An article whose title the question covers is what the question is about (低保标准 for "底保标准多少").
+TITLE_BONUS = 1.0
+
+
+def normalize(text: str) -> str:
+    """Full-width → ASCII, lower case, traditional → simplified, no spaces or punctuation."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _NOT_WORD.sub("", _T2S.convert(text))
+
+
+def bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1) if _HAN.match(text[i]) and _HAN.match(text[i + 1])}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a question says: its concepts (topical and generic) and its bigrams."""
+
+    concepts: frozenset[str]
+    topical: frozenset[str]
+    bigrams: frozenset[str]
+    blocked: bool
+    strong: bool
+
+
+class Matcher:
+    """Finds concepts in text: exact words, then words by sound, then words with one wrong character."""
+
+    def __init__(
+        self, concepts: Iterable[Concept], keywords: Iterable[str], by_sound: bool = True, one_wrong: bool = True
+    ) -> None:
+        self.by_sound, self.one_wrong = by_sound, one_wrong
+        self.concepts = {c.id: c for c in concepts}
+        self.forms: dict[str, str] = {}
+        for concept in self.concepts.values():
+            for form in concept.forms:
+                self.forms[normalize(form)] = concept.id
+        known = list(self.forms)
+        # A keyword is a concept of its own only when it holds no lexicon word: "临时救助标准" must
+        # still mean 临时救助, not shadow it.
+        for keyword in map(normalize, keywords):
+            if not any(form in keyword for form in known if len(form) >= 2):
+                self.forms.setdefault(keyword, keyword)
+        self._by_length = sorted(self.forms, key=len, reverse=True)
+        self._sound: dict[str, str] = {}
+        self._one_off: dict[str, str] = {}
+        for form, cid in self.forms.items():
+            sound = self.sound(form)
+            if len(form) >= 2 and sound and len(sound) >= 4:
+                self._sound.setdefault(sound, cid)
+            # One wrong character in four (特因供养) is a typo; in three (贫困户 / 特困户) a different word.
+            if len(form) >= 4:
+                for i in range(len(form)):
+                    self._one_off.setdefault(form[:i] + "?" + form[i + 1 :], cid)
+        self._sound_by_length = sorted(self._sound, key=len, reverse=True)
+
+    @staticmethod
+    def sound(text: str) -> str | None:
+        """Toneless pinyin of a run of Chinese characters, None if one has no known reading."""
+        table = syllables()
+        parts = [table.get(c) for c in text]
+        return "".join(p for p in parts if p) if all(parts) else None
+
+    def is_topical(self, cid: str) -> bool:
+        concept = self.concepts.get(cid)
+        return concept is None or not (concept.generic or concept.block)
+
+    def find(self, text: str) -> set[str]:
+        """Concept ids in already-normalised text."""
+        found: set[str] = set()
+        covered = [False] * len(text)
+        for form in self._by_length:
+            start = text.find(form)
+            while start >= 0:
+                end = start + len(form)
+                if not any(covered[start:end]):
+                    found.add(self.forms[form])
+                    covered[start:end] = [True] * len(form)
+                start = text.find(form, end)
+        for segment in _uncovered(text, covered):
+            if self.by_sound:
+                found |= self._by_sound(segment)
+            if self.one_wrong:
+                found |= self._with_one_wrong(segment)
+        return found
+
+    def _by_sound(self, segment: str) -> set[str]:
+        # Boundaries: between syllables of characters, and anywhere inside typed Latin letters.
+        table = syllables()
+        sound, starts, ends = "", set(), set()
+        for char in segment:
+            piece = table.get(char) or (char if char.isascii() and char.isalpha() else "")
+            if not piece:
+                sound += "|"
+                continue
+            if char.isascii():
+                starts.update({len(sound), len(sound) + 1})
+                ends.update({len(sound), len(sound) + 1})
+            else:
+                starts.add(len(sound))
+                ends.add(len(sound) + len(piece))
+            sound += piece
+        found: set[str] = set()
+        taken: list[tuple[int, int]] = []
+        for form_sound in self._sound_by_length:
+            start = sound.find(form_sound)
+            while start >= 0:
+                end = start + len(form_sound)
+                if start in starts and end in ends and not any(s < end and start < e for s, e in taken):
+                    found.add(self._sound[form_sound])
+                    taken.append((start, end))
+                start = sound.find(form_sound, start + 1)
+        return found
+
+    def _with_one_wrong(self, segment: str) -> set[str]:
+        found: set[str] = set()
+        for length in range(min(len(segment), 6), 3, -1):
+            for start in range(len(segment) - length + 1):
+                window = segment[start : start + length]
+                for i in range(length):
+                    cid = self._one_off.get(window[:i] + "?" + window[i + 1 :])
+                    if cid:
+                        found.add(cid)
+        return found
+
+    def read(self, text: str) -> Reading:
+        normal = normalize(text)
+        found = self.find(normal)
+        topical = frozenset(c for c in found if self.is_topical(c))
+        blocked = any(self.concepts[c].block for c in found if c in self.concepts)
+        strong = any(self.concepts[c].strong for c in found if c in self.concepts)
+        return Reading(frozenset(found), topical, frozenset(bigrams(normal)), blocked, strong)
+
+
+def _uncovered(text: str, covered: list[bool]) -> list[str]:
+    segments, current = [], ""
+    for char, done in zip(text, covered, strict=True):
+        if done:
+            if current:
+                segments.append(current)
+            current = ""
+        else:
+            current += char
+    if current:
+        segments.append(current)
+    return segments
+
+
+@dataclass(frozen=True)
+class Hit:
+    article: Article
+    score: float
+    shared_topical: frozenset[str]
+
+
+class Index:
+    """Scores articles against a question's reading."""
+
+    def __init__(self, articles: Iterable[Article], matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.articles = list(articles)
+        self._concepts: list[frozenset[str]] = []
+        self._title: list[frozenset[str]] = []
+        self._bigrams: list[frozenset[str]] = []
+        for article in self.articles:
+            texts = [article.title, *article.questions, *article.keywords]
+            self._concepts.append(frozenset(c for t in texts for c in matcher.find(normalize(t))))
+            self._title.append(frozenset(c for c in matcher.find(normalize(article.title)) if matcher.is_topical(c)))
+            self._bigrams.append(frozenset(b for t in texts for b in bigrams(normalize(t))))
+        n = len(self.articles)
+        self._idf: dict[str, float] = {}
+        for sets in (self._concepts, self._bigrams):
+            counts: dict[str, int] = {}
+            for s in sets:
+                for item in s:
+                    counts[item] = counts.get(item, 0) + 1
+            for item, df in counts.items():
+                self._idf[item] = math.log(1 + n / df)
+
+    def idf(self, item: str) -> float:
+        return self._idf.get(item, math.log(1 + len(self.articles)))
+
+    def search(self, reading: Reading) -> list[Hit]:
+        """Articles sharing a topical concept with the question, best first."""
+        hits = []
+        for article, concepts, title, grams in zip(
+            self.articles, self._concepts, self._title, self._bigrams, strict=True
+        ):
+            shared = reading.concepts & concepts
+            shared_topical = frozenset(c for c in shared if self.matcher.is_topical(c))
+            if not shared_topical:
+                continue
+            score = sum(self.idf(c) * (1.0 if c in shared_topical else GENERIC_WEIGHT) for c in shared)
+            score += BIGRAM_WEIGHT * sum(self.idf(b) for b in reading.bigrams & grams)
+            score -= MISSING_PENALTY * sum(self.idf(c) for c in reading.topical - concepts)
+            if title:
+                score += TITLE_BONUS * len(title & reading.topical) / len(title)
+            hits.append(Hit(article, score, shared_topical))
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits
