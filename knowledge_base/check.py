@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from datetime import date
 
+from knowledge_base.articles import PLACEHOLDER, Article, Concept, concepts, programs, read_articles
 from knowledge_base.documents import Document, documents
 from knowledge_base.jurisdictions import Jurisdictions, jurisdictions
-from knowledge_base.parameters import Parameter, Source, read_parameters
+from knowledge_base.parameters import Parameter, Parameters, Source, read_parameters
+from knowledge_base.retrieval import Index, Matcher
+from knowledge_base.units import FORMATS
+
+_DIGITS = re.compile(r"\d")
 
 
 def _reference_errors(where: str, source: Source, docs: dict[str, Document]) -> list[str]:
@@ -42,7 +49,105 @@ def parameter_errors(parameters: list[Parameter], places: Jurisdictions, docs: d
     return errors
 
 
-def run() -> list[str]:
+def article_errors(articles: list[Article], parameters: Parameters, docs: dict[str, Document], on: date) -> list[str]:
+    """Programs, places and sources resolve; every placeholder has a value for every place it serves."""
+    places = parameters.places
+    known_programs = programs()
+    errors: list[str] = []
+    seen: set[str] = set()
+    for article in articles:
+        if article.id in seen:
+            errors.append(f"articles: {article.id}: duplicate id")
+        seen.add(article.id)
+        if article.program not in known_programs:
+            errors.append(f"articles: {article.id}: unknown program {article.program!r} (programs.yaml)")
+        for n, variant in enumerate(article.variants, 1):
+            where = f"articles: {article.id}: variant {n}"
+            for source in variant.sources:
+                errors += _reference_errors(where, source, docs)
+            for code in variant.jurisdictions:
+                if code not in places:
+                    errors.append(f"{where}: unknown division code {code}")
+                    continue
+                for source in variant.sources:
+                    document = docs.get(source.document)
+                    if document and code not in {j.code for j in places.chain(document.jurisdiction_code)}:
+                        errors.append(f"{where}: {document.name} does not speak for {code}")
+            placeholders = variant.placeholders()
+            if not variant.sources and not placeholders:
+                errors.append(f"{where}: no source (cite a section or use a parameter)")
+            outside = PLACEHOLDER.sub("", variant.text)
+            for literal in variant.literals:
+                outside = outside.replace(literal, "")
+            if _DIGITS.search(outside):
+                errors.append(f"{where}: a figure is typed into the text; use a parameter (or list it in literals)")
+            for path, style in placeholders:
+                if path not in parameters.paths():
+                    errors.append(f"{where}: unknown parameter {path}")
+                    continue
+                if style and style not in FORMATS:
+                    errors.append(f"{where}: unknown format {style!r} for {path}")
+                errors += _unresolved(where, path, variant.jurisdictions, parameters, on)
+    return errors
+
+
+def _unresolved(where: str, path: str, codes: tuple[str, ...], parameters: Parameters, on: date) -> list[str]:
+    places = parameters.places
+    for code in codes:
+        if code not in places:
+            continue
+        for place in places.subtree(code):
+            if parameters.get(path, place.code, on) is None:
+                return [f"{where}: {path} has no value for {place.code} {place.name}"]
+    return []
+
+
+def coverage_errors(articles: list[Article], parameters: Parameters) -> list[str]:
+    """Every parameter is read by some article that applies to its place (else nobody can ask for it)."""
+    places = parameters.places
+    used: set[tuple[str, str]] = set()
+    for article in articles:
+        for variant in article.variants:
+            for path, _ in variant.placeholders():
+                for code in variant.jurisdictions:
+                    if code in places:
+                        used.update((path, p.code) for p in places.chain(code))
+    return [
+        f"parameters/{p.jurisdiction_code}: {p.path}: no article uses it"
+        for p in parameters
+        if (p.path, p.jurisdiction_code) not in used
+    ]
+
+
+def lexicon_errors(lexicon: tuple[Concept, ...]) -> list[str]:
+    """A word means one concept only."""
+    errors: list[str] = []
+    owner: dict[str, str] = {}
+    for concept in lexicon:
+        for form in concept.forms:
+            if form in owner and owner[form] != concept.id:
+                errors.append(f"lexicon: {form!r} is in both {owner[form]} and {concept.id}")
+            owner[form] = concept.id
+    return errors
+
+
+def routing_errors(articles: list[Article]) -> list[str]:
+    """Each canonical question finds its own article: suggestions rely on it."""
+    matcher = Matcher(concepts(), [k for a in articles for k in a.keywords])
+    index = Index(articles, matcher)
+    errors = []
+    for article in articles:
+        for question in article.questions:
+            hits = index.search(matcher.read(question))
+            found = hits[0].article.id if hits else "nothing"
+            if found != article.id:
+                errors.append(
+                    f"articles: {article.id}: question {question!r} finds {found}; add a keyword or reword it"
+                )
+    return errors
+
+
+def run(on: date | None = None) -> list[str]:
     """Every problem in the packaged knowledge base; empty when it is valid."""
     parameters, errors = read_parameters()
     places, docs = jurisdictions(), documents()
@@ -50,6 +155,15 @@ def run() -> list[str]:
         if document.jurisdiction_code not in places:
             errors.append(f"documents.yaml: {document.name}: unknown division code {document.jurisdiction_code}")
     errors += parameter_errors(parameters, places, docs)
+    articles, article_schema = read_articles()
+    errors += article_schema
+    if errors:
+        return errors
+    table = Parameters(parameters, places)
+    errors += article_errors(articles, table, docs, on or date.today())
+    errors += coverage_errors(articles, table)
+    errors += lexicon_errors(concepts())
+    errors += routing_errors(articles)
     return errors
 
 

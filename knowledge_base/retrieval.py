@@ -25,7 +25,8 @@ _T2S = opencc.OpenCC("t2s")
 _NOT_WORD = re.compile(r"[\W_]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
-# A generic word (多少, 怎么申请) says what kind of answer is wanted, not what about: it counts less.
+# A generic word (多少, 怎么申请) says what kind of answer is wanted, not what about: it counts less,
+# and only for an article whose title or keywords are about that (低保申请, not 单人保).
 GENERIC_WEIGHT = 0.35
 BIGRAM_WEIGHT = 0.15
 # A topical word of the question that an article does not mention counts against that article.
@@ -192,11 +193,14 @@ class Index:
         self.matcher = matcher
         self.articles = list(articles)
         self._concepts: list[frozenset[str]] = []
+        self._focus: list[frozenset[str]] = []
         self._title: list[frozenset[str]] = []
         self._bigrams: list[frozenset[str]] = []
         for article in self.articles:
             texts = [article.title, *article.questions, *article.keywords]
             self._concepts.append(frozenset(c for t in texts for c in matcher.find(normalize(t))))
+            focus = [article.title, *article.keywords]
+            self._focus.append(frozenset(c for t in focus for c in matcher.find(normalize(t))))
             self._title.append(frozenset(c for c in matcher.find(normalize(article.title)) if matcher.is_topical(c)))
             self._bigrams.append(frozenset(b for t in texts for b in bigrams(normalize(t))))
         n = len(self.articles)
@@ -215,14 +219,15 @@ class Index:
     def search(self, reading: Reading) -> list[Hit]:
         """Articles sharing a topical concept with the question, best first."""
         hits = []
-        for article, concepts, title, grams in zip(
-            self.articles, self._concepts, self._title, self._bigrams, strict=True
+        for article, concepts, focus, title, grams in zip(
+            self.articles, self._concepts, self._focus, self._title, self._bigrams, strict=True
         ):
             shared = reading.concepts & concepts
             shared_topical = frozenset(c for c in shared if self.matcher.is_topical(c))
             if not shared_topical:
                 continue
-            score = sum(self.idf(c) * (1.0 if c in shared_topical else GENERIC_WEIGHT) for c in shared)
+            score = sum(self.idf(c) for c in shared_topical)
+            score += GENERIC_WEIGHT * sum(self.idf(c) for c in (shared - shared_topical) & focus)
             score += BIGRAM_WEIGHT * sum(self.idf(b) for b in reading.bigrams & grams)
             score -= MISSING_PENALTY * sum(self.idf(c) for c in reading.topical - concepts)
             if title:

@@ -1,0 +1,112 @@
+"""Scoring answers against question sets (``ask_dev.jsonl`` format): used by the benchmark and the tests.
+
+A line is ``{"id", "region", "text", "need": ["a|b", …], "forbid": [...]}`` or ``out_of_scope: true``
+(the answer must be declined, ``answered: false``; with ``forbid`` too, it must not state those
+figures either). A right answer satisfies every need group, states nothing forbidden, carries a
+source, and states no figure that only places outside its own chain published.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from knowledge_base.jurisdictions import jurisdictions
+from knowledge_base.kb import Answer, KnowledgeBase
+
+
+@dataclass
+class Result:
+    total: int = 0
+    right: int = 0
+    in_scope: int = 0
+    out_of_scope: int = 0
+    declined: int = 0
+    foreign: int = 0
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else 1.0
+
+    @property
+    def declined_share(self) -> float:
+        return self.declined / self.out_of_scope if self.out_of_scope else 1.0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def fold(text: str) -> str:
+    """Full-width digits to ASCII and thousands separators removed, as the dev set's README says."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
+
+
+def load_set(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def region_code(name: str) -> str:
+    places = jurisdictions().resolve(name)
+    if not places:
+        raise SystemExit(f"unknown region {name!r}")
+    return places[-1].code
+
+
+def foreign_figures(kb: KnowledgeBase, answer: Answer) -> list[str]:
+    """Figures in the answer that only places outside the answering place's chain published."""
+    if not answer.answered or answer.jurisdiction_code is None:
+        return []
+    chain = {p.code for p in kb.places.chain(answer.jurisdiction_code)}
+    own: set[str] = set()
+    other: set[str] = set()
+    for parameter in kb.parameters:
+        for entry in parameter.values:
+            if isinstance(entry.value, date) and parameter.jurisdiction_code in chain:
+                own.add(str(entry.value.year))
+            for value in (entry.value, entry.previous):
+                if isinstance(value, int | float) and not isinstance(value, bool) and value >= 100:
+                    (own if parameter.jurisdiction_code in chain else other).add(format(value, "g"))
+    text = fold(answer.text)
+    numbers = set(re.findall(r"\d+(?:\.\d+)?", text))
+    return sorted(n for n in numbers & (other - own))
+
+
+def judge(case: dict[str, object], answer: Answer, kb: KnowledgeBase) -> tuple[bool, bool]:
+    """(right, states a foreign figure)."""
+    text = fold(answer.text)
+    forbid = [str(f) for f in case.get("forbid", [])]  # type: ignore[attr-defined]
+    foreign = any(f in text for f in forbid) or bool(foreign_figures(kb, answer))
+    if case.get("out_of_scope"):
+        return (not answer.answered) and not foreign, foreign
+    groups: Iterable[str] = case.get("need", [])  # type: ignore[assignment]
+    satisfied = all(any(alt.strip() in text for alt in str(group).split("|")) for group in groups)
+    return satisfied and not foreign and bool(answer.sources) and answer.answered, foreign
+
+
+def evaluate(kb: KnowledgeBase, cases: list[dict[str, object]]) -> Result:
+    result = Result()
+    for case in cases:
+        code = region_code(str(case["region"]))
+        start = time.perf_counter()
+        answer = kb.ask(str(case["text"]), code)
+        result.latencies.append(time.perf_counter() - start)
+        right, foreign = judge(case, answer, kb)
+        result.total += 1
+        result.right += right
+        result.foreign += foreign
+        if case.get("out_of_scope") and not case.get("forbid"):
+            result.out_of_scope += 1
+            result.declined += not answer.answered
+        if not right:
+            result.failures.append(f"{case['id']} [{case['region']}] {case['text']} → {answer.answered} {answer.text}")
+    return result
