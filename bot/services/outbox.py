@@ -61,6 +61,8 @@ class OutboxWorker:
 
     async def run(self) -> None:
         while True:
+            # Cleared before looking, so a wake-up that arrives while we send is not lost.
+            self._wake.clear()
             try:
                 busy = await self.deliver_due()
             except asyncio.CancelledError:
@@ -69,7 +71,6 @@ class OutboxWorker:
                 log.exception("outbox.cycle_failed")
                 busy = False
             if not busy:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
