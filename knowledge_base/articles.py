@@ -116,8 +116,9 @@ def _variant(raw: Any, where: str, errors: list[str]) -> Variant | None:
     if not isinstance(text, str) or not text.strip():
         errors.append(f"{where}: text missing")
         return None
-    # Folded YAML keeps a space where a line broke; Chinese text has none.
-    text = re.sub(r"\s+", "", text)
+    # Folded YAML keeps a space where a line broke; Chinese text has none. A space a resident must
+    # type (发送：监测 乡镇名 情况) is written as an ideographic space, which this keeps.
+    text = re.sub(r"[ \t\r\n]+", "", text)
     return Variant(tuple(codes), text, _sources(raw.get("sources"), where, errors), tuple(raw.get("literals") or ()))
 
 
