@@ -159,3 +159,34 @@ class Staff(Base):
     password_hash: Mapped[str | None] = mapped_column(String(256))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffGroup(Base):
+    """A Telegram group linked to a township's (or a county's) queue: new tickets and escalations go there."""
+
+    __tablename__ = "staff_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    place_code: Mapped[str] = mapped_column(String(12), index=True)
+    linked_by: Mapped[str] = mapped_column(String(64))
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkCode(Base):
+    """A one-time code made in the console to link a Telegram group or a staff member's Telegram account.
+
+    Only its hash is stored; it expires after minutes and works once, so a code seen by the wrong
+    person is useless soon, and the staff member's long-lived API token never travels through Telegram.
+    """
+
+    __tablename__ = "staff_link_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(8))  # group | user
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    place_code: Mapped[str | None] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
