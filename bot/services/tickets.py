@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,18 +54,25 @@ def ticket_number(created_at: datetime, ticket_id: int) -> str:
     return f"{created_at.astimezone(CHINA):%y%m%d}{ticket_id:04d}"
 
 
+# Called inside the filing transaction, e.g. to post the new ticket to the township's staff group.
+Announcer = Callable[[AsyncSession, Ticket], Awaitable[None]]
+
+
 class TicketService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], places: Jurisdictions,
-                 deadlines: Any | None = None) -> None:
+                 deadlines: Callable[[str, str], float | None] | None = None) -> None:
         self.sessions = sessions
         self.places = places
         self.deadlines = deadlines
+        self.clock: Callable[[], datetime] = utcnow
+        self.announce: Announcer | None = None
 
-    def _hours(self, code: str, what: str, default: int) -> int:
+    def hours(self, code: str, what: str, default: float) -> float:
+        """A deadline in hours for a place: its own published figure, else its county's, else the default."""
         if self.deadlines is None:
             return default
         value = self.deadlines(code, what)
-        return int(value) if value else default
+        return float(value) if value else default
 
     async def file(self, filing: Filing, now: datetime | None = None) -> Ticket:
         """Files once per ``source_ref``: a redelivered message returns the ticket it filed."""
@@ -72,10 +80,10 @@ class TicketService:
             existing = await self.by_source(filing.source_ref)
             if existing is not None:
                 return existing
-        now = now or utcnow()
+        now = now or self.clock()
         place = filing.township_code or filing.county_code
-        due = now + timedelta(hours=self._hours(place, "first_answer_hours", FIRST_ANSWER_HOURS))
-        aid_due = (now + timedelta(hours=self._hours(place, "urgent_aid_hours", URGENT_AID_HOURS))
+        due = now + timedelta(hours=self.hours(place, "first_answer_hours", FIRST_ANSWER_HOURS))
+        aid_due = (now + timedelta(hours=self.hours(place, "urgent_aid_hours", URGENT_AID_HOURS))
                    if filing.urgent else None)
         ticket = Ticket(
             number=f"n{uuid4().hex[:22]}", source_ref=filing.source_ref, kind=filing.kind,
@@ -92,6 +100,8 @@ class TicketService:
                 ticket.number = ticket_number(now, ticket.id)
                 session.add(TicketEvent(ticket_id=ticket.id, at=now, type="filed", by="resident",
                                         text="", data={"channel": filing.channel}))
+                if self.announce is not None:
+                    await self.announce(session, ticket)
         except IntegrityError:
             # The same delivery raced us from another process; it filed the ticket.
             if filing.source_ref and (existing := await self.by_source(filing.source_ref)):
