@@ -9,17 +9,36 @@ from collections.abc import AsyncIterator
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from bot import api
+from bot import api, staff_api
 from bot.channels.sms import SmsChannel
 from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel
+from bot.channels.telegram_staff import staff_router
+from bot.console import setup_console
 from bot.errors import error_middleware
 from bot.i18n import make_i18n
-from bot.keys import DB_ENGINE, ENGINE, HTTP, OUTBOX, SERVICES, SESSIONS, SETTINGS, SMS, STATE, TELEGRAM
+from bot.jobs import Escalator
+from bot.keys import (
+    DB_ENGINE,
+    ENGINE,
+    ESCALATOR,
+    HTTP,
+    OUTBOX,
+    SERVICES,
+    SESSIONS,
+    SETTINGS,
+    SMS,
+    STAFF,
+    STATE,
+    TELEGRAM,
+    WORKFLOW,
+)
 from bot.services import AppServices
 from bot.services.outbox import OutboxWorker
 from bot.services.residents import ResidentProfiles
 from bot.services.tickets import TicketService
+from bot.services.workflow import Workflow, kb_deadlines
 from bot.settings import Settings
+from bot.staff_access import StaffDirectory
 from bot.state import make_store
 from bot.storage.db import make_engine, make_sessionmaker, upgrade_async
 from handlers.setup import build_engine
@@ -56,7 +75,11 @@ async def http_client_ctx(app: web.Application) -> AsyncIterator[None]:
 def build_services(settings: Settings, sessions: object) -> AppServices:
     places = jurisdictions()
     kb = KnowledgeBase.load()
-    return AppServices(kb=kb, places=places, tickets=TicketService(sessions, places))  # type: ignore[arg-type]
+    tickets = TicketService(sessions, places, deadlines=kb_deadlines(kb.parameters))  # type: ignore[arg-type]
+    services = AppServices(kb=kb, places=places, tickets=tickets)
+    # Filing reads the services' clock, so a test that moves the clock moves deadlines too.
+    tickets.clock = services.now
+    return services
 
 
 async def services_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -65,6 +88,11 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     app[SERVICES] = services
     app[ENGINE] = build_engine(services, app[STATE], ResidentProfiles(app[SESSIONS]), make_i18n(),
                                settings.conversation_ttl_seconds, settings.default_locale)
+    workflow = Workflow(app[SESSIONS], services.places, services.tickets, app[ENGINE].i18n,
+                        settings.sms_max_chars, services.now)
+    services.tickets.announce = workflow.announce
+    app[WORKFLOW] = workflow
+    app[STAFF] = StaffDirectory(app[SESSIONS], app[STATE])
     yield
 
 
@@ -75,13 +103,18 @@ async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
     sms = SmsChannel(settings, app[SESSIONS], app[ENGINE], outbox, app[HTTP], app[STATE])
     app[SMS] = sms
     outbox.senders["sms"] = sms.send
+    app[WORKFLOW].on_queued = outbox.wake
     telegram: TelegramChannel | None = None
     if settings.telegram_enabled:
-        telegram = TelegramChannel(settings, app[ENGINE], app[STATE], app[ENGINE].i18n, routers=[])
+        telegram = TelegramChannel(settings, app[ENGINE], app[STATE], app[ENGINE].i18n, routers=[staff_router()],
+                                   workflow=app[WORKFLOW], staff=app[STAFF])
         outbox.senders["telegram"] = telegram.send
     app[TELEGRAM] = telegram
+    escalator = Escalator(app[SESSIONS], app[WORKFLOW], app[SERVICES].now, settings.escalation_interval_seconds)
+    app[ESCALATOR] = escalator
     background = [asyncio.create_task(outbox.run(), name="outbox"),
-                  asyncio.create_task(sms.run_sweeper(), name="sms-sweeper")]
+                  asyncio.create_task(sms.run_sweeper(), name="sms-sweeper"),
+                  asyncio.create_task(escalator.run(), name="escalation")]
     if telegram:
         await telegram.start()
     yield
@@ -109,6 +142,8 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([database_ctx, state_ctx, http_client_ctx, services_ctx, channels_ctx])
     app.add_routes(api.routes)
+    app.add_routes(staff_api.routes)
+    setup_console(app)
     app.router.add_post("/sms/inbound", sms_inbound)
     app.router.add_post(WEBHOOK_PATH, telegram_webhook)
     return app

@@ -13,8 +13,11 @@ from bot.state import StateStore
 if TYPE_CHECKING:
     from bot.channels.sms import SmsChannel
     from bot.channels.telegram import TelegramChannel
+    from bot.jobs import Escalator
     from bot.services import AppServices
     from bot.services.outbox import OutboxWorker
+    from bot.services.workflow import Workflow
+    from bot.staff_access import StaffDirectory
     from handlers.engine import DialogEngine
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -27,3 +30,6 @@ ENGINE: web.AppKey[DialogEngine] = web.AppKey("engine")
 OUTBOX: web.AppKey[OutboxWorker] = web.AppKey("outbox")
 SMS: web.AppKey[SmsChannel] = web.AppKey("sms")
 TELEGRAM: web.AppKey[TelegramChannel | None] = web.AppKey("telegram")
+WORKFLOW: web.AppKey[Workflow] = web.AppKey("workflow")
+STAFF: web.AppKey[StaffDirectory] = web.AppKey("staff")
+ESCALATOR: web.AppKey[Escalator] = web.AppKey("escalator")
