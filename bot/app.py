@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from bot import api, staff_api
+from bot import api, screen_api, staff_api
 from bot.channels.sms import SmsChannel
 from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel
 from bot.channels.telegram_staff import staff_router
@@ -44,6 +44,7 @@ from bot.storage.db import make_engine, make_sessionmaker, upgrade_async
 from handlers.setup import build_engine
 from knowledge_base import KnowledgeBase
 from knowledge_base.jurisdictions import jurisdictions
+from knowledge_base.screening import Screener
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def build_services(settings: Settings, sessions: object) -> AppServices:
     places = jurisdictions()
     kb = KnowledgeBase.load()
     tickets = TicketService(sessions, places, deadlines=kb_deadlines(kb.parameters))  # type: ignore[arg-type]
-    services = AppServices(kb=kb, places=places, tickets=tickets)
+    services = AppServices(kb=kb, places=places, tickets=tickets, screening=Screener(kb.parameters))
     # Filing reads the services' clock, so a test that moves the clock moves deadlines too.
     tickets.clock = services.now
     return services
@@ -142,6 +143,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([database_ctx, state_ctx, http_client_ctx, services_ctx, channels_ctx])
     app.add_routes(api.routes)
+    app.add_routes(screen_api.routes)
     app.add_routes(staff_api.routes)
     setup_console(app)
     app.router.add_post("/sms/inbound", sms_inbound)
