@@ -1,10 +1,14 @@
-"""Answer quality and speed of ``KnowledgeBase.ask`` on the public dev set and the KB's own eval set.
+"""Answer quality and speed of ``KnowledgeBase.ask`` on the public dev set and the KB's own eval sets.
 
     python benchmarks/ask_eval.py [--method full|no-sound|no-fuzzy|exact] [--show-failures]
+    python benchmarks/ask_eval.py --file tests/kb/data/ask_heldout.jsonl --split tune --show-failures
 
 Prints, per set: top-1 accuracy (every need group satisfied, nothing forbidden, ≥1 source), the
 share of out-of-scope questions declined, how many answers state another place's figure, and the
-per-query latency (p50/p99) in process.
+per-query latency (p50/p99) in process. ``--split`` keeps the lines of a held-out set marked
+``"split": "tune"`` or ``"blind"``; ``--by-kind`` adds accuracy per ``kind`` (plain, typo, pinyin…).
+Failures of the blind split are not printed unless ``--reveal-blind`` is given: tuning on them
+would make its score meaningless.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 
 from knowledge_base import KnowledgeBase
 from knowledge_base.articles import concepts, read_articles
-from knowledge_base.evaluation import evaluate, load_set
+from knowledge_base.evaluation import Result, evaluate, load_set
 from knowledge_base.parameters import Parameters
 from knowledge_base.retrieval import Index, Matcher
 
@@ -24,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SETS = {
     "dev": ROOT.parent / "shared" / "eval" / "ask_dev.jsonl",
     "kb": ROOT / "tests" / "kb" / "data" / "ask_eval.jsonl",
+    "held": ROOT / "tests" / "kb" / "data" / "ask_heldout.jsonl",
 }
 METHODS = {
     "full": {"by_sound": True, "one_wrong": True},
@@ -44,21 +49,38 @@ def build(method: str) -> KnowledgeBase:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", choices=sorted(METHODS), default="full")
+    parser.add_argument("--file", type=Path, action="append", help="a question set (repeatable); default: all sets")
+    parser.add_argument("--split", choices=["tune", "blind", "all"], default="all")
+    parser.add_argument("--by-kind", action="store_true")
     parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument("--reveal-blind", action="store_true", help="print blind failures too (only at the very end)")
     args = parser.parse_args()
     start = time.perf_counter()
     kb = build(args.method)
     print(f"method {args.method}: load {1000 * (time.perf_counter() - start):.0f} ms")
-    for name, path in SETS.items():
-        result = evaluate(kb, load_set(path))
-        print(
-            f"{name:4} n={result.total:3}  right {result.accuracy:6.1%}  declined {result.declined_share:6.1%}"
-            f"  foreign {result.foreign}  p50 {result.percentile(0.5):.2f} ms  p99 {result.percentile(0.99):.2f} ms"
-            f"  mean {1000 * statistics.fmean(result.latencies):.2f} ms"
-        )
-        if args.show_failures:
-            for failure in result.failures:
-                print("   ", failure)
+    sets = {path.stem: path for path in args.file} if args.file else SETS
+    for name, path in sets.items():
+        cases = load_set(path)
+        splits = ["tune", "blind"] if args.split == "all" and any("split" in c for c in cases) else [args.split]
+        for split in splits:
+            chosen = [c for c in cases if split == "all" or c.get("split", "tune") == split]
+            label = name if split == "all" else f"{name}/{split}"
+            result = evaluate(kb, chosen)
+            _report(label, result)
+            if args.by_kind and any("kind" in c for c in chosen):
+                for kind in sorted({str(c.get("kind", "-")) for c in chosen}):
+                    _report(f"  {kind}", evaluate(kb, [c for c in chosen if str(c.get("kind", "-")) == kind]))
+            if args.show_failures and (split != "blind" or args.reveal_blind):
+                for failure in result.failures:
+                    print("   ", failure)
+
+
+def _report(label: str, result: Result) -> None:
+    print(
+        f"{label:12} n={result.total:3}  right {result.accuracy:6.1%}  declined {result.declined_share:6.1%}"
+        f"  foreign {result.foreign}  p50 {result.percentile(0.5):.2f} ms  p99 {result.percentile(0.99):.2f} ms"
+        f"  mean {1000 * statistics.fmean(result.latencies):.2f} ms"
+    )
 
 
 if __name__ == "__main__":

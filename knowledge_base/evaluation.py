@@ -3,7 +3,9 @@
 A line is ``{"id", "region", "text", "need": ["a|b", …], "forbid": [...]}`` or ``out_of_scope: true``
 (the answer must be declined, ``answered: false``; with ``forbid`` too, it must not state those
 figures either). A right answer satisfies every need group, states nothing forbidden, carries a
-source, and states no figure that only places outside its own chain published.
+source, and states no figure that only places outside its own chain published. A recognised "not
+published here" reply has no source to carry; it is right when the case needs exactly that (the
+held-out set writes such cases as ``need: ["未公布|暂未公布|…"]`` with ``forbid``).
 """
 
 from __future__ import annotations
@@ -90,7 +92,11 @@ def judge(case: dict[str, object], answer: Answer, kb: KnowledgeBase) -> tuple[b
         return (not answer.answered) and not foreign, foreign
     groups: Iterable[str] = case.get("need", [])  # type: ignore[assignment]
     satisfied = all(any(alt.strip() in text for alt in str(group).split("|")) for group in groups)
-    return satisfied and not foreign and bool(answer.sources) and answer.answered, foreign
+    # "The place has not published this" is a right reply when that is what the case needs
+    # (need: 未公布|…): it recognises the topic (article_id) but has nothing to cite, so it is not
+    # `answered` (the API's definition) and carries no source.
+    says_not_published = not answer.answered and answer.article_id is not None
+    return satisfied and not foreign and (says_not_published or (bool(answer.sources) and answer.answered)), foreign
 
 
 def evaluate(kb: KnowledgeBase, cases: list[dict[str, object]]) -> Result:
