@@ -31,6 +31,9 @@ GENERIC_WEIGHT = 0.35
 BIGRAM_WEIGHT = 0.15
 # A topical word of the question that an article does not mention counts against that article.
 MISSING_PENALTY = 0.5
+# Words of this many characters or more are long enough for a typo in them to be a typo, not
+# another word (特因供养, 价格临事补贴; but 贫困户 is not 特困户).
+LONG_WORD = 4
 # An article whose title the question covers is what the question is about (低保标准 for "底保标准多少").
 TITLE_BONUS = 1.0
 
@@ -74,15 +77,20 @@ class Matcher:
         for keyword in map(normalize, keywords):
             if not any(form in keyword for form in known if len(form) >= 2):
                 self.forms.setdefault(keyword, keyword)
-        self._by_length = sorted(self.forms, key=len, reverse=True)
+        by_length: dict[int, set[str]] = {}
+        for form in self.forms:
+            by_length.setdefault(len(form), set()).add(form)
+        self._lengths = sorted(by_length.items(), reverse=True)
         self._sound: dict[str, str] = {}
+        self._sound_chars: dict[str, int] = {}
         self._one_off: dict[str, str] = {}
         for form, cid in self.forms.items():
             sound = self.sound(form)
-            if len(form) >= 2 and sound and len(sound) >= 4:
-                self._sound.setdefault(sound, cid)
+            if len(form) >= 2 and sound and len(sound) >= 4 and sound not in self._sound:
+                self._sound[sound] = cid
+                self._sound_chars[sound] = len(form)
             # One wrong character in four (特因供养) is a typo; in three (贫困户 / 特困户) a different word.
-            if len(form) >= 4:
+            if len(form) >= LONG_WORD:
                 for i in range(len(form)):
                     self._one_off.setdefault(form[:i] + "?" + form[i + 1 :], cid)
         self._sound_by_length = sorted(self._sound, key=len, reverse=True)
@@ -102,22 +110,32 @@ class Matcher:
         """Concept ids in already-normalised text."""
         found: set[str] = set()
         covered = [False] * len(text)
-        for form in self._by_length:
-            start = text.find(form)
-            while start >= 0:
-                end = start + len(form)
-                if not any(covered[start:end]):
-                    found.add(self.forms[form])
-                    covered[start:end] = [True] * len(form)
-                start = text.find(form, end)
-        for segment in _uncovered(text, covered):
-            if self.by_sound:
+        topical = [False] * len(text)
+        # Longest words first; among words of one length the leftmost wins, so 最多给多少 reads
+        # 最多 + 多少, not 多给 (增发).
+        for length, forms in self._lengths:
+            for start in range(len(text) - length + 1):
+                end = start + length
+                form = text[start:end]
+                if form in forms and not any(covered[start:end]):
+                    cid = self.forms[form]
+                    found.add(cid)
+                    covered[start:end] = [True] * length
+                    if self.is_topical(cid):
+                        topical[start:end] = [True] * length
+        if self.by_sound:
+            for segment in _uncovered(text, covered):
                 found |= self._by_sound(segment)
+        # Generic words hide only short words from the fuzzy matches: in 价格临事补贴 the generic 补贴
+        # must not hide the typo of 价格临时补贴, but 最多给 must not be re-read as 多给 (增发).
+        for segment in _uncovered(text, topical):
+            if self.by_sound:
+                found |= self._by_sound(segment, min_chars=LONG_WORD)
             if self.one_wrong:
                 found |= self._with_one_wrong(segment)
         return found
 
-    def _by_sound(self, segment: str) -> set[str]:
+    def _by_sound(self, segment: str, min_chars: int = 2) -> set[str]:
         # Boundaries: between syllables of characters, and anywhere inside typed Latin letters.
         table = syllables()
         sound, starts, ends = "", set(), set()
@@ -139,7 +157,12 @@ class Matcher:
             start = sound.find(form_sound)
             while start >= 0:
                 end = start + len(form_sound)
-                if start in starts and end in ends and not any(s < end and start < e for s, e in taken):
+                if (
+                    self._sound_chars[form_sound] >= min_chars
+                    and start in starts
+                    and end in ends
+                    and not any(s < end and start < e for s, e in taken)
+                ):
                     found.add(self._sound[form_sound])
                     taken.append((start, end))
                 start = sound.find(form_sound, start + 1)
@@ -203,6 +226,7 @@ class Index:
             self._focus.append(frozenset(c for t in focus for c in matcher.find(normalize(t))))
             self._title.append(frozenset(c for c in matcher.find(normalize(article.title)) if matcher.is_topical(c)))
             self._bigrams.append(frozenset(b for t in texts for b in bigrams(normalize(t))))
+        self._focus_by_id = {a.id: f for a, f in zip(self.articles, self._focus, strict=True)}
         n = len(self.articles)
         self._idf: dict[str, float] = {}
         for sets in (self._concepts, self._bigrams):
@@ -212,6 +236,11 @@ class Index:
                     counts[item] = counts.get(item, 0) + 1
             for item, df in counts.items():
                 self._idf[item] = math.log(1 + n / df)
+
+    def asks_for_other_than(self, reading: Reading, article: Article, best: Article) -> bool:
+        """Whether the question asks for a kind of answer (多少, 多久…) that ``best`` gives and ``article`` does not."""
+        wanted = {c for c in reading.concepts if not self.matcher.is_topical(c)}
+        return bool(wanted & self._focus_by_id[best.id] - self._focus_by_id[article.id])
 
     def idf(self, item: str) -> float:
         return self._idf.get(item, math.log(1 + len(self.articles)))
