@@ -18,6 +18,9 @@ from knowledge_base.retrieval import Hit, Index, Matcher
 # An article the resident's place published wins over a slightly better match it did not publish.
 LOCAL_PREFERENCE = 0.85
 MAX_SUGGESTIONS = 3
+# A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
+MAX_QUESTIONS = 2
+_CLAUSE_BREAK = re.compile(r"[\s，,。.？?！!；;、]+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
 
 _S2T = opencc.OpenCC("s2t")
 
@@ -70,20 +73,47 @@ class KnowledgeBase:
     def ask(self, text: str, region_code: str, locale: str = "zh_Hans", on: date | None = None) -> Answer:
         """Answers a free-text question for the resident's place (``region_code``)."""
         on = on or date.today()
+        parts = self._questions_in(text)
+        if len(parts) > 1:
+            answers = [self._answer(part, region_code, on) for part in parts]
+            if len({a.article_id for a in answers}) == len(answers):
+                return self._localized(_joined(answers), locale)
+        return self._localized(self._answer(text, region_code, on), locale)
+
+    def _questions_in(self, text: str) -> list[str]:
+        """The questions of a run-on message (低保一年多少 特困一个月多少): clauses that each name a
+        topic and ask something about it; one clause, or none, means one question."""
+        clauses = [c for c in _CLAUSE_BREAK.split(text) if c]
+        if len(clauses) < 2:
+            return [text]
+        asking = []
+        for clause in clauses:
+            reading = self.index.matcher.read(clause)
+            if reading.topical and reading.concepts - reading.topical:
+                asking.append(clause)
+        return asking[:MAX_QUESTIONS] if len(asking) > 1 else [text]
+
+    def _answer(self, text: str, region_code: str, on: date) -> Answer:
         reading = self.index.matcher.read(text)
         hits = self.index.search(reading)
         if not hits or (reading.blocked and not reading.strong):
-            return self._localized(self._not_covered(region_code), locale)
+            return self._not_covered(region_code)
         place_code, named = self._place_for(text, region_code)
         best = hits[0]
         local = next((h for h in hits if self._variants_for(h.article, place_code, on)), None)
-        if local and local.score >= best.score * LOCAL_PREFERENCE:
+        # A local article on the same topic that answers something else (how long, where to apply)
+        # when the question asks how much must not stand in for the answer: say what is missing first.
+        if (
+            local
+            and local.score >= best.score * LOCAL_PREFERENCE
+            and not self.index.asks_for_other_than(reading, local.article, best.article)
+        ):
             answer = self._render_article(local.article, place_code, on)
         else:
             answer = self._not_published(best, hits, place_code, on)
         if named and answer.answered:
             answer.text = f"【{display_name(self.places.get(place_code))}】{answer.text}"
-        return self._localized(answer, locale)
+        return answer
 
     def article(self, article_id: str, region_code: str, locale: str = "zh_Hans", on: date | None = None) -> Answer:
         """One article for a place, as when a resident picks a suggestion (KeyError for an unknown id)."""
@@ -164,13 +194,11 @@ class KnowledgeBase:
         place = self.places.get(region_code)
         asked = best.article
         family = self.programs[asked.program].family
-        related = next(
-            (
-                h.article
-                for h in hits
-                if self.programs[h.article.program].family == family and self._variants_for(h.article, region_code, on)
-            ),
-            None,
+        # What the place published nearby: the same program first (同仁市's 临时救助 time limits for a
+        # 临时救助 amount), then the same family, among the matches and then among all articles.
+        local_hits = [h.article for h in hits if self._variants_for(h.article, region_code, on)]
+        related = next((a for a in local_hits if a.program == asked.program), None) or next(
+            (a for a in local_hits if self.programs[a.program].family == family), None
         )
         if related is None:
             related = self._first_local(region_code, on, lambda a: a.program == asked.program) or self._first_local(
@@ -251,6 +279,20 @@ class KnowledgeBase:
             answer.text = _S2T.convert(answer.text)
             answer.suggestions = [_S2T.convert(s) for s in answer.suggestions]
         return answer
+
+
+def _joined(answers: list[Answer]) -> Answer:
+    """One reply to a run-on message: each question's answer on its own line, sources of all."""
+    first = next((a for a in answers if a.answered), answers[0])
+    return Answer(
+        answered=any(a.answered for a in answers),
+        text="\n".join(a.text for a in answers),
+        article_id=first.article_id,
+        sources=list(dict.fromkeys(s for a in answers for s in a.sources)),
+        suggestions=first.suggestions,
+        jurisdiction_code=first.jurisdiction_code,
+        suggestion_ids=first.suggestion_ids,
+    )
 
 
 @cache
