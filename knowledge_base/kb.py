@@ -13,11 +13,13 @@ import opencc
 from knowledge_base.articles import PLACEHOLDER, Article, Program, Variant, concepts, programs, read_articles
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions
 from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
-from knowledge_base.retrieval import Hit, Index, Matcher
+from knowledge_base.retrieval import Hit, Index, Matcher, Reading
 
 # An article the resident's place published wins over a slightly better match it did not publish.
 LOCAL_PREFERENCE = 0.85
 MAX_SUGGESTIONS = 3
+# Matches this close to the best are near-ties, settled by the kind of answer asked (多少, 多久…).
+KIND_WINDOW = 0.95
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
 _CLAUSE_BREAK = re.compile(r"[\s，,。.？?！!；;、]+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
@@ -93,12 +95,24 @@ class KnowledgeBase:
                 asking.append(clause)
         return asking[:MAX_QUESTIONS] if len(asking) > 1 else [text]
 
+    def _by_kind_asked(self, reading: Reading, hits: list[Hit]) -> list[Hit]:
+        """Among near-equal matches, the one that gives the kind of answer asked (多少 → an amount) first:
+        五保老人一个月领几个钱 is about 特困供养标准 more than about 敬老院."""
+        best = hits[0]
+        for hit in hits[1:]:
+            if hit.score < best.score * KIND_WINDOW:
+                break
+            if self.index.asks_for_other_than(reading, best.article, hit.article):
+                return [hit, *(h for h in hits if h is not hit)]
+        return hits
+
     def _answer(self, text: str, region_code: str, on: date) -> Answer:
         reading = self.index.matcher.read(text)
         hits = self.index.search(reading)
         if not hits or (reading.blocked and not reading.strong):
             return self._not_covered(region_code)
         place_code, named = self._place_for(text, region_code)
+        hits = self._by_kind_asked(reading, hits)
         best = hits[0]
         local = next((h for h in hits if self._variants_for(h.article, place_code, on)), None)
         # A local article on the same topic that answers something else (how long, where to apply)
