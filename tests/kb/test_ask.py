@@ -36,6 +36,34 @@ def test_eval_sets_meet_the_quality_targets(kb: KnowledgeBase, path: Path) -> No
     assert result.percentile(0.99) < 5.0
 
 
+# Measured when these were set (benchmarks/ask_eval.py --file tests/kb/data/ask_heldout.jsonl):
+# tune 99.5 %, blind 94.7 %. The thresholds keep a margin of about two questions per split; the tune
+# split has been tuned on, the blind one never was (its failures were not read while tuning).
+HELD_OUT_TARGETS = {"tune": 0.97, "blind": 0.92}
+
+
+@pytest.mark.parametrize("split", sorted(HELD_OUT_TARGETS))
+def test_held_out_set_meets_its_targets(kb: KnowledgeBase, split: str) -> None:
+    cases = [c for c in load_set(DATA / "ask_heldout.jsonl") if c["split"] == split]
+    result = evaluate(kb, cases)
+    assert result.accuracy >= HELD_OUT_TARGETS[split], f"{split}: {result.accuracy:.1%}"
+    assert result.foreign == 0
+    assert result.percentile(0.99) < 5.0
+
+
+def test_held_out_set_mixes_places_styles_and_a_blind_third() -> None:
+    cases = load_set(DATA / "ask_heldout.jsonl")
+    assert len(cases) >= 240
+    blind = sum(c["split"] == "blind" for c in cases)
+    assert 0.28 <= blind / len(cases) <= 0.38
+    kinds = {str(c["kind"]).removeprefix("oos-") for c in cases}
+    assert {"plain", "colloquial", "typo", "traditional", "pinyin", "oos"} <= kinds
+    assert sum(bool(c.get("out_of_scope")) for c in cases) >= 0.12 * len(cases)
+    seeds = {"正安县", "城厢区", "同仁市", "临夏州", "通伏乡", "平罗县"}
+    townships = {"黄渠桥镇", "韩集镇", "隆务镇", "瑞溪镇", "龙桥街道"}
+    assert seeds | townships <= {c["region"] for c in cases}
+
+
 def test_own_eval_set_covers_every_seed_place_and_enough_declines() -> None:
     cases = load_set(DATA / "ask_eval.jsonl")
     assert len(cases) >= 150
@@ -82,7 +110,53 @@ def test_a_question_naming_another_served_place_is_answered_for_it_and_labelled(
     assert answer.jurisdiction_code == CHENGXIANG
 
 
-@pytest.mark.parametrize("text", ["今天是几号", "社保卡挂失", "贷款买房", "推荐一部电影", "高考分数线", "天气"])
+def test_an_amount_a_place_did_not_publish_is_said_missing_before_its_same_topic_rules(kb: KnowledgeBase) -> None:
+    answer = kb.ask("临时救助一次最多给多少", TONGREN)
+    assert answer.answered and answer.text.startswith("同仁市暂未公布临时救助标准")
+    assert "12小时" in answer.text and "24小时" in answer.text and "增发" not in answer.text
+
+
+def test_a_run_on_message_gets_an_answer_per_question(kb: KnowledgeBase) -> None:
+    answer = kb.ask("低保一年多少 特困一个月多少", ZHENGAN)
+    assert answer.answered and "3876" in answer.text and "741" in answer.text
+    assert {s.section for s in answer.sources} >= {"一（四）", "三（三）6"}
+
+
+def test_a_clause_without_its_own_topic_does_not_split_a_question(kb: KnowledgeBase) -> None:
+    answer = kb.ask("慢病去市里医院看 自己最多掏多少", ZHENGAN)
+    assert answer.article_id == "medical_assistance.chronic" and "\n" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "figure"), [("价格临事补贴提高多少", CHENGXIANG, "1倍"), ("临事救助标准", TONGFU, "1200")]
+)
+def test_a_typo_in_a_long_word_is_read_through_a_generic_word_inside_it(
+    kb: KnowledgeBase, text: str, region: str, figure: str
+) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and figure in answer.text
+
+
+def test_near_equal_matches_go_to_the_one_giving_the_kind_of_answer_asked(kb: KnowledgeBase) -> None:
+    answer = kb.ask("五保老人一个月领几个钱", ZHENGAN)
+    assert answer.article_id == "tekun.standard" and "741" in answer.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天是几号",
+        "社保卡挂失",
+        "贷款买房",
+        "推荐一部电影",
+        "高考分数线",
+        "天气",
+        "医保在手机上怎么缴费",
+        "养老金怎么领取",
+        "小区停车位怎么买",
+        "户口本丢了咋办",
+    ],
+)
 def test_out_of_scope_questions_are_declined_with_a_help_path(kb: KnowledgeBase, text: str) -> None:
     answer = kb.ask(text, TONGFU)
     assert not answer.answered and answer.article_id is None and not answer.sources
