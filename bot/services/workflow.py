@@ -28,7 +28,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import raiseload
 
 from bot.logs import mask_phone
 from bot.services.outbox import enqueue
@@ -145,7 +145,7 @@ class Workflow:
     # -- reading --------------------------------------------------------------------------------
 
     def _queue_query(self, actor: Actor, queue: Queue) -> Select[Ticket]:
-        query = select(Ticket).where(actor.ticket_filter()).options(noload(Ticket.events))
+        query = select(Ticket).where(actor.ticket_filter()).options(raiseload(Ticket.events))
         if queue.status == "open":
             query = query.where(Ticket.status.in_(sorted(OPEN)))
         elif queue.status != "all":
