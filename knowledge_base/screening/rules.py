@@ -474,7 +474,7 @@ def disability_living_allowance(c: Context) -> Result:
         dibao_verdict = c.verdict("dibao")
         if dibao_verdict == "likely":
             f.met("家中有持证残疾人，家庭符合低保条件，属于困难残疾人")
-        elif dibao_verdict == "possible" or c.verdict("low_income") != "unlikely":
+        elif dibao_verdict == "possible" or ("dibao" not in program.groups and c.verdict("low_income") != "unlikely"):
             f.unknown("家中有持证残疾人；需先认定为低保等困难家庭，才能领困难残疾人生活补贴")
         else:
             f.unmet("家庭收入高于低保标准，一般不属于困难残疾人")
@@ -725,8 +725,8 @@ def medical_assistance(c: Context) -> Result:
     f = Finding("medical_assistance", c)
     h, people = c.household, c.people
     ill = any(p.serious_illness for p in people)
-    needs = ill or h.rigid_expenses > 0 or h.expense_surge or any(p.disability_grade for p in people)
     groups = _medical_groups(c)
+    needs = ill or h.rigid_expenses > 0 or h.expense_surge or any(p.disability_grade for p in people) or bool(groups)
     program = c.provision("medical_assistance")
     f.cite(program)
     covered = [g for g in groups if program and g in program.groups]
