@@ -101,7 +101,8 @@ def texts(messages: list[dict[str, Any]]) -> list[str]:
 def group_message(chat_id: int, user_id: int, text: str, reply_to: dict[str, Any] | None = None) -> dict[str, Any]:
     uid = next(_ids)
     message: dict[str, Any] = {
-        "message_id": uid, "date": int(time.time()), "chat": {"id": chat_id, "type": "supergroup", "title": "隆务镇民政"},
+        "message_id": uid, "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "supergroup", "title": "隆务镇民政"},
         "from": {"id": user_id, "is_bot": False, "first_name": "专干", "language_code": "zh-hans"}, "text": text}
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]

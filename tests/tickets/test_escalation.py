@@ -7,7 +7,6 @@ and MINSHENG_TEST_REDIS_URL are set), each with its own escalation job, as two `
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 

@@ -13,8 +13,19 @@ from bot.keys import SESSIONS, STAFF
 from bot.storage.models import Staff, StaffGroup
 from tests.fakes import FakeBotApi, FakeGateway
 from tests.helpers import send_tg, tg_update
-from tests.tickets.support import (LONGWU, bearer, bot_message, file_by_sms, group_button, group_message,
-                                   private_message, settle, standard_staff, texts, ticket_row)
+from tests.tickets.support import (
+    LONGWU,
+    bearer,
+    bot_message,
+    file_by_sms,
+    group_button,
+    group_message,
+    private_message,
+    settle,
+    standard_staff,
+    texts,
+    ticket_row,
+)
 
 GROUP = -100_777
 CASEWORKER_TG = 4242
@@ -111,8 +122,9 @@ async def test_a_group_member_of_another_township_cannot_touch_the_ticket(
     number = await file_by_sms(tg_client, gateway, "+8613812340071", "求助 隆务镇 需要帮助")
     await settle(tg_client.app)
     [post] = [m for m in botapi.sent(GROUP) if number in m["text"]]
-    await deliver(tg_client, group_button(GROUP, STRANGER_TG, f"tk:accept:{number}", bot_message(GROUP, 1, post["text"])))
-    await deliver(tg_client, group_message(GROUP, STRANGER_TG, "越权回复", reply_to=bot_message(GROUP, 1, post["text"])))
+    posted = bot_message(GROUP, 1, post["text"])
+    await deliver(tg_client, group_button(GROUP, STRANGER_TG, f"tk:accept:{number}", posted))
+    await deliver(tg_client, group_message(GROUP, STRANGER_TG, "越权回复", reply_to=posted))
     assert (await ticket_row(tg_client.app, number)).status == "pending"
     assert "不在您的辖区" in botapi.sent(GROUP)[-1]["text"]
 
