@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import I18n
 
-from handlers import ask, menu, region, requests, status
+from handlers import ask, menu, region, requests, screening, status
 from handlers.context import Services
 from handlers.engine import DialogEngine, ProfileStore, StateStore
 
@@ -14,6 +14,7 @@ def build_engine(services: Services, state: StateStore, profiles: ProfileStore, 
     engine = DialogEngine(services, state, profiles, i18n, conversation_ttl, default_locale)
     menu.register(engine)
     requests.register(engine, services.places)
+    screening.register(engine)
     status.register(engine)
     region.register(engine)
     # Free text that is nothing else is a question: registered last.

@@ -222,7 +222,7 @@ def _apply(c: Context, f: Finding, kind: str, what: str, bring: str) -> str:
     where, cited = c.office(kind)
     f.cite(cited)
     if f.verdict == "unlikely":
-        return f"按您说的情况暂不符合；情况有变可再自查，或到{where}咨询"
+        return f"暂不符合；情况有变可再自查，或到{where}咨询"
     return f"到{where}{what}，带{bring}"
 
 
@@ -263,7 +263,7 @@ def dibao(c: Context) -> Result:
     for text, cited in income.notes:
         f.note(text, cited)
     _dibao_published_paths(c, f)
-    return f.result(_apply(c, f, "", "申请低保", "户口簿、身份证和收入、看病上学等支出凭证"))
+    return f.result(_apply(c, f, "", "申请", "户口簿、身份证和收支凭证"))
 
 
 def _single_person_case(c: Context, single: Provision) -> bool:
@@ -328,7 +328,7 @@ def tekun(c: Context) -> Result:
     orphans = c.provision("orphan_support")
     if orphans and any(p.orphan for p in people):
         f.note(f"孤儿可按{c.publisher(orphans)}规定{orphans.says}", orphans)
-    return f.result(_apply(c, f, "", "申请特困供养（需认定和生活自理能力评估）", "户口簿、身份证"))
+    return f.result(_apply(c, f, "", "申请（需认定和自理能力评估）", "户口簿、身份证"))
 
 
 # -- 低收入家庭 ------------------------------------------------------------------------------------
@@ -355,11 +355,12 @@ def low_income(c: Context) -> Result:
             f.unmet(f"家庭人均年收入约{money(income.per_capita)}元，不低于{words}", multiple, standard)
         for text, cited in income.notes:
             f.note(text, cited)
+    if f.verdict != "unlikely":
+        f.note("认定后可申请医疗、教育、住房等专项救助")
     referral = c.provision("special_assistance_referral")
     if referral and f.verdict != "unlikely":
         f.note(f"{c.publisher(referral)}：{referral.says}", referral)
-    return f.result(_apply(c, f, "", "申请低收入家庭认定（认定后可申请医疗、教育、住房等专项救助）",
-                           "户口簿、身份证和收入证明"))
+    return f.result(_apply(c, f, "", "申请认定", "户口簿、身份证和收入证明"))
 
 
 # -- 临时救助 --------------------------------------------------------------------------------------
@@ -404,7 +405,7 @@ def temporary_assistance(c: Context) -> Result:
     urgent = c.fact("temporary_assistance.emergency_aid_hours")
     if urgent and "emergency" in active:
         f.note(f"急难情形{urgent.text()}内救助", urgent)
-    return f.result(_apply(c, f, "", "申请临时救助", "身份证、户口簿和事故、看病、上学等证明"))
+    return f.result(_apply(c, f, "", "申请", "身份证和事故、看病等证明"))
 
 
 def _temporary_amounts(c: Context, f: Finding, covered: list[str]) -> None:
@@ -452,9 +453,9 @@ def monitoring(c: Context) -> Result:
     where = applied.says if applied else "村委会（社区）"
     f.cite(applied)
     if f.verdict == "unlikely":
-        step = f"按您说的情况暂不符合；家里出现返贫致贫风险时可向{where}申请"
+        step = f"暂不符合；出现返贫致贫风险时可向{where}申请"
     else:
-        step = f"向{where}申请纳入监测，经村级评议、乡镇初审、县（市）级审定；带户口簿、身份证"
+        step = f"向{where}申请，经村评议、乡镇初审、县级审定"
     return f.result(step)
 
 
@@ -485,7 +486,7 @@ def disability_living_allowance(c: Context) -> Result:
             lo, hi = (yearly(standard) * float(x.value) / 100 for x in (low, high))  # type: ignore[arg-type]
             f.note(f"按低保标准的{low.text()}–{high.text()}增发", low, high, standard)
             f.amount(f"每人{money(lo)}–{money(hi)}元/年")
-    return f.result(_apply(c, f, "disability", "申请残疾人生活补贴", "残疾人证、户口簿、身份证"))
+    return f.result(_apply(c, f, "disability", "申请", "残疾人证、户口簿"))
 
 
 def disability_care_subsidy(c: Context) -> Result:
@@ -513,7 +514,7 @@ def disability_care_subsidy(c: Context) -> Result:
             if fact is not None:
                 f.cite(fact)
                 f.amount(f"{GRADE_WORDS[grade]}级{amount_text(fact)}")
-    return f.result(_apply(c, f, "disability", "申请重度残疾人护理补贴", "残疾人证、户口簿、身份证"))
+    return f.result(_apply(c, f, "disability", "申请", "残疾人证、户口簿"))
 
 
 # -- 教育资助 --------------------------------------------------------------------------------------
@@ -534,7 +535,7 @@ def education_aid(c: Context) -> Result:
         best._notes += other._met + other._unknown + other._unmet + other._notes
         best.amounts += [a for a in other.amounts if other.verdict != "unlikely"]
         best._sources += [s for s in other._sources if s not in best._sources]
-    return best.result(_apply(c, best, "education", "申请学生资助", "户口簿、学生证或学籍证明和困难证明"))
+    return best.result(_apply(c, best, "education", "申请", "学籍证明和困难证明"))
 
 
 def _hardship_check(c: Context, f: Finding, hardship: str, who: str) -> bool:
@@ -702,7 +703,7 @@ def housing_renovation(c: Context) -> Result:
             f.unmet(f"{c.publisher(program)}危房改造补助面向特困、低保、贫困残疾人家庭和贫困户", program)
         if h.emergency:
             f.note("因灾导致的危房可纳入灾后重建")
-    return f.result(_apply(c, f, "housing", "申请危房鉴定和改造", "户口簿、身份证和房屋照片"))
+    return f.result(_apply(c, f, "housing", "申请危房鉴定", "户口簿和房屋照片"))
 
 
 def _housing_groups(c: Context) -> list[str]:
@@ -750,7 +751,7 @@ def medical_assistance(c: Context) -> Result:
             f.note(f"{c.publisher(chronic)}：{chronic.says}（县级以下医院{cap.text()}）", chronic, cap)
         if serious and h.poverty_status != "none" and h.residence == "rural":
             f.note(f"{c.publisher(serious)}：{serious.says}", serious)
-    return f.result(_apply(c, f, "medical", "申请医疗救助", "身份证、医保卡、病历和医疗费票据"))
+    return f.result(_apply(c, f, "medical", "申请", "病历和医疗费票据"))
 
 
 def _medical_groups(c: Context) -> list[str]:
