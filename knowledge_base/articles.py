@@ -67,7 +67,6 @@ class Concept:
     forms: tuple[str, ...]
     generic: bool = False
     block: bool = False
-    strong: bool = False
 
 
 def _text(name: str) -> str:
@@ -86,8 +85,7 @@ def concepts() -> tuple[Concept, ...]:
     """The lexicon (``lexicon.yaml``)."""
     raw = yaml.load(_text("lexicon.yaml"), Loader=_Loader)["concepts"]
     return tuple(
-        Concept(cid, tuple(c["forms"]), bool(c.get("generic")), bool(c.get("block")), bool(c.get("strong")))
-        for cid, c in raw.items()
+        Concept(cid, tuple(c["forms"]), bool(c.get("generic")), bool(c.get("block"))) for cid, c in raw.items()
     )
 
 

@@ -20,6 +20,7 @@ LOCAL_PREFERENCE = 0.85
 MAX_SUGGESTIONS = 3
 # Matches this close to the best are near-ties, settled by the kind of answer asked (多少, 多久…).
 KIND_WINDOW = 0.95
+SAME_PROGRAM_KIND_WINDOW = 0.7
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
 _CLAUSE_BREAK = re.compile(r"[\s，,。.？?！!；;、]+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
@@ -90,8 +91,7 @@ class KnowledgeBase:
             return [text]
         asking = []
         for clause in clauses:
-            reading = self.index.matcher.read(clause)
-            if reading.topical and reading.concepts - reading.topical:
+            if self.index.matcher.read(clause).topical and self.index.matcher.asks(clause):
                 asking.append(clause)
         return asking[:MAX_QUESTIONS] if len(asking) > 1 else [text]
 
@@ -100,8 +100,12 @@ class KnowledgeBase:
         五保老人一个月领几个钱 is about 特困供养标准 more than about 敬老院."""
         best = hits[0]
         for hit in hits[1:]:
-            if hit.score < best.score * KIND_WINDOW:
-                break
+            # Two articles of one program are one topic seen from two sides (临时救助: how to apply,
+            # how much); the kind of answer asked settles a wider gap between them, so that a
+            # canonical question's wording (家里突然出事了能申请救助吗) does not outweigh 给多少.
+            window = SAME_PROGRAM_KIND_WINDOW if hit.article.program == best.article.program else KIND_WINDOW
+            if hit.score < best.score * window:
+                continue
             if self.index.asks_for_other_than(reading, best.article, hit.article):
                 return [hit, *(h for h in hits if h is not hit)]
         return hits
@@ -109,10 +113,13 @@ class KnowledgeBase:
     def _answer(self, text: str, region_code: str, on: date) -> Answer:
         reading = self.index.matcher.read(text)
         hits = self.index.search(reading)
-        if not hits or (reading.blocked and not reading.strong):
+        if hits:
+            hits = self._by_kind_asked(reading, hits)
+        # A topic Minsheng does not cover declines the question even next to a program word
+        # (低保户能贷款买房吗 asks about a mortgage), unless the answer found speaks of it too.
+        if not hits or not self.index.speaks_of(hits[0].article, reading.blocked):
             return self._not_covered(region_code)
         place_code, named = self._place_for(text, region_code)
-        hits = self._by_kind_asked(reading, hits)
         best = hits[0]
         local = next((h for h in hits if self._variants_for(h.article, place_code, on)), None)
         # A local article on the same topic that answers something else (how long, where to apply)
@@ -124,7 +131,7 @@ class KnowledgeBase:
         ):
             answer = self._render_article(local.article, place_code, on)
         else:
-            answer = self._not_published(best, hits, place_code, on)
+            answer = self._not_published(best, hits, place_code, on, reading)
         if named and answer.answered:
             answer.text = f"【{display_name(self.places.get(place_code))}】{answer.text}"
         return answer
@@ -203,21 +210,23 @@ class KnowledgeBase:
         self._suggest(answer, article, region_code, on)
         return answer
 
-    def _not_published(self, best: Hit, hits: list[Hit], region_code: str, on: date) -> Answer:
+    def _not_published(
+        self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None
+    ) -> Answer:
         """The place has not published what was asked: say so, then what it did publish nearby, if anything."""
         place = self.places.get(region_code)
         asked = best.article
         family = self.programs[asked.program].family
         # What the place published nearby: the same program first (同仁市's 临时救助 time limits for a
-        # 临时救助 amount), then the same family, among the matches and then among all articles.
+        # 临时救助 amount), then the same family, among the matches (articles sharing a topic with
+        # the question). Beyond the matches only the same program, and only when the question names
+        # it: 养老金几号发 from 正安县 matched 不计入家庭收入 alone; 低保标准 is no answer to it.
         local_hits = [h.article for h in hits if self._variants_for(h.article, region_code, on)]
         related = next((a for a in local_hits if a.program == asked.program), None) or next(
             (a for a in local_hits if self.programs[a.program].family == family), None
         )
-        if related is None:
-            related = self._first_local(region_code, on, lambda a: a.program == asked.program) or self._first_local(
-                region_code, on, lambda a: self.programs[a.program].family == family
-            )
+        if related is None and (reading is None or self.index.names_program(reading, asked.program)):
+            related = self._first_local(region_code, on, lambda a: a.program == asked.program)
         lead = f"{self._long_name(place)}暂未公布{asked.title}"
         if related is None:
             answer = Answer(

@@ -18,12 +18,14 @@ from dataclasses import dataclass
 
 import opencc
 
-from knowledge_base.articles import Article, Concept
+from knowledge_base.articles import PLACEHOLDER, Article, Concept
 from knowledge_base.pinyin import syllables
 
 _T2S = opencc.OpenCC("t2s")
 _NOT_WORD = re.compile(r"[\W_]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# What an article keyword that is no lexicon word stands for: a topic of its own.
+_PLAIN = Concept("", ())
 
 # A generic word (多少, 怎么申请) says what kind of answer is wanted, not what about: it counts less,
 # and only for an article whose title or keywords are about that (低保申请, not 单人保).
@@ -55,8 +57,8 @@ class Reading:
     concepts: frozenset[str]
     topical: frozenset[str]
     bigrams: frozenset[str]
-    blocked: bool
-    strong: bool
+    # Topics Minsheng does not cover (买房, 银行卡) that the question names.
+    blocked: frozenset[str]
 
 
 class Matcher:
@@ -94,6 +96,7 @@ class Matcher:
                 for i in range(len(form)):
                     self._one_off.setdefault(form[:i] + "?" + form[i + 1 :], cid)
         self._sound_by_length = sorted(self._sound, key=len, reverse=True)
+        self._generic_forms = [f for f, cid in self.forms.items() if self.concepts.get(cid, _PLAIN).generic]
 
     @staticmethod
     def sound(text: str) -> str | None:
@@ -179,13 +182,17 @@ class Matcher:
                         found.add(cid)
         return found
 
+    def asks(self, text: str) -> bool:
+        """Whether the text has a word that asks something (多少, 多久), even inside a longer word (多久答复)."""
+        normal = normalize(text)
+        return any(form in normal for form in self._generic_forms)
+
     def read(self, text: str) -> Reading:
         normal = normalize(text)
         found = self.find(normal)
         topical = frozenset(c for c in found if self.is_topical(c))
-        blocked = any(self.concepts[c].block for c in found if c in self.concepts)
-        strong = any(self.concepts[c].strong for c in found if c in self.concepts)
-        return Reading(frozenset(found), topical, frozenset(bigrams(normal)), blocked, strong)
+        blocked = frozenset(c for c in found if c in self.concepts and self.concepts[c].block)
+        return Reading(frozenset(found), topical, frozenset(bigrams(normal)), blocked)
 
 
 def _uncovered(text: str, covered: list[bool]) -> list[str]:
@@ -227,6 +234,17 @@ class Index:
             self._title.append(frozenset(c for c in matcher.find(normalize(article.title)) if matcher.is_topical(c)))
             self._bigrams.append(frozenset(b for t in texts for b in bigrams(normalize(t))))
         self._focus_by_id = {a.id: f for a, f in zip(self.articles, self._focus, strict=True)}
+        titles: dict[str, set[str]] = {}
+        for article, title in zip(self.articles, self._title, strict=True):
+            titles.setdefault(article.program, set()).update(title)
+        self._program_titles = {p: frozenset(t) for p, t in titles.items()}
+        # Everything an article speaks of, its answers included: 同仁市's answer on 基础养老金 speaks of
+        # 养老保险, so a question about that is not declined as being about pensions in general.
+        self._mentions: list[frozenset[str]] = [
+            concepts | {c for v in article.variants for c in matcher.find(normalize(PLACEHOLDER.sub("", v.text)))}
+            for article, concepts in zip(self.articles, self._concepts, strict=True)
+        ]
+        self._mentions_by_id = {a.id: m for a, m in zip(self.articles, self._mentions, strict=True)}
         n = len(self.articles)
         self._idf: dict[str, float] = {}
         for sets in (self._concepts, self._bigrams):
@@ -242,14 +260,22 @@ class Index:
         wanted = {c for c in reading.concepts if not self.matcher.is_topical(c)}
         return bool(wanted & self._focus_by_id[best.id] - self._focus_by_id[article.id])
 
+    def names_program(self, reading: Reading, program: str) -> bool:
+        """Whether the question names the program itself (低保, 特困), not only something near it."""
+        return bool(reading.topical & self._program_titles.get(program, frozenset()))
+
+    def speaks_of(self, article: Article, concept_ids: Iterable[str]) -> bool:
+        """Whether the article (its questions, keywords or answers) mentions all of these concepts."""
+        return set(concept_ids) <= self._mentions_by_id[article.id]
+
     def idf(self, item: str) -> float:
         return self._idf.get(item, math.log(1 + len(self.articles)))
 
     def search(self, reading: Reading) -> list[Hit]:
         """Articles sharing a topical concept with the question, best first."""
         hits = []
-        for article, concepts, focus, title, grams in zip(
-            self.articles, self._concepts, self._focus, self._title, self._bigrams, strict=True
+        for article, concepts, focus, title, grams, mentions in zip(
+            self.articles, self._concepts, self._focus, self._title, self._bigrams, self._mentions, strict=True
         ):
             shared = reading.concepts & concepts
             shared_topical = frozenset(c for c in shared if self.matcher.is_topical(c))
@@ -258,7 +284,7 @@ class Index:
             score = sum(self.idf(c) for c in shared_topical)
             score += GENERIC_WEIGHT * sum(self.idf(c) for c in (shared - shared_topical) & focus)
             score += BIGRAM_WEIGHT * sum(self.idf(b) for b in reading.bigrams & grams)
-            score -= MISSING_PENALTY * sum(self.idf(c) for c in reading.topical - concepts)
+            score -= MISSING_PENALTY * sum(self.idf(c) for c in reading.topical - mentions)
             if title:
                 score += TITLE_BONUS * len(title & reading.topical) / len(title)
             hits.append(Hit(article, score, shared_topical))
