@@ -234,10 +234,14 @@ class Index:
             self._title.append(frozenset(c for c in matcher.find(normalize(article.title)) if matcher.is_topical(c)))
             self._bigrams.append(frozenset(b for t in texts for b in bigrams(normalize(t))))
         self._focus_by_id = {a.id: f for a, f in zip(self.articles, self._focus, strict=True)}
-        titles: dict[str, set[str]] = {}
+        # A program's own names are the topics several of its articles' titles share (低保 in 低保标准,
+        # 低保渐退期 …), not one article's subject (不计入家庭收入).
+        in_titles: dict[str, dict[str, int]] = {}
         for article, title in zip(self.articles, self._title, strict=True):
-            titles.setdefault(article.program, set()).update(title)
-        self._program_titles = {p: frozenset(t) for p, t in titles.items()}
+            named = in_titles.setdefault(article.program, {})
+            for concept in title:
+                named[concept] = named.get(concept, 0) + 1
+        self._program_names = {p: frozenset(c for c, n in named.items() if n > 1) for p, named in in_titles.items()}
         # Everything an article speaks of, its answers included: 同仁市's answer on 基础养老金 speaks of
         # 养老保险, so a question about that is not declined as being about pensions in general.
         self._mentions: list[frozenset[str]] = [
@@ -262,7 +266,7 @@ class Index:
 
     def names_program(self, reading: Reading, program: str) -> bool:
         """Whether the question names the program itself (低保, 特困), not only something near it."""
-        return bool(reading.topical & self._program_titles.get(program, frozenset()))
+        return bool(reading.topical & self._program_names.get(program, frozenset()))
 
     def speaks_of(self, article: Article, concept_ids: Iterable[str]) -> bool:
         """Whether the article (its questions, keywords or answers) mentions all of these concepts."""
