@@ -75,6 +75,37 @@ def test_held_out_set_meets_its_targets(kb: KnowledgeBase, split: str) -> None:
     assert p99 < 5.0
 
 
+# The second held-out set (ask_heldout2.jsonl) was written blind from the seeds and residents' voices
+# before this code was read. Measured when these were set: tune 99.6 % (240/241), blind 97.5 % (116/119);
+# the margin is about two or three questions per split.
+HELD_OUT2_TARGETS = {"tune": 0.98, "blind": 0.95}
+
+
+@pytest.mark.parametrize("split", sorted(HELD_OUT2_TARGETS))
+def test_second_held_out_set_meets_its_targets(kb: KnowledgeBase, split: str) -> None:
+    cases = [c for c in load_set(DATA / "ask_heldout2.jsonl") if c["split"] == split]
+    result = evaluate(kb, cases)
+    # Plain numbers only: a failure message must not print the blind split's failed questions.
+    accuracy, declined, foreign, p99 = result.accuracy, result.declined_share, result.foreign, steady_p99_ms(kb, cases)
+    assert accuracy >= HELD_OUT2_TARGETS[split]
+    assert declined >= 0.9
+    assert foreign == 0
+    assert p99 < 5.0
+
+
+def test_second_held_out_set_mixes_places_styles_and_a_blind_third() -> None:
+    cases = load_set(DATA / "ask_heldout2.jsonl")
+    assert len(cases) >= 240
+    for kind in {str(c["kind"]) for c in cases}:
+        of_kind = [c for c in cases if c["kind"] == kind]
+        assert abs(sum(c["split"] == "blind" for c in of_kind) - len(of_kind) / 3) <= 1, kind
+    assert {str(c["kind"]) for c in cases} == {"plain", "colloquial", "typo", "traditional", "pinyin", "oos"}
+    assert sum(bool(c.get("out_of_scope")) for c in cases) >= 0.14 * len(cases)
+    assert {"正安县", "城厢区", "同仁市", "临夏州", "通伏乡", "平罗县", "黄渠桥镇", "隆务镇", "临夏县"} <= {
+        c["region"] for c in cases
+    }
+
+
 def test_held_out_set_mixes_places_styles_and_a_blind_third() -> None:
     cases = load_set(DATA / "ask_heldout.jsonl")
     assert len(cases) >= 240
@@ -230,3 +261,38 @@ def test_region_summary_lists_what_the_place_published(kb: KnowledgeBase) -> Non
     assert "教育资助" in kb.region_summary(HUANGQUQIAO)
     for code in SEED_PLACES:
         assert len(kb.region_summary(code)) <= 70
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [("低保户能贷款买房吗", TONGREN), ("特困户能贷款买车吗", TONGFU), ("低保户能办信用卡吗", CHENGXIANG)],
+)
+def test_an_out_of_scope_action_next_to_a_program_word_is_declined(kb: KnowledgeBase, text: str, region: str) -> None:
+    answer = kb.ask(text, region)
+    assert not answer.answered and not answer.sources
+
+
+def test_a_blocked_word_the_answer_itself_speaks_of_is_answered(kb: KnowledgeBase) -> None:
+    answer = kb.ask("养老保险的基础养老金算不算低保收入", TONGREN)
+    assert answer.answered and "不计入" in answer.text
+
+
+def test_a_missing_rule_is_said_missing_not_padded_with_an_unrelated_one(kb: KnowledgeBase) -> None:
+    answer = kb.ask("抚恤金算不算收入", ZHENGAN)
+    assert not answer.answered and answer.article_id == "dibao.exempt_income"
+    assert "暂未公布" in answer.text and "3876" not in answer.text
+
+
+def test_the_kind_of_answer_asked_settles_between_two_sides_of_one_program(kb: KnowledgeBase) -> None:
+    answer = kb.ask("突然出事了 临时救助一般给多少", TONGFU)
+    assert answer.article_id == "temporary_assistance.amounts" and "1200" in answer.text
+
+
+def test_a_run_on_clause_asks_through_a_compound_word(kb: KnowledgeBase) -> None:
+    answer = kb.ask("临时救助多久答复 渐退期多长", TONGREN)
+    assert "12小时" in answer.text and "1年" in answer.text
+
+
+def test_a_topic_the_answer_speaks_of_does_not_count_against_it(kb: KnowledgeBase) -> None:
+    answer = kb.ask("低收入人群标准是低保的几倍", LINXIA)
+    assert answer.article_id == "low_income.definition" and "1.5倍" in answer.text
