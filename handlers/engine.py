@@ -55,6 +55,8 @@ class Flow:
 
     name: str
     steps: dict[str, Step] = field(default_factory=dict)
+    # Steps that ask for an amount: there a lone "0" means zero, not the menu.
+    amount_steps: set[str] = field(default_factory=set)
 
 
 class DialogEngine:
@@ -92,9 +94,11 @@ class DialogEngine:
     def flow(self, name: str) -> Flow:
         return self.flows.setdefault(name, Flow(name))
 
-    def step(self, flow: str, step: str) -> Callable[[Step], Step]:
+    def step(self, flow: str, step: str, amount: bool = False) -> Callable[[Step], Step]:
         def register(handler: Step) -> Step:
             self.flow(flow).steps[step] = handler
+            if amount:
+                self.flow(flow).amount_steps.add(step)
             return handler
         return register
 
@@ -136,6 +140,8 @@ class DialogEngine:
         word = compact(text).lower()
         if not word and not msg.attachments:
             return await self.choices["menu"](ctx, "")
+        if word == "0" and conv.flow and conv.step in self.flows[conv.flow].amount_steps:
+            return await self.flows[conv.flow].steps[conv.step](ctx, text)
         if word in MORE_WORDS:
             return self._more(ctx)
         if word in BACK_WORDS:

@@ -233,6 +233,9 @@ def advance(ctx: Context, after: str | None, new: dict[str, Any] | None = None) 
     return summary(ctx) if following == "summary" else QUESTIONS[following](ctx)
 
 
+AMOUNT_STEPS = ("income", "exempt", "employment", "rigid")
+
+
 def _amount(text: str) -> float | None:
     if text == CHOICE + "sq:0":
         return 0.0
@@ -270,7 +273,7 @@ def _read(step: str, text: str, a: dict[str, Any]) -> Any:
     if step == "size":
         size = int(text.rsplit(":", 1)[-1]) if text.startswith(CHOICE) else parse_count(text)
         return size if size is not None and 1 <= size <= 50 else None
-    if step in ("income", "exempt", "employment", "rigid"):
+    if step in AMOUNT_STEPS:
         value = _amount(text)
         if value is not None and step == "exempt" and value > a["income"]:
             return None
@@ -466,5 +469,5 @@ def register(engine: DialogEngine) -> None:
     engine.choice("screen")(start)
     engine.step(FLOW, "region")(region_step)
     for name in QUESTIONS:
-        engine.step(FLOW, name)(answer_step)
+        engine.step(FLOW, name, amount=name in AMOUNT_STEPS)(answer_step)
     engine.step(FLOW, "summary")(summary_step)

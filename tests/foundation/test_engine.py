@@ -80,3 +80,13 @@ async def test_traditional_characters_and_full_width_digits_are_understood(clien
     assert "已设置地区：同仁市" in await say(client, "同仁市")
     said = await say(client, "求助 隆務鎮 家裡沒有收入")
     assert "（隆务镇）" in said
+
+
+async def test_zero_is_an_amount_inside_an_amount_question_and_the_menu_elsewhere(client: TestClient) -> None:
+    await say(client, "正安县")
+    assert "农村还是城镇" in await say(client, "自查")
+    assert "几口人" in await say(client, "1")
+    assert "总收入" in await say(client, "3")
+    after_zero = await say(client, "0")
+    assert "民生助手" not in after_zero and "没看懂" not in after_zero
+    assert "民生助手" in await say(client, "取消") + await say(client, "0")
