@@ -35,6 +35,12 @@ EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
     "622925200": ("梁家寺东乡族乡",),
     "622926214": ("凤山乡",),
     "350302": ("莆田城厢区", "莆田市城厢区"),
+    # 正安县: 乐俭 and 桴㯊 were 乡 before becoming 镇, and 㯊 is rarely typed (桴焉); the two ethnic
+    # townships are written with a plain 乡.
+    "520324114": ("乐俭乡",),
+    "520324116": ("桴焉镇", "桴焉乡", "桴㯊乡", "桴焉"),
+    "520324202": ("谢坝乡",),
+    "520324203": ("市坪乡",),
 }
 
 _SUFFIXES = (
