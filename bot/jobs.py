@@ -42,38 +42,45 @@ class Escalator:
             await asyncio.sleep(self.interval)
 
     async def run_once(self, limit: int = 200) -> int:
-        """Escalates what is overdue now; returns how many tickets this process escalated."""
+        """Escalates everything overdue now, in batches; returns how many tickets this process escalated."""
         now = self.clock()
-        async with self.sessions() as session:
-            ids = list(await session.scalars(
-                select(Ticket.id).where(Ticket.first_answered_at.is_(None), Ticket.escalated_at.is_(None),
-                                        Ticket.due_at <= now, Ticket.status.in_(sorted(OPEN)))
-                .order_by(Ticket.due_at).limit(limit)))
         escalated = 0
-        for ticket_id in ids:
-            escalated += await self._escalate(ticket_id, now)
-        if escalated:
-            self.workflow.on_queued()
-        return escalated
+        while True:
+            async with self.sessions() as session:
+                ids = list(await session.scalars(
+                    select(Ticket.id).where(Ticket.first_answered_at.is_(None), Ticket.escalated_at.is_(None),
+                                            Ticket.due_at <= now, Ticket.status.in_(sorted(OPEN)))
+                    .order_by(Ticket.due_at).limit(limit)))
+            if ids:
+                escalated += await self._escalate(ids, now)
+                self.workflow.on_queued()
+            if len(ids) < limit:
+                return escalated
 
-    async def _escalate(self, ticket_id: int, now: datetime) -> int:
+    async def _escalate(self, ids: list[int], now: datetime) -> int:
         async with self.sessions() as session, session.begin():
-            claimed = await session.execute(
-                update(Ticket).where(Ticket.id == ticket_id, Ticket.escalated_at.is_(None),
+            # Each row is claimed atomically: RETURNING gives exactly the tickets this process won.
+            claimed = list(await session.scalars(
+                update(Ticket).where(Ticket.id.in_(ids), Ticket.escalated_at.is_(None),
                                      Ticket.first_answered_at.is_(None))
-                .values(escalated_at=now))
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                return 0  # another process escalated it, or it was answered meanwhile
-            ticket = await session.get(Ticket, ticket_id)
-            assert ticket is not None
-            late = now - ticket.due_at
-            session.add(TicketEvent(ticket_id=ticket.id, at=now, type="escalated", by="system",
-                                    text=f"超过首次答复期限 {int(late.total_seconds() // 60)} 分钟未答复，已上报县级",
-                                    data={"county": ticket.county_code}))
-            for chat_id in await groups_for(session, [ticket.county_code]):
-                await enqueue(session, "telegram", str(chat_id), self.workflow.staff_card(ticket, "超时上报"),
-                              ref=f"esc-{ticket.id}-{chat_id}"[:64])
-        log.warning("ticket.escalated", extra={"number": ticket.number, "county": ticket.county_code,
-                                               "township": ticket.township_code,
-                                               "late_minutes": int(late.total_seconds() // 60)})
-        return 1
+                .values(escalated_at=now).returning(Ticket.id)))
+            if not claimed:
+                return 0  # other processes escalated them, or they were answered meanwhile
+            tickets = list(await session.scalars(select(Ticket).where(Ticket.id.in_(claimed))))
+            groups: dict[str, list[int]] = {}
+            done: list[dict[str, object]] = []
+            for ticket in tickets:
+                late = int((now - ticket.due_at).total_seconds() // 60)
+                session.add(TicketEvent(ticket_id=ticket.id, at=now, type="escalated", by="system",
+                                        text=f"超过首次答复期限 {late} 分钟未答复，已上报县级",
+                                        data={"county": ticket.county_code}))
+                if ticket.county_code not in groups:
+                    groups[ticket.county_code] = await groups_for(session, [ticket.county_code])
+                for chat_id in groups[ticket.county_code]:
+                    await enqueue(session, "telegram", str(chat_id), self.workflow.staff_card(ticket, "超时上报"),
+                                  ref=f"esc-{ticket.id}-{chat_id}"[:64])
+                done.append({"number": ticket.number, "county": ticket.county_code,
+                             "township": ticket.township_code, "late_minutes": late})
+        for entry in done:
+            log.warning("ticket.escalated", extra=entry)
+        return len(claimed)
