@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from knowledge_base.jurisdictions import Jurisdictions, jurisdictions
-from knowledge_base.units import UNIT_PATTERNS, Value, format_value
+from knowledge_base.units import UNIT_PATTERNS, Value, format_date, format_value
 
 PACKAGE = "knowledge_base"
 
@@ -94,6 +94,8 @@ class Fact:
             if self.previous is None:
                 raise ValueError(f"{self.path} has no previous value")
             return format_value(self.previous, self.unit, self.counter)
+        if style == "since":
+            return format_date(self.since, "month")
         return format_value(self.value, self.unit, self.counter, style)
 
 
