@@ -256,7 +256,8 @@ async def file_request(ctx: Context) -> list[Reply]:
         text = _("已提交求助，编号 {number}（{place}）。工作人员将在 {due} 前答复。").format(
             number=ticket.number, place=where, due=due)
         if ticket.aid_due_at:
-            text += "\n" + _("急难情况 {aid_due} 前给予救助。").format(aid_due=format_time(ticket.aid_due_at, ctx.locale))
+            aid_due = format_time(ticket.aid_due_at, ctx.locale)
+            text += "\n" + _("急难情况 {aid_due} 前给予救助。").format(aid_due=aid_due)
     text += "\n" + _("查进度请回复：进度 {number}").format(number=ticket.number)
     return ctx.reply(text)
 
