@@ -14,9 +14,16 @@ def _t2s() -> OpenCC:
     return OpenCC("t2s")
 
 
+# Full-width digits and Latin letters (what a Chinese input method types) and the ideographic
+# space become ASCII; Chinese punctuation (，。？) stays as the resident wrote it, since it is
+# shown to staff in their request.
+_WIDTH = {code: code - 0xFEE0 for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+_WIDTH[0x3000] = 0x20
+
+
 def normalize(text: str) -> str:
-    """Full-width to ASCII, traditional to simplified, runs of spaces folded, ends trimmed."""
-    text = unicodedata.normalize("NFKC", text)
+    """Full-width letters and digits to ASCII, traditional to simplified, spaces folded, ends trimmed."""
+    text = unicodedata.normalize("NFC", text).translate(_WIDTH)
     text = _t2s().convert(text)
     return re.sub(r"\s+", " ", text).strip()
 

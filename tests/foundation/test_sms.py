@@ -68,6 +68,9 @@ async def test_resident_walks_through_region_question_request_and_status(client:
         tickets = {t.number: t for t in await session.scalars(select(Ticket))}
     assert tickets[guided.group(1)].township_code == "350302100"  # 常太镇
     assert tickets[guided.group(1)].category == "medical"
+    # Staff read the request as the resident wrote it, Chinese punctuation included.
+    assert tickets[guided.group(1)].text == "老伴住院，医药费交不起"
+    assert tickets[one_line.group(1)].text == "屋顶漏雨，墙体开裂"
     assert tickets[one_line.group(1)].township_code == "350302101"  # 华亭镇
     assert all(t.channel == "sms" and t.contact == PHONE for t in tickets.values())
 
