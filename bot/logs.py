@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,8 +26,14 @@ class JsonFormatter(logging.Formatter):
             "event": record.getMessage(),
         }
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        if record.exc_info and record.exc_info[1] is not None:
+            # The type and where it was raised, never the message: a database error's message
+            # carries the statement's parameters, which can be a resident's number or words.
+            exc = record.exc_info[1]
+            entry["error"] = type(exc).__qualname__
+            frames = traceback.extract_tb(exc.__traceback__)
+            if frames:
+                entry["where"] = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}"
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
