@@ -57,6 +57,9 @@ class Article:
     questions: tuple[str, ...]
     keywords: tuple[str, ...]
     variants: tuple[Variant, ...] = field(default=())
+    # A concept the question must carry for this article to be found at all: 低保归哪个部门管 finds
+    # 低保负责部门, but 低保啥时候涨 must not, however much of the program's wording it shares.
+    requires: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ def _article(raw: Any, where: str, errors: list[str]) -> Article | None:
         return None
     aid = raw["id"]
     where = f"{where}: {aid}"
-    unknown = set(raw) - {"id", "title", "questions", "keywords", "variants"}
+    unknown = set(raw) - {"id", "title", "questions", "keywords", "variants", "requires"}
     if unknown:
         errors.append(f"{where}: unknown keys {sorted(unknown)}")
     questions, keywords = raw.get("questions"), raw.get("keywords")
@@ -170,4 +173,5 @@ def _article(raw: Any, where: str, errors: list[str]) -> Article | None:
         tuple(str(q) for q in questions),
         tuple(str(k) for k in keywords),
         tuple(v for v in variants if v),
+        str(raw["requires"]) if raw.get("requires") else None,
     )

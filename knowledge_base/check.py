@@ -163,6 +163,12 @@ def run(on: date | None = None) -> list[str]:
     errors += article_errors(articles, table, docs, on or date.today())
     errors += coverage_errors(articles, table)
     errors += lexicon_errors(concepts())
+    known = {c.id for c in concepts()}
+    errors += [
+        f"articles: {a.id}: requires unknown lexicon concept {a.requires!r}"
+        for a in articles
+        if a.requires and a.requires not in known
+    ]
     errors += routing_errors(articles)
     return errors
 

@@ -226,7 +226,8 @@ class KnowledgeBase:
             (a for a in local_hits if self.programs[a.program].family == family), None
         )
         if related is None and (reading is None or self.index.names_program(reading, asked.program)):
-            related = self._first_local(region_code, on, lambda a: a.program == asked.program)
+            # Not an article that answers one kind of question only (低保负责部门 is no 低保 rule).
+            related = self._first_local(region_code, on, lambda a: a.program == asked.program and not a.requires)
         lead = f"{self._long_name(place)}暂未公布{asked.title}"
         if related is None:
             answer = Answer(
@@ -249,10 +250,11 @@ class KnowledgeBase:
     def _suggest(self, answer: Answer, article: Article, region_code: str, on: date) -> None:
         family = self.programs[article.program].family
 
-        def rank(other: Article) -> int:
+        def rank(other: Article) -> tuple[int, bool]:
+            # Articles that answer one kind of question only (负责部门) after the program's rules.
             if other.program == article.program:
-                return 0
-            return 1 if self.programs[other.program].family == family else 2
+                return 0, other.requires is not None
+            return (1 if self.programs[other.program].family == family else 2), other.requires is not None
 
         candidates = sorted(
             (a for a in self.articles.values() if a.id != article.id and self._variants_for(a, region_code, on)),

@@ -281,6 +281,8 @@ class Index:
         for article, concepts, focus, title, grams, mentions in zip(
             self.articles, self._concepts, self._focus, self._title, self._bigrams, self._mentions, strict=True
         ):
+            if article.requires and article.requires not in reading.concepts:
+                continue
             shared = reading.concepts & concepts
             shared_topical = frozenset(c for c in shared if self.matcher.is_topical(c))
             if not shared_topical:
