@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
@@ -43,7 +44,10 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._data: dict[str, tuple[str, float | None]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        # A lock lives as long as someone holds or waits for it, so one per resident ever seen
+        # does not pile up in a long-running process.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._writes = 0
         self._subscribers: dict[str, list[EventHandler]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -61,8 +65,17 @@ class MemoryStore:
         raw = self._live(key)
         return None if raw is None else json.loads(raw)
 
+    def _store(self, key: str, value: str, expires: float | None) -> None:
+        self._data[key] = (value, expires)
+        self._writes += 1
+        if self._writes % 1000 == 0:
+            # Keys nobody reads again (a Telegram update id, a quiet resident) expire here.
+            now = time.monotonic()
+            for stale in [k for k, (_v, e) in self._data.items() if e is not None and e <= now]:
+                del self._data[stale]
+
     async def set_json(self, key: str, value: Any, ttl: float | None = None) -> None:
-        self._data[key] = (json.dumps(value, ensure_ascii=False), time.monotonic() + ttl if ttl else None)
+        self._store(key, json.dumps(value, ensure_ascii=False), time.monotonic() + ttl if ttl else None)
 
     async def delete(self, key: str) -> None:
         self._data.pop(key, None)
@@ -70,19 +83,21 @@ class MemoryStore:
     async def claim(self, key: str, ttl: float) -> bool:
         if self._live(key) is not None:
             return False
-        self._data[key] = ("1", time.monotonic() + ttl)
+        self._store(key, "1", time.monotonic() + ttl)
         return True
 
     async def hit(self, key: str, window: float) -> int:
         raw = self._live(key)
         count = int(raw) + 1 if raw is not None else 1
         expires = self._data[key][1] if raw is not None else time.monotonic() + window
-        self._data[key] = (str(count), expires)
+        self._store(key, str(count), expires)
         return count
 
     @contextlib.asynccontextmanager
     async def lock(self, key: str, timeout: float = 30.0) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
         async with lock:
             yield
 
