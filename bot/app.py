@@ -123,6 +123,7 @@ async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
     await asyncio.gather(*background, return_exceptions=True)
     await sms.close()
+    await outbox.close()
     if telegram:
         await telegram.close()
 

@@ -153,13 +153,16 @@ class SmsChannel:
         except Exception:
             log.exception("sms.process_failed", extra={"id": inbound_id})
             return  # the lease runs out and the sweeper tries again
+        queued: list[int] = []
         async with self.sessions() as session, session.begin():
             for index, reply in enumerate(replies):
                 text = fit(render_plain(reply), self.settings.sms_max_segments)
-                await enqueue(session, "sms", row.sender, text, ref=f"sms-{row.id}-{index}")
+                message_id = await enqueue(session, "sms", row.sender, text, ref=f"sms-{row.id}-{index}", claim=True)
+                if message_id is not None:
+                    queued.append(message_id)
             await session.execute(update(SmsInbound).where(SmsInbound.id == inbound_id)
                                   .values(status="processed", processed_at=utcnow(), locked_until=None))
-        self.outbox.wake()
+        self.outbox.deliver_claimed(queued)
 
     async def _claim(self, inbound_id: int) -> bool:
         now = utcnow()

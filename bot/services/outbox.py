@@ -32,15 +32,25 @@ LEASE = timedelta(seconds=30)
 
 
 async def enqueue(session: AsyncSession, channel: str, address: str, text: str, ref: str,
-                  options: Sequence[Option] = ()) -> None:
-    """Adds a message in the caller's transaction; a ref already queued is left as it is."""
+                  options: Sequence[Option] = (), claim: bool = False) -> int | None:
+    """Adds a message in the caller's transaction; a ref already queued is left as it is.
+
+    With ``claim`` the row is written already leased to this process, which then sends it with
+    ``OutboxWorker.deliver_claimed`` after the commit, saving a poll and a claiming write; if the
+    process dies first, the lease runs out and any process retries it. Returns the new row's id,
+    or None when the ref was queued before.
+    """
+    now = utcnow()
     values: dict[str, Any] = {
         "ref": ref, "channel": channel, "address": address, "text": text,
         "options": [{"key": o.key, "label": o.label} for o in options],
-        "status": "pending", "attempts": 0, "next_attempt_at": utcnow(), "created_at": utcnow(),
+        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
+        "locked_until": now + LEASE if claim else None,
     }
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(OutboundMessage).values(**values).on_conflict_do_nothing(index_elements=["ref"]))
+    result = await session.execute(insert(OutboundMessage).values(**values)
+                                   .on_conflict_do_nothing(index_elements=["ref"]).returning(OutboundMessage.id))
+    return result.scalar_one_or_none()
 
 
 class OutboxWorker:
@@ -55,9 +65,28 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         # The terminal delivers only its own resident's messages, leaving the rest to the service.
         self.only_address: str | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self._wake.set()
+
+    def deliver_claimed(self, ids: Sequence[int]) -> None:
+        """Sends rows this process enqueued with ``claim=True``, without waiting for a poll."""
+        for message_id in ids:
+            task = asyncio.create_task(self._deliver_claimed(message_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _deliver_claimed(self, message_id: int) -> None:
+        async with self.sessions() as session:
+            message = await session.get(OutboundMessage, message_id)
+        if message is not None and message.status == "pending":
+            await self._send(message)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def run(self) -> None:
         while True:
@@ -103,8 +132,11 @@ class OutboxWorker:
 
     async def _deliver(self, message_id: int) -> None:
         message = await self._claim(message_id)
-        if message is None:
-            return
+        if message is not None:
+            await self._send(message)
+
+    async def _send(self, message: OutboundMessage) -> None:
+        """Sends a message this process holds the lease on; marks it sent or schedules a retry."""
         sender = self.senders[message.channel]
         try:
             await sender(message.address, message.text, list(message.options or []), message.ref)
