@@ -125,6 +125,8 @@ class DialogEngine:
             with self.i18n.context(), self.i18n.use_locale(locale):
                 ctx = Context(msg, conv, profile, self.services, locale)
                 replies = await self._route(ctx)
+            # A handler may have switched the language (English / 中文): page in the new one.
+            with self.i18n.context(), self.i18n.use_locale(ctx.locale):
                 if msg.max_chars:
                     replies = self._paginate(ctx, replies, msg.max_chars)
             await self.state.set_json(key, conv.to_json(), self.ttl)

@@ -90,3 +90,13 @@ async def test_zero_is_an_amount_inside_an_amount_question_and_the_menu_elsewher
     after_zero = await say(client, "0")
     assert "民生助手" not in after_zero and "没看懂" not in after_zero
     assert "民生助手" in await say(client, "取消") + await say(client, "0")
+
+
+async def test_the_menu_fits_one_sms_in_both_languages(client: TestClient) -> None:
+    chinese = await say(client, "菜单", address="+8613900000077")
+    english = await say(client, "2", address="+8613900000077") if "English" in await say(
+        client, "English", address="+8613900000077") else ""
+    for menu in (chinese, english):
+        assert "7 English / 中文" in menu and "更多" not in menu and "more" not in menu
+        assert ucs2_len(menu) <= 201
+    assert english.startswith("Minsheng")
