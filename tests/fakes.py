@@ -13,10 +13,22 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+
+
+async def wait_until(changed: asyncio.Condition, done: Callable[[], bool], timeout: float) -> None:
+    """Waits until ``done()`` holds, re-checking each time the fake records something."""
+    deadline = time.monotonic() + timeout
+    async with changed:
+        while not done() and time.monotonic() < deadline:
+            try:
+                await asyncio.wait_for(changed.wait(), deadline - time.monotonic())
+            except TimeoutError:
+                break
 
 
 class FakeGateway:
@@ -63,13 +75,7 @@ class FakeGateway:
 
     async def wait_for(self, phone: str, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """The messages sent to ``phone`` once there are at least ``count`` (or what came in time)."""
-        deadline = time.monotonic() + timeout
-        async with self._changed:
-            while len(self.to(phone)) < count and time.monotonic() < deadline:
-                try:
-                    await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
-                except TimeoutError:
-                    break
+        await wait_until(self._changed, lambda: len(self.to(phone)) >= count, timeout)
         return self.to(phone)
 
 
@@ -138,11 +144,5 @@ class FakeBotApi:
         return [f for m, f in self.calls if m == "sendMessage" and (chat_id is None or int(f["chat_id"]) == chat_id)]
 
     async def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        async with self._changed:
-            while len(self.sent(chat_id)) < count and time.monotonic() < deadline:
-                try:
-                    await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
-                except TimeoutError:
-                    break
+        await wait_until(self._changed, lambda: len(self.sent(chat_id)) >= count, timeout)
         return self.sent(chat_id)

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import SMS_SECRET, WEBHOOK_SECRET
+from tests.fakes import FakeBotApi
 
 _ids = itertools.count(1)
 
@@ -53,3 +54,19 @@ def tg_update(chat_id: int, text: str | None = None, callback: str | None = None
 async def send_tg(client: TestClient, update: dict[str, Any], secret: str = WEBHOOK_SECRET) -> Any:
     return await client.post("/telegram/webhook", json=update,
                              headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+
+
+async def tg_say(client: TestClient, botapi: FakeBotApi, update: dict[str, Any], chat: int) -> dict[str, Any]:
+    """Sends one update to the webhook and returns the message the bot sent back."""
+    before = len(botapi.sent(chat))
+    response = await send_tg(client, update)
+    assert response.status == 200
+    sent = await botapi.wait_sent(chat, before + 1)
+    assert len(sent) == before + 1, f"no reply to {update}"
+    return sent[-1]
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    """A sent message's inline keyboard as label → callback data."""
+    markup = message.get("reply_markup") or {}
+    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}

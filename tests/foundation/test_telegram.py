@@ -17,24 +17,13 @@ from bot.settings import Settings
 from bot.storage.models import Ticket
 from tests.conftest import TELEGRAM_TOKEN
 from tests.fakes import FakeBotApi
-from tests.helpers import send_tg, tg_update
+from tests.helpers import buttons, send_tg, tg_say, tg_update
 
 CHAT = 7001
 
 
 async def say(client: TestClient, botapi: FakeBotApi, update: dict[str, Any], chat: int = CHAT) -> dict[str, Any]:
-    """Sends one update to the webhook and returns the message the bot sent back."""
-    before = len(botapi.sent(chat))
-    response = await send_tg(client, update)
-    assert response.status == 200
-    sent = await botapi.wait_sent(chat, before + 1)
-    assert len(sent) == before + 1, f"no reply to {update}"
-    return sent[-1]
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    markup = message.get("reply_markup") or {}
-    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
+    return await tg_say(client, botapi, update, chat)
 
 
 async def test_webhook_is_registered_with_the_secret_token(tg_client: TestClient, botapi: FakeBotApi) -> None:

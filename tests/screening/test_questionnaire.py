@@ -14,7 +14,7 @@ from bot.storage.models import Ticket
 from handlers.engine import ucs2_len
 from handlers.screening import SHORT_NAMES
 from tests.fakes import FakeBotApi, FakeGateway
-from tests.helpers import send_sms, send_tg, tg_update
+from tests.helpers import buttons, send_sms, tg_say, tg_update
 
 PHONE = "+8613812349001"
 CHAT = 7301
@@ -45,17 +45,7 @@ async def sms(client: TestClient, gateway: FakeGateway, text: str, phone: str = 
 
 async def tg(client: TestClient, botapi: FakeBotApi, text: str | None = None,
              button: str | None = None) -> dict[str, Any]:
-    before = len(botapi.sent(CHAT))
-    response = await send_tg(client, tg_update(CHAT, text, callback=button))
-    assert response.status == 200
-    sent = await botapi.wait_sent(CHAT, before + 1)
-    assert len(sent) == before + 1, f"no reply to {text or button}"
-    return sent[-1]
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    markup = message.get("reply_markup") or {}
-    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row}
+    return await tg_say(client, botapi, tg_update(CHAT, text, callback=button), CHAT)
 
 
 def listed(summary: str) -> dict[str, str]:
