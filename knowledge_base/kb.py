@@ -148,11 +148,12 @@ class KnowledgeBase:
         """One short line of what the place (with the places above it) has published."""
         on = on or date.today()
         place = self.places.get(region_code)
-        published: list[str] = []
-        for article in self.articles.values():
-            name = self.programs[article.program].name
-            if name not in published and self._variants_for(article, region_code, on):
-                published.append(name)
+        found = {article.program for article in self.articles.values()
+                 if self._variants_for(article, region_code, on)}
+        # In the order programs.yaml lists them (what residents ask about most first); how the
+        # offices organise the work is no reason for a resident to write in.
+        published = [program.name for program_id, program in self.programs.items()
+                     if program_id in found and program.family != "admin"]
         if not published:
             return f"{self._long_name(place)}暂未收录本地公布的救助标准，可发送：求助 乡镇名 您的问题。"
         shown = "、".join(published[:4])
