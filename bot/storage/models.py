@@ -122,6 +122,8 @@ class Ticket(Base):
     aid_due_at: Mapped[datetime | None] = mapped_column()
     first_answered_at: Mapped[datetime | None] = mapped_column()
     escalated_at: Mapped[datetime | None] = mapped_column()
+    # An urgent request still open past its aid deadline is escalated once more, on its own.
+    aid_escalated_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
 
     events: Mapped[list[TicketEvent]] = relationship(

@@ -85,3 +85,37 @@ async def test_an_urgent_request_carries_a_24_hour_aid_deadline(
     assert ticket["urgent"] is True
     assert datetime.fromisoformat(ticket["aid_due_at"]) - made == timedelta(hours=24)
     assert datetime.fromisoformat(ticket["due_at"]) - made == timedelta(hours=12)
+
+
+async def test_an_urgent_request_still_open_past_its_aid_deadline_is_escalated_once(
+        aiohttp_client: Any, telegram_settings: Settings, botapi: FakeBotApi, gateway: FakeGateway) -> None:
+    settings = telegram_settings.model_copy(update={"escalation_interval_seconds": 3600.0})
+    first: TestClient = await aiohttp_client(create_app(settings))
+    second: TestClient = await aiohttp_client(create_app(settings))
+    staff = await standard_staff(first.app)
+    open_one = await file_by_sms(first, gateway, "+8613812340070", "急 隆务镇 房子塌了一半，没地方住")
+    done_one = await file_by_sms(first, gateway, "+8613812340071", "急 保安镇 家里失火")
+    # Both got a first answer in time, so only the aid deadline is in play.
+    for number, who in ((open_one, "longwu"), (done_one, "baoan")):
+        response = await first.post(f"/api/v1/tickets/{number}/replies", json={"text": "已收到，马上核实。"},
+                                    headers=bearer(staff[who]))
+        assert response.status == 201
+    response = await first.post(f"/api/v1/tickets/{done_one}/transition", json={"to": "accepted"},
+                                headers=bearer(staff["baoan"]))
+    assert response.status == 200
+    for to in ("in_progress", "resolved"):
+        response = await first.post(f"/api/v1/tickets/{done_one}/transition", json={"to": to, "note": "已救助"},
+                                    headers=bearer(staff["baoan"]))
+        assert response.status == 200
+
+    move_clock(first, second, hours=23.5)
+    assert await first.app[ESCALATOR].run_once() + await second.app[ESCALATOR].run_once() == 0
+    move_clock(first, second, hours=24.5)
+    counts = await asyncio.gather(first.app[ESCALATOR].run_once(), second.app[ESCALATOR].run_once())
+    assert sum(counts) == 1
+    async with first.app[SESSIONS]() as session:
+        events = list(await session.scalars(select(TicketEvent).where(TicketEvent.type == "aid_escalated")))
+    assert len(events) == 1 and events[0].ticket_id == (await ticket_row(first.app, open_one)).id
+    assert not await escalations(first)  # the first answer was in time: no first-answer escalation
+    move_clock(first, second, hours=48)
+    assert await first.app[ESCALATOR].run_once() + await second.app[ESCALATOR].run_once() == 0
