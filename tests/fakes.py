@@ -31,7 +31,20 @@ async def wait_until(changed: asyncio.Condition, done: Callable[[], bool], timeo
                 break
 
 
-class FakeGateway:
+class LoopbackServer:
+    """An aiohttp app on 127.0.0.1 that a test starts, addresses and closes."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.server = TestServer(app, host="127.0.0.1")
+
+    async def start(self) -> None:
+        await self.server.start_server()
+
+    async def close(self) -> None:
+        await self.server.close()
+
+
+class FakeGateway(LoopbackServer):
     """An SMS gateway: accepts signed outbound messages, refuses everything while ``down``."""
 
     def __init__(self, secret: str) -> None:
@@ -43,13 +56,7 @@ class FakeGateway:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_post("/send", self._send)
-        self.server = TestServer(app, host="127.0.0.1")
-
-    async def start(self) -> None:
-        await self.server.start_server()
-
-    async def close(self) -> None:
-        await self.server.close()
+        super().__init__(app)
 
     @property
     def url(self) -> str:
@@ -79,7 +86,7 @@ class FakeGateway:
         return self.to(phone)
 
 
-class FakeBotApi:
+class FakeBotApi(LoopbackServer):
     """The Telegram Bot API at /bot<token>/<method>: records calls, serves queued updates."""
 
     def __init__(self) -> None:
@@ -89,13 +96,7 @@ class FakeBotApi:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self.server = TestServer(app, host="127.0.0.1")
-
-    async def start(self) -> None:
-        await self.server.start_server()
-
-    async def close(self) -> None:
-        await self.server.close()
+        super().__init__(app)
 
     @property
     def url(self) -> str:
