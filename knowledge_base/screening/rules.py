@@ -471,7 +471,6 @@ def disability_living_allowance(c: Context) -> Result:
     elif program is None:
         f.unknown(_not_published(c, "困难残疾人生活补贴的条件和标准"))
     else:
-        f.cite(program)
         dibao_verdict = c.verdict("dibao")
         if dibao_verdict == "likely":
             f.met("家中有持证残疾人，家庭符合低保条件，属于困难残疾人")
