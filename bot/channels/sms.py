@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +27,7 @@ from bot.errors import ApiError, parse
 from bot.services.outbox import OutboxWorker, enqueue
 from bot.settings import Settings
 from bot.state import StateStore
+from bot.storage.leases import lease_free, take_lease
 from bot.storage.models import SmsInbound, utcnow
 from handlers.engine import DialogEngine, render_plain
 from handlers.messages import Incoming
@@ -167,12 +168,7 @@ class SmsChannel:
     async def _claim(self, inbound_id: int) -> bool:
         now = utcnow()
         async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                update(SmsInbound)
-                .where(SmsInbound.id == inbound_id, SmsInbound.status == "received",
-                       or_(SmsInbound.locked_until.is_(None), SmsInbound.locked_until < now))
-                .values(locked_until=now + LEASE))
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            return await take_lease(session, SmsInbound, inbound_id, "received", now, LEASE)
 
     async def sweep(self) -> int:
         """Processes messages left unprocessed by a crash or restart (their lease has run out)."""
@@ -180,7 +176,7 @@ class SmsChannel:
         async with self.sessions() as session:
             ids = list(await session.scalars(
                 select(SmsInbound.id).where(SmsInbound.status == "received",
-                                            or_(SmsInbound.locked_until.is_(None), SmsInbound.locked_until < now))
+                                            lease_free(SmsInbound, now))
                 .order_by(SmsInbound.id).limit(100)))
         for inbound_id in ids:
             await self.process(inbound_id)

@@ -15,11 +15,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.leases import lease_free, take_lease
 from bot.storage.models import OutboundMessage, utcnow
 from handlers.messages import Option
 
@@ -109,7 +110,7 @@ class OutboxWorker:
         query = (select(OutboundMessage.id)
                  .where(OutboundMessage.status == "pending", OutboundMessage.next_attempt_at <= now,
                         OutboundMessage.channel.in_(list(self.senders)),
-                        or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now))
+                        lease_free(OutboundMessage, now))
                  .order_by(OutboundMessage.id).limit(limit))
         if self.only_address is not None:
             query = query.where(OutboundMessage.address == self.only_address)
@@ -121,12 +122,7 @@ class OutboxWorker:
     async def _claim(self, message_id: int) -> OutboundMessage | None:
         now = utcnow()
         async with self.sessions() as session, session.begin():
-            claimed = await session.execute(
-                update(OutboundMessage)
-                .where(OutboundMessage.id == message_id, OutboundMessage.status == "pending",
-                       or_(OutboundMessage.locked_until.is_(None), OutboundMessage.locked_until < now))
-                .values(locked_until=now + LEASE))
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            if not await take_lease(session, OutboundMessage, message_id, "pending", now, LEASE):
                 return None
             return await session.get(OutboundMessage, message_id)
 
