@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -52,13 +53,66 @@ async def error_middleware(request: web.Request,
         return web.json_response(error_body("internal", "internal error"), status=500)
 
 
-async def read_json(request: web.Request) -> Any:
-    """The body as JSON, or a 400 saying why; a body over the size limit is a 413."""
-    raw = await request.read()
+# Deeper than any body this service takes; a client nesting further is refused, not recursed into.
+MAX_JSON_DEPTH = 32
+
+
+def loads_json(raw: bytes) -> Any:
+    """Bytes from outside as JSON, or a 400 saying why (not UTF-8, not JSON, nested too deeply).
+
+    Every string in the result is cleaned with ``clean_text``, so a NUL or a lone surrogate never
+    reaches the database (PostgreSQL refuses both) or a log line.
+    """
     try:
-        return json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ApiError(400, "too_deep", f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
     except (UnicodeDecodeError, ValueError):
         raise ApiError(400, "malformed_json", "request body is not valid UTF-8 JSON") from None
+    return _cleaned(data)
+
+
+def _cleaned(data: Any) -> Any:
+    """Cleans every string (keys too) and checks the depth, without recursion."""
+    root: list[Any] = [data]
+    stack: list[tuple[Any, Any, Any, int]] = [(root, 0, data, 1)]
+    while stack:
+        parent, key, value, depth = stack.pop()
+        if isinstance(value, str):
+            parent[key] = clean_text(value)
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise ApiError(400, "too_deep", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, dict):
+            items = list(value.items())
+            value.clear()
+            for k, v in items:
+                value[clean_text(k)] = v
+            stack.extend((value, k, v, depth + 1) for k, v in value.items())
+        else:
+            stack.extend((value, i, v, depth + 1) for i, v in enumerate(value))
+    return root[0]
+
+
+# C0 controls but tab and line breaks, DEL, C1 controls, and lone UTF-16 surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text from outside without control characters: what is stored, logged and shown to staff.
+
+    NUL and the other controls are dropped (PostgreSQL refuses NUL, and none is meaningful in a
+    message); a lone surrogate (valid in JSON, not in UTF-8) becomes U+FFFD; CR LF becomes LF.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(lambda m: "\ufffd" if "\ud800" <= m.group() <= "\udfff" else "", text)
+
+
+async def read_json(request: web.Request) -> Any:
+    """The body as JSON (see ``loads_json``); a body over the size limit is a 413."""
+    return loads_json(await request.read())
 
 
 def parse(model: type[M], data: Any, invalid_status: int = 422) -> M:

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import ApiError, parse
+from bot.errors import ApiError, loads_json, parse
 from bot.services.outbox import OutboxWorker, enqueue
 from bot.settings import Settings
 from bot.state import StateStore
@@ -104,10 +104,10 @@ class SmsChannel:
             log.warning("sms.inbound_bad_signature", extra={"bytes": len(raw), "signed": bool(given)})
             raise ApiError(401, "bad_signature", "missing or wrong X-Minsheng-Signature")
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            data = loads_json(raw)
+        except ApiError:
             log.warning("sms.inbound_malformed", extra={"bytes": len(raw)})
-            raise ApiError(400, "malformed_json", "body is not valid UTF-8 JSON") from None
+            raise
         message = parse(InboundSms, data, invalid_status=400)
         stored_id = await self._store(message)
         if stored_id is None:

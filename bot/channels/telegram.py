@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from typing import Any
 
@@ -23,7 +22,7 @@ from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.errors import ApiError
+from bot.errors import ApiError, loads_json
 from bot.settings import Settings
 from bot.state import StateStore
 from handlers.engine import DialogEngine
@@ -145,8 +144,8 @@ class TelegramChannel:
             raise ApiError(401, "bad_secret_token", "unknown X-Telegram-Bot-Api-Secret-Token")
         raw = await request.read()
         try:
-            update = Update.model_validate(json.loads(raw.decode("utf-8")), context={"bot": self.bot})
-        except (UnicodeDecodeError, ValueError, ValidationError):
+            update = Update.model_validate(loads_json(raw), context={"bot": self.bot})
+        except (ApiError, ValidationError):
             log.warning("telegram.webhook_malformed", extra={"bytes": len(raw)})
             raise ApiError(400, "malformed_update", "body is not a Telegram Update") from None
         if not await self.state.claim(f"tg-update:{update.update_id}", ttl=24 * 3600):
