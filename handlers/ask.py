@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain.messages import Option, Reply
 from handlers.context import Context
 from handlers.engine import DialogEngine
-from handlers.messages import Option, Reply
 from knowledge_base import Answer, Source
 
 

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from handlers.messages import Incoming, Option, Reply
+from bot.domain.messages import Incoming, Option, Reply
+from bot.services.residents import Profile
 
 if TYPE_CHECKING:
     from knowledge_base import KnowledgeBase
@@ -52,15 +53,6 @@ class Conversation:
 
     def finish(self) -> None:
         self.flow, self.step, self.data, self.back = None, None, {}, []
-
-
-@dataclass
-class Profile:
-    """What the resident chose and Minsheng remembers durably: region, language, opt-out."""
-
-    region_code: str | None = None
-    locale: str | None = None
-    opted_out: bool = False
 
 
 class Services(Protocol):

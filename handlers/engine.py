@@ -10,8 +10,9 @@ from typing import Any, Protocol
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from handlers.context import Context, Conversation, Profile, Services
-from handlers.messages import Incoming, Option, Reply
+from bot.domain.messages import Incoming, Option, Reply, split_pages, ucs2_len
+from bot.services.residents import Profile
+from handlers.context import Context, Conversation, Services
 from handlers.text import compact, normalize
 
 Step = Callable[[Context, str], Awaitable[list[Reply]]]
@@ -229,11 +230,6 @@ class DialogEngine:
         return out
 
 
-def ucs2_len(text: str) -> int:
-    """Length in UTF-16 code units, which is what an SMS segment counts (an emoji takes two)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def render_options(options: list[Option]) -> str:
     return "".join(f"\n{i} {o.label}" for i, o in enumerate(options, 1))
 
@@ -241,22 +237,3 @@ def render_options(options: list[Option]) -> str:
 def render_plain(reply: Reply) -> str:
     """A reply as plain text with numbered options: what SMS and the terminal show."""
     return (reply.text + render_options(reply.options)).strip()
-
-
-_BREAKS = "\n。；;！!？?，,、 "
-
-
-def split_pages(text: str, budget: int) -> list[str]:
-    """Cuts text into pieces of at most ``budget`` characters, at the latest natural break."""
-    pages: list[str] = []
-    rest = text.strip()
-    while ucs2_len(rest) > budget:
-        limit = budget
-        while ucs2_len(rest[:limit]) > budget:
-            limit -= 1
-        cut = max((rest.rfind(ch, 0, limit) for ch in _BREAKS), default=-1)
-        cut = cut + 1 if cut >= limit // 2 else limit
-        pages.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    pages.append(rest)
-    return pages

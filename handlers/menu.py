@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain.messages import Option, Reply
 from handlers.context import Context
 from handlers.engine import DialogEngine
-from handlers.messages import Option, Reply
 
 
 def region_label(ctx: Context) -> str:

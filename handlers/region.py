@@ -6,9 +6,9 @@ import re
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain.messages import Option, Reply
 from handlers.context import Context
 from handlers.engine import DialogEngine
-from handlers.messages import Option, Reply
 from handlers.text import compact
 from knowledge_base.jurisdictions import Jurisdiction
 

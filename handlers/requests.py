@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_datetime
 
+from bot.domain.messages import Option, Reply
 from bot.services.tickets import HELP, MONITORING, Filing
 from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine
-from handlers.messages import Option, Reply
 from handlers.region import place_label
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, short_name
 

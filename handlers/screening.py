@@ -15,11 +15,11 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain.messages import Option, Reply
 from bot.services.tickets import HELP, MONITORING
 from handlers import requests
 from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine
-from handlers.messages import Option, Reply
 from handlers.region import place_label
 from knowledge_base.screening import Household, Screening
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain.messages import Option, Reply
 from handlers.context import Context
 from handlers.engine import REASK, DialogEngine
-from handlers.messages import Option, Reply
 from handlers.requests import N_, format_time
 from handlers.text import digits
 

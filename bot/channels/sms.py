@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.messages import Incoming
 from bot.errors import ApiError, loads_json, parse
 from bot.services.outbox import OutboxWorker, enqueue
 from bot.settings import Settings
@@ -30,7 +31,6 @@ from bot.state import StateStore
 from bot.storage.leases import lease_free, take_lease
 from bot.storage.models import SmsInbound, utcnow
 from handlers.engine import DialogEngine, render_plain
-from handlers.messages import Incoming
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.domain.messages import Attachment, Incoming, Option, Reply
 from bot.errors import ApiError, loads_json
 from bot.settings import Settings
 from bot.state import StateStore
 from handlers.engine import DialogEngine
-from handlers.messages import Attachment, Incoming, Option, Reply
 
 log = logging.getLogger(__name__)
 

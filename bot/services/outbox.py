@@ -20,9 +20,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.messages import Option
 from bot.storage.leases import lease_free, take_lease
 from bot.storage.models import OutboundMessage, utcnow
-from handlers.messages import Option
 
 log = logging.getLogger(__name__)
 

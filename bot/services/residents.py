@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import Resident
-from handlers.context import Profile
+
+
+@dataclass
+class Profile:
+    """What the resident chose and Minsheng remembers durably: region, language, opt-out."""
+
+    region_code: str | None = None
+    locale: str | None = None
+    opted_out: bool = False
 
 
 class ResidentProfiles:

@@ -30,13 +30,12 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import raiseload
 
+from bot.domain.messages import Option, split_pages
 from bot.logs import mask_phone
 from bot.services.outbox import enqueue
 from bot.services.tickets import FIRST_ANSWER_HOURS, HELP, MONITORING, TicketService
 from bot.staff_access import ADMIN, CASEWORKER, SUPERVISOR, Actor, groups_for
 from bot.storage.models import Resident, Ticket, TicketEvent
-from handlers.engine import split_pages
-from handlers.messages import Option
 from handlers.requests import CATEGORIES, format_time
 from handlers.status import STATUS_LABELS, status_label
 from knowledge_base.jurisdictions import Jurisdictions, normalize_name

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from bot.channels.sms import fit, segments
+from bot.domain.messages import Incoming, split_pages, ucs2_len
 from bot.keys import ENGINE
-from handlers.engine import render_plain, split_pages, ucs2_len
-from handlers.messages import Incoming
+from handlers.engine import render_plain
 
 _n = iter(range(1, 10**6))
 

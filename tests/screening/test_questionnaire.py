@@ -9,9 +9,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
+from bot.domain.messages import ucs2_len
 from bot.keys import SESSIONS
 from bot.storage.models import Ticket
-from handlers.engine import ucs2_len
 from handlers.screening import SHORT_NAMES
 from tests.fakes import FakeBotApi, FakeGateway
 from tests.helpers import buttons, send_sms, tg_say, tg_update

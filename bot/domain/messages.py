@@ -1,4 +1,8 @@
-"""The neutral message model every channel speaks to the dialog engine."""
+"""The neutral message model every channel speaks to the dialog engine, and how long a message is on SMS.
+
+It sits below both the dialogs and the services: the outbox queues replies with their options, and a
+staff reply is paged to the SMS budget the same way a dialog's answer is.
+"""
 
 from __future__ import annotations
 
@@ -45,3 +49,27 @@ class Option:
 class Reply:
     text: str
     options: list[Option] = field(default_factory=list)
+
+
+def ucs2_len(text: str) -> int:
+    """Length in UTF-16 code units, which is what an SMS segment counts (an emoji takes two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+_BREAKS = "\n。；;！!？?，,、 "
+
+
+def split_pages(text: str, budget: int) -> list[str]:
+    """Cuts text into pieces of at most ``budget`` characters, at the latest natural break."""
+    pages: list[str] = []
+    rest = text.strip()
+    while ucs2_len(rest) > budget:
+        limit = budget
+        while ucs2_len(rest[:limit]) > budget:
+            limit -= 1
+        cut = max((rest.rfind(ch, 0, limit) for ch in _BREAKS), default=-1)
+        cut = cut + 1 if cut >= limit // 2 else limit
+        pages.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    pages.append(rest)
+    return pages
