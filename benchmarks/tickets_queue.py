@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 from bot.app import create_app
 from bot.keys import ESCALATOR, SERVICES, SESSIONS
 from bot.settings import load_settings
-from bot.staff_cli import hash_token
+from bot.staff_access import hash_token
 from bot.storage.models import Staff, Ticket, TicketEvent, utcnow
 from knowledge_base.jurisdictions import jurisdictions
 

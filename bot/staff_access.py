@@ -18,7 +18,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, false, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.staff_cli import hash_token
 from bot.state import StateStore
 from bot.storage.models import LinkCode, Staff, StaffGroup, Ticket, utcnow
 
@@ -66,6 +65,11 @@ class Actor:
         if self.role == SUPERVISOR:
             return county_of == self.county_code
         return code == self.township_code
+
+
+def hash_token(token: str) -> str:
+    """Tokens are long random strings, so a fast hash is enough; only the hash is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class StaffDirectory:

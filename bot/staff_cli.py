@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import secrets
 import sys
 
@@ -12,16 +11,12 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from bot.settings import load_settings
+from bot.staff_access import hash_token
 from bot.storage.db import make_engine, make_sessionmaker, upgrade_async
 from bot.storage.models import Staff
 from knowledge_base.jurisdictions import jurisdictions
 
 ROLES = ("caseworker", "supervisor", "admin")
-
-
-def hash_token(token: str) -> str:
-    """Tokens are long random strings, so a fast hash is enough; only the hash is stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class StaffCommandError(Exception):

@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from bot.keys import SESSIONS
-from bot.staff_cli import hash_token
+from bot.staff_access import hash_token
 from bot.storage.models import OutboundMessage, Staff, Ticket
 from tests.conftest import TELEGRAM_TOKEN
 from tests.fakes import FakeGateway
