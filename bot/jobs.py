@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.tickets import OPEN
 from bot.services.outbox import enqueue
-from bot.services.workflow import OPEN, Workflow
+from bot.services.workflow import Workflow
 from bot.staff_access import groups_for
 from bot.storage.models import Ticket, TicketEvent
 

@@ -18,10 +18,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, false, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.tickets import ADMIN, SUPERVISOR
 from bot.state import StateStore
 from bot.storage.models import LinkCode, Staff, StaffGroup, Ticket, utcnow
-
-CASEWORKER, SUPERVISOR, ADMIN = "caseworker", "supervisor", "admin"
 
 SESSION_TTL = 12 * 3600
 LINK_CODE_TTL = timedelta(minutes=15)

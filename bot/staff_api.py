@@ -7,12 +7,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from bot.domain.tickets import HELP, MONITORING, STATUS_BY_LABEL, STATUS_LABELS, parse_status
 from bot.errors import ApiError, parse, read_json
 from bot.keys import STAFF, WORKFLOW
-from bot.services.tickets import HELP, MONITORING
-from bot.services.workflow import Queue, TicketNotFound, WorkflowError, parse_status, ticket_json
+from bot.services.workflow import Queue, TicketNotFound, WorkflowError, ticket_json
 from bot.staff_access import Actor
-from handlers.status import STATUS_LABELS
 
 routes = web.RouteTableDef()
 
@@ -144,7 +143,7 @@ _STAFF_ERRORS = {"401": {"$ref": "#/components/responses/Error"}, "404": {"$ref"
 _NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"},
            "description": "the ticket number residents read out (digits)"}
 _STATUSES = list(STATUS_LABELS)
-_LABELS = list(STATUS_LABELS.values())
+_LABELS = list(STATUS_BY_LABEL)
 _SOURCE = {"type": "object", "required": ["document", "section"],
            "properties": {"document": {"type": "string"}, "section": {"type": "string"}}}
 

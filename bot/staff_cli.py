@@ -10,13 +10,12 @@ import sys
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from bot.domain.tickets import STAFF_ROLES
 from bot.settings import load_settings
 from bot.staff_access import hash_token
 from bot.storage.db import make_engine, make_sessionmaker, upgrade_async
 from bot.storage.models import Staff
 from knowledge_base.jurisdictions import jurisdictions
-
-ROLES = ("caseworker", "supervisor", "admin")
 
 
 class StaffCommandError(Exception):
@@ -113,7 +112,7 @@ def add_staff_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     add.add_argument("--name", required=True)
     add.add_argument("--township")
     add.add_argument("--county")
-    add.add_argument("--role", choices=ROLES, default="caseworker")
+    add.add_argument("--role", choices=STAFF_ROLES, default="caseworker")
     add.set_defaults(run=cmd_add)
     passwd = staff_sub.add_parser("passwd", help="set a console password, read from standard input")
     passwd.add_argument("name")

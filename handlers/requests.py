@@ -2,44 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_datetime
 
 from bot.domain.messages import Option, Reply
-from bot.services.tickets import HELP, MONITORING, Filing
+from bot.domain.tickets import CATEGORIES, HELP, MONITORING, category_label, format_time, status_label
+from bot.services.tickets import Filing
 from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine
 from handlers.region import place_label
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, short_name
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def N_(message: str) -> str:
-    """Marks a string for extraction; it is translated where it is shown."""
-    return message
-
-
-CATEGORIES = {
-    HELP: [("living", N_("生活困难")), ("medical", N_("看病就医")), ("housing", N_("住房安全")),
-           ("education", N_("孩子上学")), ("employment", N_("找工作")),
-           ("emergency", N_("突发急难（火灾、重病、房屋倒塌等）")), ("other", N_("其他"))],
-    MONITORING: [("income_drop", N_("收入大幅减少")), ("expense_surge", N_("看病、上学等支出大增")),
-                 ("disaster", N_("灾害或意外事故")), ("other", N_("其他"))],
-}
-
-
-def category_label(kind: str, key: str) -> str:
-    return _(dict(CATEGORIES[kind]).get(key, N_("其他")))
-
-
-def format_time(moment: datetime, locale: str) -> str:
-    babel_locale = "en" if locale.startswith("en") else "zh_Hans_CN"
-    pattern = "MMM d HH:mm" if babel_locale == "en" else "M月d日 HH:mm"
-    return format_datetime(moment.astimezone(CHINA), pattern, locale=babel_locale)
 
 
 def county_code_of(ctx: Context) -> str | None:
@@ -250,8 +221,10 @@ async def file_request(ctx: Context) -> list[Reply]:
     where = places.get(ticket.township_code or ticket.county_code).name
     due = format_time(ticket.due_at, ctx.locale)
     if kind == MONITORING:
-        text = _("已提交防返贫监测申请，编号 {number}（{place}）。将经村级评议、乡镇初审、县级审定，"
-                 "每一步都会通知您。乡镇将在 {due} 前答复。").format(number=ticket.number, place=where, due=due)
+        decision = status_label("county_review", places.get(ticket.county_code).name)
+        text = _("已提交防返贫监测申请，编号 {number}（{place}）。将经村级评议、乡镇初审、{decision}，"
+                 "每一步都会通知您。乡镇将在 {due} 前答复。").format(
+            number=ticket.number, place=where, decision=decision, due=due)
     else:
         text = _("已提交求助，编号 {number}（{place}）。工作人员将在 {due} 前答复。").format(
             number=ticket.number, place=where, due=due)

@@ -16,7 +16,7 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain.messages import Option, Reply
-from bot.services.tickets import HELP, MONITORING
+from bot.domain.tickets import HELP, MONITORING
 from handlers import requests
 from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine

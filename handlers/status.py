@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain.messages import Option, Reply
+from bot.domain.tickets import format_time, status_label
 from handlers.context import Context
 from handlers.engine import REASK, DialogEngine
-from handlers.requests import N_, format_time
 from handlers.text import digits
 
-STATUS_LABELS = {
-    "pending": N_("待受理"),
-    "accepted": N_("已受理"),
-    "in_progress": N_("办理中"),
-    "resolved": N_("已办结"),
-    "rejected": N_("不予受理"),
-    "transferred": N_("已转办"),
-    "applied": N_("已申请"),
-    "village_review": N_("村级评议"),
-    "township_review": N_("乡镇初审"),
-    "county_review": N_("县级审定"),
-    "included": N_("纳入监测"),
-    "excluded": N_("不予纳入"),
-}
+if TYPE_CHECKING:
+    from bot.storage.models import Ticket
 
 
-def status_label(status: str) -> str:
-    return _(STATUS_LABELS.get(status, status))
+def ticket_status(ctx: Context, ticket: Ticket) -> str:
+    """The ticket's status as its county-level place calls it (同仁市: 市级审定)."""
+    places = ctx.services.places
+    return status_label(ticket.status, places.get(ticket.county_code).name if ticket.county_code in places else "")
 
 
 async def show_status(ctx: Context, arg: str) -> list[Reply]:
@@ -38,7 +30,7 @@ async def show_status(ctx: Context, arg: str) -> list[Reply]:
     # Only the phone or chat that filed a request sees its replies: the number alone is not proof.
     if ticket is None or (ticket.channel, ticket.contact) != (ctx.msg.channel, ctx.msg.address):
         return ctx.reply(_("没有找到编号 {number} 的办理记录（只能查询用本号码提交的）。").format(number=number))
-    text = _("编号 {number}：{status}").format(number=ticket.number, status=status_label(ticket.status))
+    text = _("编号 {number}：{status}").format(number=ticket.number, status=ticket_status(ctx, ticket))
     replies = [e for e in ticket.events if e.type == "reply"]
     if replies:
         text += "\n" + _("最新回复：{text}").format(text=replies[-1].text)
@@ -52,7 +44,7 @@ async def list_mine(ctx: Context, _arg: str = "") -> list[Reply]:
     if not mine:
         ctx.conv.start("status", "number")
         return ctx.reply(_("请回复编号查询进度，例如：进度 2611230001"))
-    options = [Option(f"st:{t.number}", f"{t.number} {status_label(t.status)}") for t in mine[:4]]
+    options = [Option(f"st:{t.number}", f"{t.number} {ticket_status(ctx, t)}") for t in mine[:4]]
     return ctx.reply(_("您提交的办理（选一个看详情）："), options)
 
 

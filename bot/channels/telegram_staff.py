@@ -24,6 +24,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, ForceReply, Message
 
+from bot.domain.tickets import status_text
 from bot.services.workflow import TicketNotFound, Workflow, WorkflowError
 from bot.staff_access import StaffDirectory
 
@@ -84,7 +85,7 @@ def staff_router() -> Router:
             except WorkflowError as exc:
                 await query.answer(f"未能受理：{exc.message}", show_alert=True)
                 return
-            await query.answer("已受理")
+            await query.answer(status_text(ticket.status, workflow.county_name(ticket.county_code)))
             await message.reply(f"编号 {ticket.number} 已由 {actor.name} 受理。")
         elif action == "answer":
             try:

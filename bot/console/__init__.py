@@ -21,21 +21,26 @@ import jinja2
 from aiohttp import web
 from openpyxl import Workbook
 
-from bot.keys import SETTINGS, STAFF, STATE, WORKFLOW
-from bot.services.tickets import HELP, MONITORING
-from bot.services.workflow import (
+from bot.domain.tickets import (
+    ADMIN,
     CHANNEL_LABELS,
     CLOSED,
-    Queue,
-    TicketNotFound,
-    WorkflowError,
-    mask_contact,
+    DEADLINE_LABELS,
+    HELP,
+    KIND_LABELS,
+    MONITORING,
+    STATUS_LABELS,
+    SUPERVISOR,
+    category_text,
+    event_text,
+    format_time,
     parse_status,
+    status_text,
 )
-from bot.staff_access import ADMIN, SUPERVISOR, Actor, same_secret
-from bot.storage.models import Ticket
-from handlers.requests import CATEGORIES, format_time
-from handlers.status import STATUS_LABELS
+from bot.keys import SETTINGS, STAFF, STATE, WORKFLOW
+from bot.services.workflow import Queue, TicketNotFound, Workflow, WorkflowError, mask_contact
+from bot.staff_access import Actor, same_secret
+from bot.storage.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +55,10 @@ HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Ty
            "Referrer-Policy": "same-origin",
            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                       "frame-ancestors 'none'; base-uri 'none'"}
-EVENT_LABELS = {"filed": "提交", "reply": "回复居民", "status": "状态变更", "transferred": "转办",
-                "escalated": "超时上报", "contact_revealed": "查看完整联系方式"}
 
 _templates = jinja2.Environment(loader=jinja2.PackageLoader("bot", "templates"), autoescape=True,
                                 undefined=jinja2.StrictUndefined)
-_templates.globals.update(status_labels=STATUS_LABELS, event_labels=EVENT_LABELS, channel_labels=CHANNEL_LABELS)
+_templates.globals.update(status_labels=STATUS_LABELS, channel_labels=CHANNEL_LABELS)
 _templates.filters["when"] = lambda moment: format_time(moment, "zh_Hans") if moment else ""
 
 View = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -167,11 +170,13 @@ async def queue_page(request: web.Request, actor: Actor, csrf: str) -> web.Strea
     tickets = await workflow.queue(actor, queue)
     now = workflow.clock()
     escalated = await workflow.count_escalated(actor) if actor.role in (SUPERVISOR, ADMIN) else 0
-    rows = [row(t, workflow.place_name(t), workflow.is_overdue(t, now)) for t in tickets]
+    rows = [row(t, workflow.place_name(t), workflow.is_overdue(t, now), workflow.county_name(t.county_code))
+            for t in tickets]
     export = urlencode({k: v for k, v in chosen.items() if v})
     return render("console_queue.html", actor=actor, csrf=csrf, rows=rows, chosen=chosen, export=export,
                   escalated=escalated, notice=NOTICES.get(request.query.get("done", ""), ""),
-                  scope=scope_label(request, actor))
+                  scope=scope_label(request, actor),
+                  status_labels=status_labels(workflow.county_name(actor.county_code)))
 
 
 def scope_label(request: web.Request, actor: Actor) -> str:
@@ -182,18 +187,23 @@ def scope_label(request: web.Request, actor: Actor) -> str:
     return places.get(code).name if code and code in places else "（未设置辖区）"
 
 
-def row(ticket: Ticket, place: str, overdue: bool) -> dict[str, Any]:
-    return {"number": ticket.number, "kind": "求助" if ticket.kind == HELP else "监测申请",
-            "category": dict(CATEGORIES.get(ticket.kind, [])).get(ticket.category, "其他"),
-            "place": place, "status": STATUS_LABELS.get(ticket.status, ticket.status), "urgent": ticket.urgent,
+def status_labels(county: str) -> dict[str, str]:
+    """Every status as this county-level place calls it (同仁市: 市级审定)."""
+    return {status: status_text(status, county) for status in STATUS_LABELS}
+
+
+def row(ticket: Ticket, place: str, overdue: bool, county: str) -> dict[str, Any]:
+    return {"number": ticket.number, "kind": KIND_LABELS.get(ticket.kind, ticket.kind),
+            "category": category_text(ticket.kind, ticket.category),
+            "place": place, "status": status_text(ticket.status, county), "urgent": ticket.urgent,
             "created_at": ticket.created_at, "due_at": ticket.due_at, "aid_due_at": ticket.aid_due_at,
             "overdue": overdue, "escalated": ticket.escalated_at is not None and ticket.first_answered_at is None,
             "channel": CHANNEL_LABELS.get(ticket.channel, ticket.channel),
             "contact": mask_contact(ticket.channel, ticket.contact), "text": ticket.text}
 
 
-EXPORT_COLUMNS = ["编号", "类型", "类别", "地点", "状态", "急难", "提交时间", "首次答复期限", "急难救助期限", "已超时",
-                  "渠道", "联系人", "内容"]
+EXPORT_COLUMNS = ["编号", "类型", "类别", "地点", "状态", "急难", "提交时间", DEADLINE_LABELS["first_answer"],
+                  DEADLINE_LABELS["urgent_aid"], "已超时", "渠道", "联系人", "内容"]
 
 
 def export_rows(request: web.Request, tickets: list[Ticket]) -> list[list[str]]:
@@ -201,7 +211,8 @@ def export_rows(request: web.Request, tickets: list[Ticket]) -> list[list[str]]:
     now = workflow.clock()
     out = []
     for ticket in tickets:
-        r = row(ticket, workflow.place_name(ticket), workflow.is_overdue(ticket, now))
+        r = row(ticket, workflow.place_name(ticket), workflow.is_overdue(ticket, now),
+                workflow.county_name(ticket.county_code))
         out.append([r["number"], r["kind"], r["category"], r["place"], r["status"], "是" if r["urgent"] else "",
                     format_time(r["created_at"], "zh_Hans"), format_time(r["due_at"], "zh_Hans"),
                     format_time(r["aid_due_at"], "zh_Hans") if r["aid_due_at"] else "",
@@ -261,13 +272,25 @@ async def ticket_page(request: web.Request, actor: Actor, csrf: str, status: int
     except TicketNotFound:
         return not_found(actor, csrf)
     now = workflow.clock()
+    county = workflow.county_name(ticket.county_code)
+    labels = status_labels(county)
     return render("console_ticket.html", status=status, actor=actor, csrf=csrf, error=error,
                   notice=NOTICES.get(request.query.get("done", ""), "") if not error else "",
-                  t=row(ticket, workflow.place_name(ticket), workflow.is_overdue(ticket, now)),
-                  events=ticket.events, revealed=revealed, closed=ticket.status in CLOSED,
-                  moves=[(s, STATUS_LABELS[s]) for s in workflow.allowed_moves(actor, ticket)],
+                  t=row(ticket, workflow.place_name(ticket), workflow.is_overdue(ticket, now), county),
+                  events=[(e, history_label(workflow, e)) for e in ticket.events], status_labels=labels,
+                  revealed=revealed, closed=ticket.status in CLOSED,
+                  moves=[(s, labels[s]) for s in workflow.allowed_moves(actor, ticket)],
                   targets=workflow.transfer_targets(actor, ticket) if workflow.can_transfer(actor, ticket) else [],
                   attachments=ticket.attachments or [])
+
+
+def history_label(workflow: Workflow, event: TicketEvent) -> str:
+    """An event's badge in the ticket's history; a transfer says where it went."""
+    code = (event.data or {}).get("to_place") if event.type == "transferred" else None
+    if not code or code not in workflow.places:
+        return event_text(event.type)
+    place, county = workflow.places.get(code), workflow.places.county_of(code)
+    return event_text(event.type, place.name if county is None or county.code == code else county.name + place.name)
 
 
 @signed_in

@@ -8,21 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.tickets import CHINA, INITIAL_STATUS
 from bot.storage.models import Ticket, TicketEvent, utcnow
 from knowledge_base.jurisdictions import Jurisdictions
 
 log = logging.getLogger(__name__)
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-HELP, MONITORING = "help", "monitoring"
-INITIAL_STATUS = {HELP: "pending", MONITORING: "applied"}
 
 # Defaults from 同仁市's 乡镇12小时救助答复机制 and 急难情形24小时救助; a place may set its own.
 FIRST_ANSWER_HOURS = 12

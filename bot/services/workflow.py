@@ -2,18 +2,7 @@
 
 Every action is one transaction that appends an event (who, what, when) and queues what the
 resident is told in the outbox, so a reply is delivered once even if the process dies right after.
-
-Workflows (the role that may move a ticket *into* each status):
-
-    help:        pending → accepted → in_progress → resolved         any staff in scope
-                 pending | transferred | accepted → rejected (reason)  any staff in scope
-                 pending | transferred | accepted | in_progress → transferred (to a township
-                 or back to the county queue; supervisors triage the county queue this way)
-    monitoring:  applied → village_review → township_review           caseworker, supervisor, admin
-                 township_review → county_review → included           supervisor, admin
-                 applied … county_review → excluded (reason)          supervisor, admin
-
-A caseworker transfers within their county; a supervisor within theirs; an admin anywhere.
+The workflows and the roles that may make each move are in ``bot.domain.tickets``.
 """
 
 from __future__ import annotations
@@ -31,48 +20,34 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import raiseload
 
 from bot.domain.messages import Option, split_pages
+from bot.domain.tickets import (
+    ADMIN,
+    CHANNEL_LABELS,
+    CLOSED,
+    DEADLINE_LABELS,
+    KIND_LABELS,
+    NEEDS_REASON,
+    OPEN,
+    STATUS_LABELS,
+    TRANSITION_ROLES,
+    category_text,
+    format_time,
+    next_statuses,
+    parse_status,
+    status_label,
+    status_text,
+)
 from bot.logs import mask_phone
 from bot.services.outbox import enqueue
-from bot.services.tickets import FIRST_ANSWER_HOURS, HELP, MONITORING, TicketService
-from bot.staff_access import ADMIN, CASEWORKER, SUPERVISOR, Actor, groups_for
+from bot.services.tickets import FIRST_ANSWER_HOURS, TicketService
+from bot.staff_access import Actor, groups_for
 from bot.storage.models import Resident, Ticket, TicketEvent
-from handlers.requests import CATEGORIES, format_time
-from handlers.status import STATUS_LABELS, status_label
 from knowledge_base.jurisdictions import Jurisdictions, normalize_name
 
 log = logging.getLogger(__name__)
 
-ALL_ROLES = frozenset({CASEWORKER, SUPERVISOR, ADMIN})
-COUNTY_ROLES = frozenset({SUPERVISOR, ADMIN})
-
-# status -> statuses it may move to
-NEXT: dict[str, dict[str, frozenset[str]]] = {
-    HELP: {
-        "pending": frozenset({"accepted", "rejected", "transferred"}),
-        "transferred": frozenset({"accepted", "rejected", "transferred"}),
-        "accepted": frozenset({"in_progress", "resolved", "rejected", "transferred"}),
-        "in_progress": frozenset({"resolved", "transferred"}),
-    },
-    MONITORING: {
-        "applied": frozenset({"village_review", "excluded"}),
-        "village_review": frozenset({"township_review", "excluded"}),
-        "township_review": frozenset({"county_review", "excluded"}),
-        "county_review": frozenset({"included", "excluded"}),
-    },
-}
-# status -> roles that may move a ticket into it
-ROLES: dict[str, frozenset[str]] = {
-    "accepted": ALL_ROLES, "in_progress": ALL_ROLES, "resolved": ALL_ROLES, "rejected": ALL_ROLES,
-    "transferred": ALL_ROLES, "village_review": ALL_ROLES, "township_review": ALL_ROLES,
-    "county_review": COUNTY_ROLES, "included": COUNTY_ROLES, "excluded": COUNTY_ROLES,
-}
-NEEDS_REASON = frozenset({"rejected", "excluded"})
-CLOSED = frozenset({"resolved", "rejected", "included", "excluded"})
-OPEN = frozenset(STATUS_LABELS) - CLOSED
-BY_LABEL = {label: status for status, label in STATUS_LABELS.items()}
 # Channels whose residents can be written to through the outbox.
 REACHABLE = frozenset({"sms", "telegram", "cli"})
-CHANNEL_LABELS = {"sms": "短信", "telegram": "Telegram", "cli": "终端", "web": "网页"}
 MAX_REPLY_CHARS = 1000
 
 
@@ -100,12 +75,6 @@ class Queue:
     urgent: bool | None = None
     overdue: bool | None = None
     limit: int = 500
-
-
-def parse_status(value: str) -> str | None:
-    """A status value or its Chinese label (已受理 → accepted); None if it is neither."""
-    value = value.strip()
-    return value if value in STATUS_LABELS else BY_LABEL.get(value)
 
 
 def kb_deadlines(parameters: Any) -> Callable[[str, str], float | None]:
@@ -190,11 +159,11 @@ class Workflow:
 
     def allowed_moves(self, actor: Actor, ticket: Ticket) -> list[str]:
         """The statuses this person may move the ticket to now (transfer excluded: it needs a target)."""
-        moves = NEXT.get(ticket.kind, {}).get(ticket.status, frozenset())
-        return [s for s in STATUS_LABELS if s in moves and actor.role in ROLES[s] and s != "transferred"]
+        moves = next_statuses(ticket.kind, ticket.status)
+        return [s for s in STATUS_LABELS if s in moves and actor.role in TRANSITION_ROLES[s] and s != "transferred"]
 
     def can_transfer(self, actor: Actor, ticket: Ticket) -> bool:
-        return "transferred" in NEXT.get(ticket.kind, {}).get(ticket.status, frozenset())
+        return "transferred" in next_statuses(ticket.kind, ticket.status)
 
     def transfer_targets(self, actor: Actor, ticket: Ticket) -> list[tuple[str, str]]:
         """(code, label) of the places this person may transfer the ticket to."""
@@ -244,11 +213,11 @@ class Workflow:
         if len(note) > MAX_REPLY_CHARS:
             raise WorkflowError("too_long", f"note is longer than {MAX_REPLY_CHARS} characters", "note")
         ticket = await self.find(actor, number)
-        moves = NEXT.get(ticket.kind, {}).get(ticket.status, frozenset())
+        moves = next_statuses(ticket.kind, ticket.status)
         if status not in moves:
             raise WorkflowError("not_allowed", f"a {ticket.kind} ticket in status {ticket.status} cannot move to "
                                 f"{status}", "to", 409)
-        if actor.role not in ROLES[status]:
+        if actor.role not in TRANSITION_ROLES[status]:
             raise WorkflowError("role", f"a {actor.role} cannot move a ticket to {status}", "to", 403)
         if status in NEEDS_REASON and not note:
             raise WorkflowError("reason_required", f"moving to {status} needs a reason in note", "note")
@@ -349,7 +318,7 @@ class Workflow:
                     number=ticket.number, place=self.place_name(ticket))
             else:
                 text = _("您的办理（编号 {number}）进展：{status}。").format(
-                    number=ticket.number, status=status_label(status))
+                    number=ticket.number, status=status_label(status, self.county_name(ticket.county_code)))
             if note:
                 text += _("说明：{note}").format(note=note)
             return text
@@ -374,17 +343,21 @@ class Workflow:
         code = ticket.township_code or ticket.county_code
         return self.places.get(code).name if code in self.places else code
 
+    def county_name(self, code: str | None) -> str:
+        """A county-level place's name, which some labels follow (同仁市: 市级审定); "" if unknown."""
+        return self.places.get(code).name if code and code in self.places else ""
+
     def staff_card(self, ticket: Ticket, headline: str) -> str:
         """A ticket as staff read it in a Telegram group (Chinese; contact masked)."""
-        kind = "求助" if ticket.kind == HELP else "监测申请"
+        kind = KIND_LABELS.get(ticket.kind, ticket.kind)
         urgent = " · 急难" if ticket.urgent else ""
-        category = dict(CATEGORIES.get(ticket.kind, [])).get(ticket.category, "其他")
+        category = category_text(ticket.kind, ticket.category)
         lines = [f"【{headline}】{kind} 编号 {ticket.number} · {self.place_name(ticket)}{urgent}",
                  f"类别：{category}", f"内容：{ticket.text[:300]}",
                  f"联系人：{mask_contact(ticket.channel, ticket.contact)}（{CHANNEL_LABELS.get(ticket.channel, '')}）",
-                 f"首次答复期限：{format_time(ticket.due_at, 'zh_Hans')}"]
+                 f"{DEADLINE_LABELS['first_answer']}：{format_time(ticket.due_at, 'zh_Hans')}"]
         if ticket.aid_due_at:
-            lines.append(f"急难救助期限：{format_time(ticket.aid_due_at, 'zh_Hans')}")
+            lines.append(f"{DEADLINE_LABELS['urgent_aid']}：{format_time(ticket.aid_due_at, 'zh_Hans')}")
         return "\n".join(lines)
 
     async def announce(self, session: AsyncSession, ticket: Ticket, headline: str = "新") -> None:
@@ -407,7 +380,7 @@ def ticket_json(ticket: Ticket, places: Jurisdictions, now: datetime, events: Se
     body: dict[str, Any] = {
         "number": ticket.number, "kind": ticket.kind, "category": ticket.category,
         "county": name(ticket.county_code), "township": name(ticket.township_code),
-        "status": ticket.status, "status_label": STATUS_LABELS.get(ticket.status, ticket.status),
+        "status": ticket.status, "status_label": status_text(ticket.status, name(ticket.county_code) or ""),
         "urgent": ticket.urgent, "created_at": ticket.created_at.isoformat(), "due_at": ticket.due_at.isoformat(),
         "aid_due_at": ticket.aid_due_at.isoformat() if ticket.aid_due_at else None,
         "channel": ticket.channel, "contact": mask_contact(ticket.channel, ticket.contact), "text": ticket.text,

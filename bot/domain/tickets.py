@@ -1,0 +1,191 @@
+"""The ticket's vocabulary: kinds, statuses, categories, events, the workflows and who may move them.
+
+One home for every layer: the dialogs, the services, the console, the staff API and the Telegram
+staff groups all read these from here. It imports nothing from handlers/ or bot.services.
+
+Labels are Chinese gettext message ids, marked with ``N_`` where they are defined (no locale is
+known at import) and translated where they are shown. ``status_label`` and ``category_label`` give
+a label in the active locale (inside ``i18n.context()``); ``status_text``, ``category_text`` and
+``event_text`` give the Chinese source itself, for the staff surfaces that are Chinese only.
+
+Workflows (the roles that may move a ticket *into* each status are ``TRANSITION_ROLES``):
+
+    help:        pending → accepted → in_progress → resolved         any staff in scope
+                 pending | transferred | accepted → rejected (reason)  any staff in scope
+                 pending | transferred | accepted | in_progress → transferred (to a township
+                 or back to the county queue; supervisors triage the county queue this way)
+    monitoring:  applied → village_review → township_review           caseworker, supervisor, admin
+                 township_review → county_review → included           supervisor, admin
+                 applied … county_review → excluded (reason)          supervisor, admin
+
+A caseworker transfers within their county; a supervisor within theirs; an admin anywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import gettext as _
+from babel.dates import format_datetime
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated where it is shown."""
+    return message
+
+
+# -- kinds ------------------------------------------------------------------------------------------
+
+HELP, MONITORING = "help", "monitoring"
+KIND_LABELS = {HELP: N_("求助"), MONITORING: N_("监测申请")}
+INITIAL_STATUS = {HELP: "pending", MONITORING: "applied"}
+
+# -- statuses (in the order they are offered: the console's filter and buttons, the API's enum) -----
+
+STATUS_LABELS = {
+    "pending": N_("待受理"),
+    "accepted": N_("已受理"),
+    "in_progress": N_("办理中"),
+    "resolved": N_("已办结"),
+    "rejected": N_("不予受理"),
+    "transferred": N_("已转办"),
+    "applied": N_("已申请"),
+    "village_review": N_("村级评议"),
+    "township_review": N_("乡镇初审"),
+    "county_review": N_("县级审定"),
+    "included": N_("纳入监测"),
+    "excluded": N_("不予纳入"),
+}
+CLOSED = frozenset({"resolved", "rejected", "included", "excluded"})
+OPEN = frozenset(STATUS_LABELS) - CLOSED
+NEEDS_REASON = frozenset({"rejected", "excluded"})
+
+# The monitoring chain ends with the county-level government's decision, and a place names that step
+# after itself: 同仁市, a county-level city, writes 村级评议、乡镇初审、市级审定 (seed 002, 二(五)2); a
+# county writes 县级审定, a district 区级审定. Keyed by the last character of the county-level name.
+COUNTY_REVIEW_LABELS = {"市": N_("市级审定"), "区": N_("区级审定")}
+STATUS_BY_LABEL = {**{label: status for status, label in STATUS_LABELS.items()},
+                   **{label: "county_review" for label in COUNTY_REVIEW_LABELS.values()}}
+
+
+def status_text(status: str, county: str = "") -> str:
+    """A status's Chinese label as ``county`` (the ticket's county-level place, by name) calls it."""
+    if status == "county_review" and county[-1:] in COUNTY_REVIEW_LABELS:
+        return COUNTY_REVIEW_LABELS[county[-1:]]
+    return STATUS_LABELS.get(status, status)
+
+
+def status_label(status: str, county: str = "") -> str:
+    """The same label in the active locale."""
+    return _(status_text(status, county))
+
+
+def parse_status(value: str) -> str | None:
+    """A status value or any of its Chinese labels (已受理 → accepted, 市级审定 → county_review)."""
+    value = value.strip()
+    return value if value in STATUS_LABELS else STATUS_BY_LABEL.get(value)
+
+
+# -- the workflows, and who may make each move --------------------------------------------------------
+
+CASEWORKER, SUPERVISOR, ADMIN = "caseworker", "supervisor", "admin"
+STAFF_ROLES = (CASEWORKER, SUPERVISOR, ADMIN)
+ANY_STAFF = frozenset(STAFF_ROLES)
+COUNTY_STAFF = frozenset({SUPERVISOR, ADMIN})
+
+# kind -> status -> the statuses it may move to
+TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
+    HELP: {
+        "pending": frozenset({"accepted", "rejected", "transferred"}),
+        "transferred": frozenset({"accepted", "rejected", "transferred"}),
+        "accepted": frozenset({"in_progress", "resolved", "rejected", "transferred"}),
+        "in_progress": frozenset({"resolved", "transferred"}),
+    },
+    MONITORING: {
+        "applied": frozenset({"village_review", "excluded"}),
+        "village_review": frozenset({"township_review", "excluded"}),
+        "township_review": frozenset({"county_review", "excluded"}),
+        "county_review": frozenset({"included", "excluded"}),
+    },
+}
+# status -> the roles that may move a ticket into it
+TRANSITION_ROLES: dict[str, frozenset[str]] = {
+    "accepted": ANY_STAFF,
+    "in_progress": ANY_STAFF,
+    "resolved": ANY_STAFF,
+    "rejected": ANY_STAFF,
+    "transferred": ANY_STAFF,
+    "village_review": ANY_STAFF,
+    "township_review": ANY_STAFF,
+    "county_review": COUNTY_STAFF,
+    "included": COUNTY_STAFF,
+    "excluded": COUNTY_STAFF,
+}
+
+
+def next_statuses(kind: str, status: str) -> frozenset[str]:
+    """Where a ticket of ``kind`` in ``status`` may move; nothing once it is closed."""
+    return TRANSITIONS.get(kind, {}).get(status, frozenset())
+
+
+# -- categories (in the order residents are offered them) --------------------------------------------
+
+OTHER = N_("其他")
+CATEGORIES = {
+    HELP: [("living", N_("生活困难")), ("medical", N_("看病就医")), ("housing", N_("住房安全")),
+           ("education", N_("孩子上学")), ("employment", N_("找工作")),
+           ("emergency", N_("突发急难（火灾、重病、房屋倒塌等）")), ("other", OTHER)],
+    MONITORING: [("income_drop", N_("收入大幅减少")), ("expense_surge", N_("看病、上学等支出大增")),
+                 ("disaster", N_("灾害或意外事故")), ("other", OTHER)],
+}
+
+
+def category_text(kind: str, key: str) -> str:
+    return dict(CATEGORIES.get(kind, [])).get(key, OTHER)
+
+
+def category_label(kind: str, key: str) -> str:
+    return _(category_text(kind, key))
+
+
+# -- events in a ticket's history ----------------------------------------------------------------------
+
+EVENT_LABELS = {
+    "filed": N_("提交"),
+    "reply": N_("回复居民"),
+    "resident_reply": N_("居民回复"),
+    "note": N_("内部备注"),
+    "assigned": N_("指派"),
+    "status": N_("状态变更"),
+    "transferred": N_("转办"),
+    "reopened": N_("重新办理"),
+    "escalated": N_("超时上报"),
+    "aid_escalated": N_("急难超时上报"),
+    "followup": N_("回访"),
+    "delivery_failed": N_("未能送达居民"),
+    "contact_revealed": N_("查看完整联系方式"),
+}
+TRANSFERRED_TO = N_("转办至{place}")
+
+
+def event_text(event_type: str, place: str = "") -> str:
+    """An event's Chinese label; a transfer says where it went when ``place`` names it."""
+    if event_type == "transferred" and place:
+        return TRANSFERRED_TO.format(place=place)
+    return EVENT_LABELS.get(event_type, event_type)
+
+
+# -- channels and deadlines, as staff read them on a ticket --------------------------------------------
+
+CHANNEL_LABELS = {"sms": N_("短信"), "telegram": "Telegram", "cli": N_("终端"), "web": N_("网页")}
+DEADLINE_LABELS = {"first_answer": N_("首次答复期限"), "urgent_aid": N_("急难救助期限")}
+
+
+def format_time(moment: datetime, locale: str) -> str:
+    """A ticket's time as people read it: China time, 11月23日 14:05 (Nov 23 14:05 in English)."""
+    babel_locale = "en" if locale.startswith("en") else "zh_Hans_CN"
+    pattern = "MMM d HH:mm" if babel_locale == "en" else "M月d日 HH:mm"
+    return format_datetime(moment.astimezone(CHINA), pattern, locale=babel_locale)
