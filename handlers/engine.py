@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.domain.messages import Incoming, Option, Reply, split_pages, ucs2_len
 from bot.services.residents import Profile
 from handlers.context import Context, Conversation, Services
-from handlers.text import compact, normalize
+from knowledge_base.text import clean, compact
 
 Step = Callable[[Context, str], Awaitable[list[Reply]]]
 
@@ -139,7 +139,7 @@ class DialogEngine:
         msg, conv = ctx.msg, ctx.conv
         if msg.choice is not None:
             return await self._choose(ctx, msg.choice)
-        text = normalize(msg.text)
+        text = clean(msg.text)
         word = compact(text).lower()
         if not word and not msg.attachments:
             return await self.choices["menu"](ctx, "")

@@ -9,8 +9,8 @@ from aiogram.utils.i18n import gettext as _
 from bot.domain.messages import Option, Reply
 from handlers.context import Context
 from handlers.engine import DialogEngine
-from handlers.text import compact
 from knowledge_base.jurisdictions import Jurisdiction
+from knowledge_base.text import compact
 
 _PREFIX = re.compile(r"^(设置地区|设置|地区|我在|我住在|我住|我是|我家在|在)")
 _PLACE_LIKE = re.compile(r"(县|市|区|镇|乡|州|街道)$")

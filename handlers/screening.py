@@ -9,7 +9,6 @@ the summary, and then they ride on it so that staff need not ask again.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine
 from handlers.region import place_label
 from knowledge_base.screening import Household, Screening
+from knowledge_base.text import fold
 
 FLOW = "screen"
 
@@ -48,7 +48,7 @@ _DIGITS = {"零": 0, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5,
 
 def parse_amount(text: str) -> float | None:
     """Yuan from what a resident types: 12000, 1.2万, 8千, 12,000元, 没有; None if it is not an amount."""
-    t = unicodedata.normalize("NFKC", text).strip().lower()
+    t = fold(text)
     if t in {"没有", "无", "没", "不知道", "none"}:
         return 0.0
     t = re.sub(r"[,，\s]|元|块|钱|左右|大约|大概|约|差不多|一年|每年|年", "", t)
@@ -60,7 +60,7 @@ def parse_amount(text: str) -> float | None:
 
 
 def parse_count(text: str) -> int | None:
-    t = unicodedata.normalize("NFKC", text).strip().rstrip("人口个岁周").strip()
+    t = fold(text).rstrip("人口个岁周").strip()
     if t.isdigit():
         return int(t)
     return _DIGITS.get(t)

@@ -10,7 +10,7 @@ from bot.domain.messages import Option, Reply
 from bot.domain.tickets import format_time, status_label
 from handlers.context import Context
 from handlers.engine import REASK, DialogEngine
-from handlers.text import digits
+from knowledge_base.text import digits
 
 if TYPE_CHECKING:
     from bot.storage.models import Ticket

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-import opencc
-
 from knowledge_base.articles import PLACEHOLDER, Article, Program, Variant, concepts, programs, read_articles
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions
 from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
 from knowledge_base.retrieval import Hit, Index, Matcher, Reading
+from knowledge_base.text import to_traditional
 
 # An article the resident's place published wins over a slightly better match it did not publish.
 LOCAL_PREFERENCE = 0.85
@@ -24,8 +23,6 @@ SAME_PROGRAM_KIND_WINDOW = 0.7
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
 _CLAUSE_BREAK = re.compile(r"[\s，,。.？?！!；;、]+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
-
-_S2T = opencc.OpenCC("s2t")
 
 
 @dataclass
@@ -302,8 +299,8 @@ class KnowledgeBase:
     @staticmethod
     def _localized(answer: Answer, locale: str) -> Answer:
         if locale == "zh_Hant":
-            answer.text = _S2T.convert(answer.text)
-            answer.suggestions = [_S2T.convert(s) for s in answer.suggestions]
+            answer.text = to_traditional(answer.text)
+            answer.suggestions = [to_traditional(s) for s in answer.suggestions]
         return answer
 
 

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import opencc
-
 from knowledge_base.articles import PLACEHOLDER, Article, Concept
 from knowledge_base.pinyin import syllables
+from knowledge_base.text import compact
 
-_T2S = opencc.OpenCC("t2s")
-_NOT_WORD = re.compile(r"[\W_]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # What an article keyword that is no lexicon word stands for: a topic of its own.
 _PLAIN = Concept("", ())
@@ -38,12 +34,6 @@ MISSING_PENALTY = 0.5
 LONG_WORD = 4
 # An article whose title the question covers is what the question is about (低保标准 for "底保标准多少").
 TITLE_BONUS = 1.0
-
-
-def normalize(text: str) -> str:
-    """Full-width → ASCII, lower case, traditional → simplified, no spaces or punctuation."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return _NOT_WORD.sub("", _T2S.convert(text))
 
 
 def bigrams(text: str) -> set[str]:
@@ -72,11 +62,11 @@ class Matcher:
         self.forms: dict[str, str] = {}
         for concept in self.concepts.values():
             for form in concept.forms:
-                self.forms[normalize(form)] = concept.id
+                self.forms[compact(form)] = concept.id
         known = list(self.forms)
         # A keyword is a concept of its own only when it holds no lexicon word: "临时救助标准" must
         # still mean 临时救助, not shadow it.
-        for keyword in map(normalize, keywords):
+        for keyword in map(compact, keywords):
             if not any(form in keyword for form in known if len(form) >= 2):
                 self.forms.setdefault(keyword, keyword)
         by_length: dict[int, set[str]] = {}
@@ -184,11 +174,11 @@ class Matcher:
 
     def asks(self, text: str) -> bool:
         """Whether the text has a word that asks something (多少, 多久), even inside a longer word (多久答复)."""
-        normal = normalize(text)
+        normal = compact(text)
         return any(form in normal for form in self._generic_forms)
 
     def read(self, text: str) -> Reading:
-        normal = normalize(text)
+        normal = compact(text)
         found = self.find(normal)
         topical = frozenset(c for c in found if self.is_topical(c))
         blocked = frozenset(c for c in found if c in self.concepts and self.concepts[c].block)
@@ -228,11 +218,11 @@ class Index:
         self._bigrams: list[frozenset[str]] = []
         for article in self.articles:
             texts = [article.title, *article.questions, *article.keywords]
-            self._concepts.append(frozenset(c for t in texts for c in matcher.find(normalize(t))))
+            self._concepts.append(frozenset(c for t in texts for c in matcher.find(compact(t))))
             focus = [article.title, *article.keywords]
-            self._focus.append(frozenset(c for t in focus for c in matcher.find(normalize(t))))
-            self._title.append(frozenset(c for c in matcher.find(normalize(article.title)) if matcher.is_topical(c)))
-            self._bigrams.append(frozenset(b for t in texts for b in bigrams(normalize(t))))
+            self._focus.append(frozenset(c for t in focus for c in matcher.find(compact(t))))
+            self._title.append(frozenset(c for c in matcher.find(compact(article.title)) if matcher.is_topical(c)))
+            self._bigrams.append(frozenset(b for t in texts for b in bigrams(compact(t))))
         self._focus_by_id = {a.id: f for a, f in zip(self.articles, self._focus, strict=True)}
         # A program's own names are the topics several of its articles' titles share (低保 in 低保标准,
         # 低保渐退期 …), not one article's subject (不计入家庭收入).
@@ -245,7 +235,7 @@ class Index:
         # Everything an article speaks of, its answers included: 同仁市's answer on 基础养老金 speaks of
         # 养老保险, so a question about that is not declined as being about pensions in general.
         self._mentions: list[frozenset[str]] = [
-            concepts | {c for v in article.variants for c in matcher.find(normalize(PLACEHOLDER.sub("", v.text)))}
+            concepts | {c for v in article.variants for c in matcher.find(compact(PLACEHOLDER.sub("", v.text)))}
             for article, concepts in zip(self.articles, self._concepts, strict=True)
         ]
         self._mentions_by_id = {a.id: m for a, m in zip(self.articles, self._mentions, strict=True)}

@@ -1,0 +1,98 @@
+"""One way to read what residents type: width, case, traditional → simplified, spaces, punctuation.
+
+Every layer reads text through this module (the dialog engine, the API, the staff CLI, the
+retriever, the place reader), so a message is read the same way wherever it arrives.
+
+- ``clean``: what is kept and shown to staff. Full-width letters and digits and the ideographic
+  space become ASCII, traditional characters simplified, runs of spaces one space. Chinese
+  punctuation (，。？) stays as the resident wrote it.
+- ``fold``: for matching. ``clean`` plus compatibility forms folded (NFKC: ①, ㎡, half-width
+  katakana, Chinese punctuation to ASCII) and lower case.
+- ``compact``: ``fold`` without spaces, punctuation or underscores: the form words are matched in
+  (``"正安县 流渡镇？"`` → ``"正安县流渡镇"``, ``"DiBao"`` → ``"dibao"``).
+- ``aligned``: ``fold`` with, for each of its characters, where it came from in the original
+  text, so that a match in the folded text has a span in what the resident wrote.
+- ``to_traditional``: simplified → traditional, for replies in ``zh_Hant``.
+
+Control characters are removed earlier, at the HTTP boundary (``bot.errors.clean_text``). One
+OpenCC converter per direction serves the whole process (building one costs milliseconds and
+memory; they are loaded on first use), and recent conversions are remembered.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache, lru_cache
+
+from opencc import OpenCC
+
+# What a Chinese input method types in full width (digits, Latin letters) and the ideographic space.
+_WIDTH = {code: code - 0xFEE0 for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+_WIDTH[0x3000] = 0x20
+_SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@cache
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+@cache
+def _s2t() -> OpenCC:
+    return OpenCC("s2t")
+
+
+# One message is read by several layers (the engine, the place reader, the retriever, clause by
+# clause), and OpenCC's pure-Python conversion is the slowest step of reading it: remember recent ones.
+@lru_cache(maxsize=4096)
+def simplified(text: str) -> str:
+    """Traditional characters to simplified (臺灣 → 台湾); simplified text is unchanged."""
+    return _t2s().convert(text)
+
+
+def to_traditional(text: str) -> str:
+    return _s2t().convert(text)
+
+
+def clean(text: str) -> str:
+    """Full-width letters and digits to ASCII, traditional to simplified, spaces folded, ends trimmed."""
+    text = simplified(unicodedata.normalize("NFC", text).translate(_WIDTH))
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """``clean`` for matching: compatibility forms folded (NFKC) and lower case."""
+    text = simplified(unicodedata.normalize("NFKC", text).lower())
+    return _SPACES.sub(" ", text).strip()
+
+
+def compact(text: str) -> str:
+    """``fold`` without spaces, punctuation or underscores: the form words and names are matched in."""
+    return _NOT_WORD.sub("", simplified(unicodedata.normalize("NFKC", text).lower()))
+
+
+def digits(text: str) -> str:
+    """The digits of a text in order (ticket numbers written with spaces or in full width)."""
+    return "".join(ch for ch in clean(text) if ch.isdigit())
+
+
+def aligned(text: str) -> tuple[str, list[int]]:
+    """``fold``-ed text without collapsing spaces, and for each of its characters its index in ``text``.
+
+    Characters are folded one by one (NFKC may turn one into several, ㎡ → m2); the conversion to
+    simplified characters runs on the whole text, since OpenCC reads phrases, and only falls back to
+    one character at a time in the rare case where a phrase changes length.
+    """
+    pieces: list[str] = []
+    where: list[int] = []
+    for index, char in enumerate(text):
+        piece = unicodedata.normalize("NFKC", char).lower()
+        pieces.append(piece)
+        where.extend([index] * len(piece))
+    folded = "".join(pieces)
+    converted = simplified(folded)
+    if len(converted) != len(folded):
+        converted = "".join(simplified(c) if len(simplified(c)) == 1 else c for c in folded)
+    return converted, where
