@@ -10,32 +10,27 @@ from sqlalchemy import text
 
 from bot.errors import ApiError, parse, read_json
 from bot.keys import SERVICES, SESSIONS, STATE
-from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, normalize_name
+from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions
 
 routes = web.RouteTableDef()
 
 
 def resolve_region(places: Jurisdictions, name: str, field: str = "region") -> Jurisdiction:
-    """A served place from its name, alias, or county + township (平罗县城关镇); else a 4xx naming it."""
-    name = normalize_name(name)
-    found = [p for p in places.resolve(name) if places.is_served(p.code)]
-    if not found:
-        for county in places.counties():
-            for prefix in {county.name, *county.aliases}:
-                if name.startswith(prefix) and len(name) > len(prefix):
-                    found = places.resolve_township(name[len(prefix):], within=county.code)
-                    if found:
-                        break
-            if found:
-                break
+    """A served place from its name however written (平罗县城关镇, 正安流渡, Tongren); else a 4xx naming it."""
+    found = places.find(name)
     if len(found) == 1:
         return found[0]
-    supported = "、".join(p.name for p in places.counties())
+    supported = "、".join(p.name for p in places.roots())
     if not found:
-        raise ApiError(422, "unknown_region", f"unknown region '{name}'; supported: {supported}", field)
-    options = "、".join(f"{places.county_of(p.code).name}{p.name}" for p in found  # type: ignore[union-attr]
-                        if places.county_of(p.code))
-    raise ApiError(422, "ambiguous_region", f"'{name}' names several places; write one of: {options}", field)
+        mention = places.named(name)
+        if mention and mention.served_inside:
+            inside = "、".join(p.name for p in mention.served_inside)
+            raise ApiError(422, "unknown_region",
+                           f"'{name.strip()}' is served only in part: write one of {inside}", field)
+        raise ApiError(422, "unknown_region", f"unknown region '{name.strip()}'; supported: {supported}", field)
+    options = "、".join(f"{county.name}{p.name}" if (county := places.county_of(p.code)) and p.is_township
+                       else p.name for p in found)
+    raise ApiError(422, "ambiguous_region", f"'{name.strip()}' names several places; write one of: {options}", field)
 
 
 @routes.get("/healthz")

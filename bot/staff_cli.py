@@ -29,11 +29,10 @@ def _scope(role: str, township: str | None, county: str | None) -> tuple[str | N
     if role == "caseworker":
         if not township:
             raise StaffCommandError("a caseworker needs --township NAME")
-        found = places.resolve_township(township)
+        found = places.find(township, levels=("township",))
         if county:
-            county_places = [p for p in places.resolve(county) if p.level == "county"]
-            if county_places:
-                found = places.resolve_township(township, within=county_places[0].code)
+            within = places.find(county, levels=("county",))
+            found = [p for p in found if within and p.code.startswith(within[0].code)]
         if len(found) != 1:
             what = "several townships" if found else "no served township"
             raise StaffCommandError(f"'{township}' names {what}; add --county NAME to choose")
@@ -42,7 +41,7 @@ def _scope(role: str, township: str | None, county: str | None) -> tuple[str | N
     name = county or township
     if not name:
         raise StaffCommandError("a supervisor needs --county NAME")
-    counties = [p for p in places.resolve(name) if p.level == "county" and places.is_served(p.code)]
+    counties = places.find(name, levels=("county",))
     if len(counties) != 1:
         raise StaffCommandError(f"'{name}' is not a served county")
     return None, counties[0].code

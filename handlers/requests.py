@@ -10,7 +10,7 @@ from bot.services.tickets import Filing
 from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine
 from handlers.region import place_label
-from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, short_name
+from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions
 
 
 def county_code_of(ctx: Context) -> str | None:
@@ -22,33 +22,31 @@ def county_code_of(ctx: Context) -> str | None:
 
 
 def resolve_townships(ctx: Context, name: str) -> list[Jurisdiction]:
-    """Townships a name could mean, narrowed to the resident's county when that settles it."""
-    places = ctx.services.places
-    found = places.resolve_township(name)
-    county = county_code_of(ctx)
-    if len(found) > 1 and county:
-        inside = places.resolve_township(name, within=county)
-        found = inside or found
-    return found
+    """Served townships a name could mean, narrowed to the resident's county when that settles it."""
+    return ctx.services.places.find(name, within=county_code_of(ctx), levels=("township",))
+
+
+def served_counties(ctx: Context, name: str) -> list[Jurisdiction]:
+    return ctx.services.places.find(name, levels=("county",))
 
 
 # -- one line: 求助 隆务镇 内容 -------------------------------------------------------------------
 
 async def one_line(ctx: Context, kind: str, urgent: bool, args: str) -> list[Reply]:
     places = ctx.services.places
-    name, _sep, content = args.partition(" ")
-    townships = resolve_townships(ctx, name) if name else []
-    counties = [p for p in places.resolve(name) if p.level == "county" and places.is_served(p.code)] if name else []
-    if not townships and not counties and name:
-        # No place up front: perhaps 求助隆务镇家里… without a space, else the whole text is the request.
-        for place in places.find_in_text(args[:12]):
-            written = next((n for n in (place.name, short_name(place.name)) if args.startswith(n)), None)
-            if written:
-                name, content = written, args[len(written):].strip()
-                townships = resolve_townships(ctx, name)
-                break
-        else:
-            content = args
+    # The place the request starts with, however written (隆务镇, 正安县 流渡镇, 求助隆务镇家里…);
+    # without one, the whole text is the request.
+    mention = places.leading(args)
+    townships: list[Jurisdiction] = []
+    counties: list[Jurisdiction] = []
+    name, content = "", args
+    if mention and mention.served:
+        name, content = mention.text, args[mention.end :].strip()
+        townships = [p for p in mention.served if p.is_township]
+        county = county_code_of(ctx)
+        if len(townships) > 1 and county:
+            townships = [p for p in townships if p.code.startswith(county)] or townships
+        counties = [p for p in mention.served if p.level == "county"]
     ctx.conv.start("request", "category", kind=kind, urgent=urgent, text=content.strip())
     if len(townships) > 1:
         ctx.conv.step = "township"
@@ -114,7 +112,6 @@ async def township_step(ctx: Context, text: str) -> list[Reply]:
         else:
             return ask_township(ctx)
     else:
-        places = ctx.services.places
         townships = resolve_townships(ctx, text)
         if len(townships) > 1:
             return ctx.reply(_("有几个乡镇叫“{name}”，请选择：").format(name=text),
@@ -122,7 +119,7 @@ async def township_step(ctx: Context, text: str) -> list[Reply]:
         if townships:
             data["township"] = townships[0].code
         else:
-            counties = [p for p in places.resolve(text) if p.level == "county" and places.is_served(p.code)]
+            counties = served_counties(ctx, text)
             if not counties:
                 not_found = _("没有找到“{name}”这个乡镇。请再发一次乡镇名称，或回复 取消。").format(name=text[:12])
                 return ctx.reply(not_found,
@@ -238,8 +235,8 @@ async def file_request(ctx: Context) -> list[Reply]:
 def register(engine: DialogEngine, places: Jurisdictions) -> None:
     def names_place(rest: str) -> bool:
         """求助隆务镇… written without a space still files, but 监测对象怎么确定 stays a question."""
-        return any(rest.startswith(p.name) or rest.startswith(short_name(p.name))
-                   for p in places.find_in_text(rest[:12]))
+        mention = places.leading(rest)
+        return bool(mention and mention.served)
 
     async def help_command(ctx: Context, args: str) -> list[Reply]:
         return await one_line(ctx, HELP, False, args) if args else await start_help(ctx)

@@ -448,11 +448,7 @@ async def region_step(ctx: Context, text: str) -> list[Reply]:
         ctx.conv.data.pop("region", None)
         return q_region(ctx)
     places = ctx.services.places
-    if text.startswith(CHOICE + "rg:"):
-        found = [places.get(text.split(":", 1)[1])]
-    else:
-        name = re.sub(r"^(我在|我住在|在)", "", text.strip())
-        found = [p for p in places.resolve(name) if places.is_served(p.code)] if name else []
+    found = [places.get(text.split(":", 1)[1])] if text.startswith(CHOICE + "rg:") else places.find(text)
     if len(found) > 1:
         return ctx.reply(_("有几个地方叫“{name}”，请选择：").format(name=text.strip()[:12]),
                          [Option(f"rg:{p.code}", place_label(ctx, p)) for p in found])

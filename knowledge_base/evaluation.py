@@ -58,7 +58,7 @@ def load_set(path: Path) -> list[dict[str, object]]:
 
 
 def region_code(name: str) -> str:
-    places = jurisdictions().resolve(name)
+    places = jurisdictions().find(name)
     if not places:
         raise SystemExit(f"unknown region {name!r}")
     return places[-1].code

@@ -1,226 +1,111 @@
 """The places Minsheng serves: the five seed jurisdictions, their ancestors and their townships.
 
-Built from the statistical division codes in ``shared/data/divisions`` (a copy ships in
-``knowledge_base/data/divisions.json`` so an installed package needs nothing beside it). A
-jurisdiction inherits every policy fact from the one above it and may override it, so each
-place knows its chain up to the province.
+A jurisdiction inherits every policy fact from the one above it and may override it, so each
+place knows its chain up to the province. The places come from the national division table
+(``knowledge_base.places``); text is read into places only by its reader, which ``read``,
+``named`` and ``find`` here hand on to, limited to what Minsheng serves where that is what the
+caller needs.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import unicodedata
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from functools import cache
-from importlib import resources
-from typing import Literal
 
-Level = Literal["province", "prefecture", "county", "township"]
+from knowledge_base.places import SERVED_ROOTS, Jurisdiction, Level, Mention, PlaceReader, reader
 
-# The county-level (and, for 临夏州, prefecture-level) subtrees the seed documents cover.
-SERVED_ROOTS: tuple[str, ...] = ("6229", "350302", "632301", "520324", "640221")
-
-# Names people use that the division table does not carry: old names, short names and the
-# spellings of other public editions (see shared/data/divisions/README.md).
-EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
-    "6229": ("临夏州", "临夏回族自治州"),
-    "632301": ("同仁县",),
-    "6323": ("黄南州",),
-    "622926": ("东乡县", "东乡族自治县"),
-    "622927": ("积石山县", "积石山"),
-    "622921210": ("井沟东乡族乡",),
-    "622921217": ("安家坡东乡族乡",),
-    "622925200": ("梁家寺东乡族乡",),
-    "622926214": ("凤山乡",),
-    "350302": ("莆田城厢区", "莆田市城厢区"),
-    # 正安县: 乐俭 and 桴㯊 were 乡 before becoming 镇, and 㯊 is rarely typed (桴焉); the two ethnic
-    # townships are written with a plain 乡.
-    "520324114": ("乐俭乡",),
-    "520324116": ("桴焉镇", "桴焉乡", "桴㯊乡", "桴焉"),
-    "520324202": ("谢坝乡",),
-    "520324203": ("市坪乡",),
-}
-
-_SUFFIXES = (
-    "保安族东乡族撒拉族自治县",
-    "回族自治州",
-    "藏族自治州",
-    "东乡族乡",
-    "仡佬族苗族乡",
-    "苗族仡佬族乡",
-    "族自治县",
-    "自治州",
-    "街道",
-    "镇",
-    "乡",
-    "县",
-    "市",
-    "区",
-    "州",
-)
-
-
-def normalize_name(text: str) -> str:
-    """Folds width and spacing so that "同 仁 市" and "同仁市" match."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).strip()
-
-
-def short_name(name: str) -> str:
-    """The name without its administrative suffix (隆务镇 → 隆务), kept whole if that leaves < 2 chars."""
-    for suffix in _SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)]
-    return name
-
-
-@dataclass(frozen=True)
-class Jurisdiction:
-    """One administrative division with its statistical code."""
-
-    code: str
-    name: str
-    level: Level
-    parent_code: str | None
-    aliases: tuple[str, ...] = field(default=())
-
-    @property
-    def is_township(self) -> bool:
-        return self.level == "township"
+__all__ = ["SERVED_ROOTS", "Jurisdiction", "Jurisdictions", "Level", "Mention", "jurisdictions"]
 
 
 class Jurisdictions:
-    """Lookup of served places by code and by the names residents write."""
+    """The served places (and the places above them), by code, with the reader over the whole table."""
 
-    def __init__(self, places: Iterable[Jurisdiction], served_roots: Iterable[str]) -> None:
-        self._by_code: dict[str, Jurisdiction] = {p.code: p for p in places}
+    def __init__(self, places: PlaceReader) -> None:
+        self.reader = places
+        self.served_roots = places.served_roots
+        self._served = [c for c in places.codes() if places.is_served(c)]
+        known = {p.code for code in self._served for p in places.chain(code)}
         self._children: dict[str, list[str]] = {}
-        for place in self._by_code.values():
-            if place.parent_code:
-                self._children.setdefault(place.parent_code, []).append(place.code)
-        self.served_roots = tuple(served_roots)
-        self._served: set[str] = set()
-        for root in self.served_roots:
-            self._served.update(p.code for p in self.subtree(root))
-        self._by_name: dict[str, list[str]] = {}
-        for code in self._served:
-            place = self._by_code[code]
-            for name in {place.name, *place.aliases, short_name(place.name)}:
-                self._by_name.setdefault(normalize_name(name), []).append(code)
-        # Ancestors of served places (莆田市, 遵义市…) are resolvable too, but only by full name.
-        for code in self._served:
-            for anc in self.chain(code)[1:]:
-                if anc.code not in self._served:
-                    for name in {anc.name, *anc.aliases}:
-                        codes = self._by_name.setdefault(normalize_name(name), [])
-                        if anc.code not in codes:
-                            codes.append(anc.code)
+        for code in sorted(known):
+            parent = places.get(code).parent_code
+            if parent:
+                self._children.setdefault(parent, []).append(code)
+        self._known = frozenset(known)
 
     def __contains__(self, code: object) -> bool:
-        return code in self._by_code
+        return code in self._known
 
     def get(self, code: str) -> Jurisdiction:
-        return self._by_code[code]
+        """A served place or a place above one (KeyError for any other code)."""
+        if code not in self._known:
+            raise KeyError(code)
+        return self.reader.get(code)
 
     def is_served(self, code: str) -> bool:
-        return code in self._served
+        return self.reader.is_served(code)
 
     def children(self, code: str) -> list[Jurisdiction]:
-        return [self._by_code[c] for c in sorted(self._children.get(code, []))]
+        return [self.reader.get(c) for c in self._children.get(code, [])]
 
     def subtree(self, code: str) -> Iterator[Jurisdiction]:
-        yield self._by_code[code]
+        yield self.get(code)
         for child in self.children(code):
             yield from self.subtree(child.code)
 
     def chain(self, code: str) -> list[Jurisdiction]:
         """The place itself, then each place above it up to the province."""
-        out: list[Jurisdiction] = []
-        current: str | None = code
-        while current:
-            place = self._by_code[current]
-            out.append(place)
-            current = place.parent_code
-        return out
+        return self.reader.chain(code)
 
     def county_of(self, code: str) -> Jurisdiction | None:
         """The county-level place a township (or county) belongs to; None above county level."""
-        for place in self.chain(code):
-            if place.level == "county":
-                return place
-        return None
-
-    def resolve(self, text: str) -> list[Jurisdiction]:
-        """Every served place (or ancestor of one) a name could mean, most specific last."""
-        codes = self._by_name.get(normalize_name(text), [])
-        return sorted((self._by_code[c] for c in codes), key=lambda p: (len(p.code), p.code))
-
-    def resolve_township(self, text: str, within: str | None = None) -> list[Jurisdiction]:
-        """Townships a name could mean, limited to the subtree of ``within`` when given."""
-        found = [p for p in self.resolve(text) if p.is_township]
-        if within:
-            inside = {p.code for p in self.subtree(within)}
-            found = [p for p in found if p.code in inside]
-        return found
-
-    def find_in_text(self, text: str) -> list[Jurisdiction]:
-        """Served places named anywhere in a sentence, longest names first, without overlaps."""
-        text = normalize_name(text)
-        names = sorted((n for n in self._by_name if len(n) >= 2), key=len, reverse=True)
-        found: dict[str, Jurisdiction] = {}
-        taken: list[tuple[int, int]] = []
-        for name in names:
-            start = text.find(name)
-            while start >= 0:
-                end = start + len(name)
-                if not any(s < end and start < e for s, e in taken):
-                    taken.append((start, end))
-                    for place in self.resolve(name):
-                        found.setdefault(place.code, place)
-                start = text.find(name, end)
-        return list(found.values())
+        return next((p for p in self.chain(code) if p.level == "county"), None)
 
     def counties(self) -> list[Jurisdiction]:
         """Every served county-level region, in code order."""
-        return sorted((self._by_code[c] for c in self._served if self._by_code[c].level == "county"),
-                      key=lambda p: p.code)
+        return [self.reader.get(c) for c in sorted(self._served) if len(c) == 6]
 
     def townships(self, county_code: str) -> list[Jurisdiction]:
         return [p for p in self.subtree(county_code) if p.is_township]
 
+    def roots(self) -> list[Jurisdiction]:
+        """The places the seed documents cover, as residents name them: 临夏州, 城厢区, 同仁市 …"""
+        return [self.reader.get(c) for c in self.served_roots]
 
-def _level(code: str) -> Level:
-    return {2: "province", 4: "prefecture", 6: "county"}.get(len(code), "township")  # type: ignore[return-value]
+    # -- from text (the reader) ------------------------------------------------------------------
 
+    def read(self, text: str) -> list[Mention]:
+        """Every place a text names, served or not (see ``knowledge_base.places``)."""
+        return self.reader.read(text)
 
-def _walk(nodes: list[dict[str, object]], parent: str | None) -> Iterator[Jurisdiction]:
-    for node in nodes:
-        code, name = str(node["code"]), str(node["name"])
-        yield Jurisdiction(code, name, _level(code), parent, EXTRA_ALIASES.get(code, ()))
-        children = node.get("children")
-        if isinstance(children, list):
-            yield from _walk(children, code)
+    def named(self, text: str) -> Mention | None:
+        """The place a message names when it says nothing else, served or not; None otherwise."""
+        return self.reader.named(text)
 
+    def leading(self, text: str) -> Mention | None:
+        """The place a command's argument starts with (求助 城关镇 家里…), served or not; None if none."""
+        return self.reader.leading(text)
 
-def _keep(nodes: list[dict[str, object]]) -> list[dict[str, object]]:
-    """The branches of the national table that lead to a served place, whole below it."""
-    kept = []
-    for node in nodes:
-        code = str(node["code"])
-        if any(root.startswith(code) for root in SERVED_ROOTS) or any(code.startswith(r) for r in SERVED_ROOTS):
-            children = node.get("children")
-            kept.append({**node, "children": _keep(children) if isinstance(children, list) else []})
-    return kept
+    def find(self, text: str, within: str | None = None, levels: tuple[Level, ...] | None = None) -> list[Jurisdiction]:
+        """The served places a name (and nothing else) could mean, most general first.
 
-
-def load_table(raw: list[dict[str, object]]) -> Jurisdictions:
-    """Builds the lookup from the nested ``{"code", "name", "children"}`` division table."""
-    return Jurisdictions(_walk(_keep(raw), None), SERVED_ROOTS)
+        ``within`` prefers the places inside that one when some are (城关镇 within 平罗县);
+        ``levels`` keeps only places of those levels. A code is accepted as its place.
+        """
+        text = text.strip()
+        if text in self._known and self.is_served(text):
+            found = [self.reader.get(text)]
+        else:
+            mention = self.named(text)
+            found = list(mention.served) if mention else []
+        if levels:
+            found = [p for p in found if p.level in levels]
+        if within:
+            inside = [p for p in found if p.code.startswith(within)]
+            found = inside or found
+        return found
 
 
 @cache
 def jurisdictions() -> Jurisdictions:
-    """The served places, loaded once from the copy of the division table in the package."""
-    raw = json.loads(resources.files("knowledge_base").joinpath("data/divisions.json").read_text("utf-8"))
-    return load_table(raw)
+    """The served places, over the division table loaded once from the package."""
+    return Jurisdictions(reader())

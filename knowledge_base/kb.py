@@ -277,8 +277,8 @@ class KnowledgeBase:
     def _place_for(self, text: str, region_code: str) -> tuple[str, bool]:
         """The place a question is about: a served place it names outside the resident's chain, else theirs."""
         chain = {p.code for p in self.places.chain(region_code)}
-        for place in self.places.find_in_text(text):
-            if place.code in chain or not self.places.is_served(place.code):
+        for place in (p for mention in self.places.read(text) for p in mention.served):
+            if place.code in chain:
                 continue
             # A township's short name is often an ordinary word (民主, 果园); only its full name counts.
             if place.is_township and not any(n in text for n in (place.name, *place.aliases)):

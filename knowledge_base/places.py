@@ -78,7 +78,7 @@ EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
 COMMON_WORDS = frozenset({
     "来宾", "安康", "阿里", "白银", "日照", "长治", "包头", "海口", "开封", "兴安", "新华", "城中", "城东", "城西",
     "城南", "城北", "东区", "西区", "中区", "惠民", "富民", "安居", "乐业", "兴业", "和顺", "长寿", "太平", "吉利",
-    "河东", "河西", "江北", "江南", "桥东", "桥西", "市中", "青山", "东城", "西城", "保康", "民乐",
+    "河东", "河西", "江北", "江南", "桥东", "桥西", "市中", "青山", "东城", "西城", "保康", "民乐", "城关",
 })
 
 # Entries of the division table that are groupings, not places anyone lives in.
@@ -126,8 +126,8 @@ _STRONG, _EXACT = 1, 2
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"[a-z]+")
-# Between parts of one place (正安县 流渡镇, 正安县的流渡镇).
-_GAP = re.compile(r"[\s,，、·/\-]*(?:的)?\s*")
+# Between parts of one place (正安县 流渡镇, 正安县的流渡镇, 隆务镇（同仁市）).
+_GAP = re.compile(r"[\s,，、·/\-(（]*(?:的)?\s*")
 _LATIN_JOIN = re.compile(r"[\s'’\-]*")
 # Written as where one lives or comes from: before the place …
 _INTRO = re.compile(

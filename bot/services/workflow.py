@@ -42,7 +42,7 @@ from bot.services.outbox import enqueue
 from bot.services.tickets import FIRST_ANSWER_HOURS, TicketService
 from bot.staff_access import Actor, groups_for
 from bot.storage.models import Resident, Ticket, TicketEvent
-from knowledge_base.jurisdictions import Jurisdictions, normalize_name
+from knowledge_base.jurisdictions import Jurisdictions
 
 log = logging.getLogger(__name__)
 
@@ -277,16 +277,12 @@ class Workflow:
 
     def resolve_place(self, name: str, within: str | None) -> str:
         """A township or county code from a code or name, preferring places inside ``within``."""
-        name = normalize_name(name)
-        if name in self.places and self.places.is_served(name):
-            return name
-        found = self.places.resolve_township(name, within=within) if within else []
-        found = found or self.places.resolve_township(name)
-        if not found:
-            found = [p for p in self.places.resolve(name) if p.level == "county" and self.places.is_served(p.code)]
+        found = self.places.find(name, within=within, levels=("township", "county"))
+        townships = [p for p in found if p.is_township]
+        found = townships or found
         if len(found) != 1:
             what = "several places" if found else "no served township or county"
-            raise WorkflowError("unknown_place", f"'{name[:40]}' names {what}", "township")
+            raise WorkflowError("unknown_place", f"'{name.strip()[:40]}' names {what}", "township")
         return found[0].code
 
     async def reveal(self, actor: Actor, number: str) -> str:

@@ -48,6 +48,22 @@ async def test_ask_accepts_a_township_alias_and_county_plus_township(client: Tes
         assert response.status == 200, region
 
 
+async def test_ask_reads_the_region_as_the_dialogs_do(client: TestClient) -> None:
+    for region, code in (("正安流渡", "520324105"), ("正安县 流渡镇", "520324105"), ("Tongren", "632301"),
+                         ("Zhengan county", "520324"), ("黄南州同仁", "632301"), ("隆務鎮", "632301100")):
+        response = await client.post("/api/v1/ask", json={"text": "低保标准", "region": region})
+        assert response.status == 200, region
+        assert (await response.json())["region"]["code"] == code, region
+
+
+async def test_a_region_served_only_in_part_names_the_served_places(client: TestClient) -> None:
+    for region, served in (("遵义市", "正安县"), ("莆田", "城厢区")):
+        response = await client.post("/api/v1/ask", json={"text": "低保标准", "region": region})
+        body = await response.json()
+        assert response.status == 422 and body["error"]["field"] == "region"
+        assert served in body["error"]["message"], body
+
+
 async def test_ask_refuses_bad_input_naming_the_field(client: TestClient) -> None:
     cases = [
         (b"{not json", 400, None),
