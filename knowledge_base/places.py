@@ -15,26 +15,32 @@ place it serves only part of (遵义市 → 正安县), served places a misspell
 
 How names are read:
 
-- A county and the places above or below it read together, with or without space, suffix or 的
-  between them: 正安县流渡镇, 正安县 流渡镇, 正安流渡, 贵州正安, 黄南州同仁, 宁夏平罗通伏. The
-  mention then means the most specific place the chain allows (平罗县城关镇 is one place).
+- A county and the places above or below it read together, with or without space, suffix, 的 or
+  a bracket between them: 正安县流渡镇, 正安县 流渡镇, 正安流渡, 贵州正安, 黄南州同仁, 宁夏平罗通伏,
+  隆务镇（同仁市）. The mention then means the most specific place the chain allows (平罗县城关镇).
 - Full names of three characters or more count anywhere. Short names of provinces, prefectures
   and counties count anywhere too, unless they are ordinary words (和平, 公安, 比如, 合作 …: a
-  build-time judgement from jieba's dictionary and ``COMMON_WORDS``). A township's short name,
-  a two-character full name (城区) and those ordinary words count only in a chain, after 我是 / 我在
-  / 住在 (followed by 的, 人, 住 or the end of a clause), or when the message is only that name:
-  many township names are ordinary words (中观, 新州, 和溪, 小雅, 民主, 先锋, 红星 …).
+  build-time judgement from jieba's dictionary and ``COMMON_WORDS``) or straddle one (医保定额 is
+  no 保定). A township's short name, a two-character full name (城区) and those ordinary words
+  count only in a chain, after 我是 / 我在 / 住在 (followed by 的, 人, 住 or the end of a clause),
+  when the message is only that name, or at the head of a command's argument (``leading``): many
+  township names are ordinary words (中观, 新州, 和溪, 小雅, 民主, 先锋, 红星 …).
 - Where one written form is a full name for some places and a short name for others, the full
   names win (城厢区 is the district, not 城厢镇).
-- Pinyin and English: one to three Latin words whose letters are a place's pinyin, optionally
+- Pinyin and English: one to three Latin words whose letters are a place's pinyin, capitalised or
   followed by county, city, district, town, township, prefecture, province (or xian, shi, qu,
-  zhen, xiang, zhou, sheng), which then also narrows the level.
+  zhen, xiang, zhou, sheng), which also narrows the level; lower-case pinyin inside a sentence is
+  more likely a word (weifang gaizao: 危房改造) and counts only alone or after "I live in".
+- Only served places are offered for a misspelling: a word ending in a level word that is no real
+  place and is one character off or sounds the same (安厂镇, 龙务镇), a message that is only a name
+  that sounds like one (龙务), and a real place we do not serve that sounds like one we do (铜仁).
 
-The table ships as ``data/places.tsv``, one line per place (code, name, then its other forms with
-their kind), generated from ``shared/data/divisions/pcas-code.json`` by
-``python -m knowledge_base.places PATH/pcas-code.json``; a test checks that it matches the table.
-Codes nest (a township's code starts with its county's), so chains come from the codes themselves.
-Loading it takes about a tenth of a second, once per process (see docs/knowledge_base.md).
+The table ships as ``data/places.tsv`` (sections: places, written forms with their kind, pinyin,
+first characters, aliases, ordinary two-character words), generated from
+``shared/data/divisions/pcas-code.json`` by ``python -m knowledge_base.places PATH/pcas-code.json``
+(jieba and pypinyin are used there only); a test checks that it matches the table. Codes nest (a
+township's code starts with its county's), so chains come from the codes themselves. Loading it
+costs about 50 ms of CPU and 23 MB, once per process (see docs/knowledge_base.md).
 """
 
 from __future__ import annotations
