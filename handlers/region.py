@@ -166,19 +166,22 @@ async def _remember_and_answer(ctx: Context, code: str, question: str) -> list[R
     ctx.profile.region_code = code
     ctx.conv.finish()
     if not changed:
-        from handlers.ask import answer_question
-
-        return await answer_question(ctx, question)
+        return await _ask(ctx, question)
     note = _("已记住您的地区：{place}（回复“地区”可修改）。").format(place=place_label(ctx, places.get(code)))
     return await _answered(ctx, note, question)
 
 
 async def _answered(ctx: Context, note: str, question: str) -> list[Reply]:
-    from handlers.ask import answer_question
-
-    answer = await answer_question(ctx, question)
+    answer = await _ask(ctx, question)
     answer[0].text = note + "\n" + answer[0].text
     return answer
+
+
+async def _ask(ctx: Context, question: str) -> list[Reply]:
+    # Imported here: the question dialog may come to need this module (a place in a question).
+    from handlers.ask import answer_question
+
+    return await answer_question(ctx, question)
 
 
 async def pick_step(ctx: Context, text: str) -> list[Reply]:

@@ -197,10 +197,6 @@ class Mention:
     # Written as where the writer lives or is from: 我是…的, 我在…住, I live in ….
     intro: bool = False
 
-    @property
-    def ambiguous(self) -> bool:
-        return len(self.places) > 1
-
 
 @dataclass
 class _Candidate:
@@ -243,9 +239,6 @@ class PlaceReader:
                 self._served_names.setdefault((len(written), written[-1]), []).append((code, written))
 
     # -- the table ------------------------------------------------------------------------------
-
-    def __contains__(self, code: object) -> bool:
-        return code in self._names
 
     def get(self, code: str) -> Jurisdiction:
         """The place with this code (KeyError for an unknown one)."""
