@@ -3,9 +3,12 @@
     python benchmarks/ask_eval.py [--method full|no-sound|no-fuzzy|exact] [--show-failures]
     python benchmarks/ask_eval.py --file tests/kb/data/ask_heldout.jsonl --split tune --show-failures
 
-Prints, per set: top-1 accuracy (every need group satisfied, nothing forbidden, ≥1 source), the
-share of out-of-scope questions declined, how many answers state another place's figure, and the
-per-query latency (p50/p99) in process. ``--split`` keeps the lines of a held-out set marked
+Prints, per set, through the same ``KnowledgeBase.ask`` the API uses: right over all lines (every
+need group satisfied, nothing forbidden, ≥1 source; an out-of-scope line declined); among in-scope
+lines right, confidently wrong (answered, but not the figure or fact asked), clarified (counted as
+not right) and declined; the share of out-of-scope questions declined; questions about a place we
+do not serve (kind ``unserved_place``) that were answered; answers stating another place's figure;
+and the per-query latency (p50/p99) in process. ``--split`` keeps the lines of a held-out set marked
 ``"split": "tune"`` or ``"blind"``; ``--by-kind`` adds accuracy per ``kind`` (plain, typo, pinyin…).
 Failures of the blind split are not printed unless ``--reveal-blind`` is given: tuning on them
 would make its score meaningless.
@@ -25,10 +28,17 @@ from knowledge_base.parameters import Parameters
 from knowledge_base.retrieval import Index, Matcher
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "kb" / "data"
+# shared/ sits beside the repository (a worktree is one level deeper than a clone).
+SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "eval").is_dir()), ROOT.parent / "shared")
 SETS = {
-    "dev": ROOT.parent / "shared" / "eval" / "ask_dev.jsonl",
-    "kb": ROOT / "tests" / "kb" / "data" / "ask_eval.jsonl",
-    "held": ROOT / "tests" / "kb" / "data" / "ask_heldout.jsonl",
+    "dev": SHARED / "eval" / "ask_dev.jsonl",
+    "own": DATA / "ask_eval.jsonl",
+    "heldout": DATA / "ask_heldout.jsonl",
+    "heldout2": DATA / "ask_heldout2.jsonl",
+    "coverage": DATA / "ask_coverage.jsonl",
+    "fresh": DATA / "ask_fresh.jsonl",
+    "tune_c": DATA / "ask_tune_c.jsonl",
 }
 METHODS = {
     "full": {"by_sound": True, "one_wrong": True},
@@ -60,6 +70,8 @@ def main() -> None:
     print(f"method {args.method}: load {1000 * (time.perf_counter() - start):.0f} ms")
     sets = {path.stem: path for path in args.file} if args.file else SETS
     for name, path in sets.items():
+        if not path.exists():
+            continue
         cases = load_set(path)
         splits = ["tune", "blind"] if args.split == "all" and any("split" in c for c in cases) else [args.split]
         for split in splits:
@@ -78,10 +90,14 @@ def main() -> None:
 
 
 def _report(label: str, result: Result) -> None:
+    oos = f"oos n={result.out_of_scope:3} declined {result.declined_share:6.1%}" if result.out_of_scope else " " * 25
+    unserved = f"unserved answered {result.unserved_answered}/{result.unserved}" if result.unserved else ""
     print(
-        f"{label:12} n={result.total:3}  right {result.accuracy:6.1%}  declined {result.declined_share:6.1%}"
-        f"  foreign {result.foreign}  p50 {result.percentile(0.5):.2f} ms  p99 {result.percentile(0.99):.2f} ms"
-        f"  mean {1000 * statistics.fmean(result.latencies):.2f} ms"
+        f"{label:16} n={result.total:3} right {result.accuracy:6.1%} | in n={result.in_scope:3}"
+        f" right {result.share(result.in_scope_right):6.1%} wrong {result.share(result.wrong):5.1%}"
+        f" clarified {result.share(result.clarified):5.1%} declined {result.share(result.declined_in_scope):5.1%}"
+        f" | {oos} | foreign {result.foreign} | p50 {result.percentile(0.5):.2f} p99 {result.percentile(0.99):.2f} ms"
+        f"  mean {1000 * statistics.fmean(result.latencies):.2f} ms {unserved}"
     )
 
 

@@ -22,14 +22,26 @@ from pathlib import Path
 from knowledge_base.jurisdictions import jurisdictions
 from knowledge_base.kb import Answer, KnowledgeBase
 
+# What became of one case. In scope: right, wrong (answered, but not the figure or fact asked: a
+# confident miss), clarified (asked "您是想问…" back: not right, but not wrong either) or declined.
+# Out of scope: right when declined, else wrong.
+VERDICTS = ("right", "wrong", "clarified", "declined")
+
 
 @dataclass
 class Result:
     total: int = 0
     right: int = 0
     in_scope: int = 0
+    in_scope_right: int = 0
+    wrong: int = 0
+    clarified: int = 0
+    declined_in_scope: int = 0
     out_of_scope: int = 0
     declined: int = 0
+    # Questions about a place Minsheng does not serve (kind ``unserved_place``) answered anyway.
+    unserved: int = 0
+    unserved_answered: int = 0
     foreign: int = 0
     latencies: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -42,9 +54,13 @@ class Result:
     def declined_share(self) -> float:
         return self.declined / self.out_of_scope if self.out_of_scope else 1.0
 
+    def share(self, count: int) -> float:
+        """A count among the in-scope cases."""
+        return count / self.in_scope if self.in_scope else 0.0
+
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
 
 def fold(text: str) -> str:
@@ -85,18 +101,31 @@ def foreign_figures(kb: KnowledgeBase, answer: Answer) -> list[str]:
 
 def judge(case: dict[str, object], answer: Answer, kb: KnowledgeBase) -> tuple[bool, bool]:
     """(right, states a foreign figure)."""
+    verdict, foreign = verdict_of(case, answer, kb)
+    return verdict == "right", foreign
+
+
+def verdict_of(case: dict[str, object], answer: Answer, kb: KnowledgeBase) -> tuple[str, bool]:
+    """One of ``VERDICTS``, and whether the answer states another place's figure."""
     text = fold(answer.text)
     forbid = [str(f) for f in case.get("forbid", [])]  # type: ignore[attr-defined]
-    foreign = any(f in text for f in forbid) or bool(foreign_figures(kb, answer))
+    foreign = any(fold(f) in text for f in forbid) or bool(foreign_figures(kb, answer))
     if case.get("out_of_scope"):
-        return (not answer.answered) and not foreign, foreign
-    groups: Iterable[str] = case.get("need", [])  # type: ignore[assignment]
+        return ("right" if not answer.answered and not foreign else "wrong"), foreign
+    if answer.answered:
+        groups: Iterable[str] = case.get("need", [])  # type: ignore[assignment]
+        satisfied = all(any(alt.strip() in text for alt in str(group).split("|")) for group in groups)
+        return ("right" if satisfied and not foreign and answer.sources else "wrong"), foreign
+    if answer.clarify:
+        return "clarified", foreign
+    groups = case.get("need", [])  # type: ignore[assignment]
     satisfied = all(any(alt.strip() in text for alt in str(group).split("|")) for group in groups)
     # "The place has not published this" is a right reply when that is what the case needs
     # (need: 未公布|…): it recognises the topic (article_id) but has nothing to cite, so it is not
     # `answered` (the API's definition) and carries no source.
-    says_not_published = not answer.answered and answer.article_id is not None
-    return satisfied and not foreign and (says_not_published or (bool(answer.sources) and answer.answered)), foreign
+    if satisfied and not foreign and answer.article_id is not None:
+        return "right", foreign
+    return "declined", foreign
 
 
 def evaluate(kb: KnowledgeBase, cases: list[dict[str, object]]) -> Result:
@@ -106,13 +135,30 @@ def evaluate(kb: KnowledgeBase, cases: list[dict[str, object]]) -> Result:
         start = time.perf_counter()
         answer = kb.ask(str(case["text"]), code)
         result.latencies.append(time.perf_counter() - start)
-        right, foreign = judge(case, answer, kb)
+        verdict, foreign = verdict_of(case, answer, kb)
         result.total += 1
-        result.right += right
+        result.right += verdict == "right"
         result.foreign += foreign
-        if case.get("out_of_scope") and not case.get("forbid"):
-            result.out_of_scope += 1
-            result.declined += not answer.answered
-        if not right:
-            result.failures.append(f"{case['id']} [{case['region']}] {case['text']} → {answer.answered} {answer.text}")
+        if case.get("out_of_scope"):
+            # Lines with ``forbid`` mark a place that published nothing: declining is right there
+            # too, but they are no out-of-scope question in the sense of the decline share.
+            if not case.get("forbid") or case.get("kind") == "unserved_place":
+                result.out_of_scope += 1
+                result.declined += not answer.answered
+            if case.get("kind") == "unserved_place":
+                result.unserved += 1
+                result.unserved_answered += answer.answered
+        else:
+            result.in_scope += 1
+            result.in_scope_right += verdict == "right"
+            result.wrong += verdict == "wrong"
+            result.clarified += verdict == "clarified"
+            result.declined_in_scope += verdict == "declined"
+        if verdict != "right":
+            shown = answer.text.replace("\n", " / ")
+            choices = " | ".join(c.question for c in answer.clarify)
+            result.failures.append(
+                f"{verdict:9} {case['id']} [{case['region']}|{case.get('kind', '-')}] {case['text']}"
+                f" → {answer.answered} {answer.article_id} {shown[:160]}{' ?? ' + choices if choices else ''}"
+            )
     return result

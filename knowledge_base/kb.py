@@ -25,6 +25,14 @@ MAX_QUESTIONS = 2
 _CLAUSE_BREAK = re.compile(r"[\s，,。.？?！!；;、]+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One reading of an unclear question, offered back to the resident ("您是想问：1. …")."""
+
+    article_id: str
+    question: str
+
+
 @dataclass
 class Answer:
     """What Minsheng replies to a question; channels add "来源：…" from ``sources`` themselves."""
@@ -37,6 +45,9 @@ class Answer:
     jurisdiction_code: str | None = None
     # Article ids of ``suggestions``, in the same order, for channels that offer them as buttons.
     suggestion_ids: list[str] = field(default_factory=list)
+    # When the question could mean two or three articles and none is clearly meant: the choices
+    # (``answered`` is False and ``text`` asks which one).
+    clarify: list[Choice] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
