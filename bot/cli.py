@@ -62,6 +62,13 @@ def cmd_kb_check(_args: argparse.Namespace) -> int:
     return kb_main()
 
 
+def cmd_kb_vectors(_args: argparse.Namespace) -> int:
+    from knowledge_base.semantic import main as vectors_main
+
+    vectors_main()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minsheng", description="Minsheng (民生) social-assistance assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     kb_sub.add_parser("check", help="validate the knowledge base").set_defaults(run=cmd_kb_check)
+    kb_sub.add_parser("vectors", help="embed the articles for the semantic stage (after editing them)").set_defaults(
+        run=cmd_kb_vectors)
 
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)

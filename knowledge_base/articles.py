@@ -60,6 +60,9 @@ class Article:
     # A concept the question must carry for this article to be found at all: 低保归哪个部门管 finds
     # 低保负责部门, but 低保啥时候涨 must not, however much of the program's wording it shares.
     requires: str | None = None
+    # How the offices organise the work (领导小组, 工作原则, targets): answered when asked, never
+    # offered to a resident as a suggestion or a clarification choice.
+    internal: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ def _article(raw: Any, where: str, errors: list[str]) -> Article | None:
         return None
     aid = raw["id"]
     where = f"{where}: {aid}"
-    unknown = set(raw) - {"id", "title", "questions", "keywords", "variants", "requires"}
+    unknown = set(raw) - {"id", "title", "questions", "keywords", "variants", "requires", "internal"}
     if unknown:
         errors.append(f"{where}: unknown keys {sorted(unknown)}")
     questions, keywords = raw.get("questions"), raw.get("keywords")
@@ -174,4 +177,5 @@ def _article(raw: Any, where: str, errors: list[str]) -> Article | None:
         tuple(str(k) for k in keywords),
         tuple(v for v in variants if v),
         str(raw["requires"]) if raw.get("requires") else None,
+        bool(raw.get("internal", False)),
     )

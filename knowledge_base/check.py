@@ -170,7 +170,22 @@ def run(on: date | None = None) -> list[str]:
         if a.requires and a.requires not in known
     ]
     errors += routing_errors(articles)
+    errors += semantic_errors(on)
     return errors
+
+
+def semantic_errors(on: date | None = None) -> list[str]:
+    """The packaged e5 vectors were computed from the articles as they are (``minsheng kb vectors``)."""
+    from knowledge_base import semantic
+    from knowledge_base.kb import KnowledgeBase
+
+    kb = KnowledgeBase.load()
+    if kb.semantic is None:
+        return [f"knowledge_base/{semantic.DATA_FILE} is missing: run minsheng kb vectors"]
+    passages, questions = kb.semantic_texts(on)
+    if kb.semantic.fingerprint() != semantic.fingerprint(passages, questions):
+        return [f"knowledge_base/{semantic.DATA_FILE} is stale (articles or figures changed): run minsheng kb vectors"]
+    return []
 
 
 def main() -> int:

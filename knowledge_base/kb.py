@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING
 
+from knowledge_base import semantic as sem
 from knowledge_base.articles import PLACEHOLDER, Article, Program, Variant, concepts, programs, read_articles
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions
 from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
 from knowledge_base.retrieval import Hit, Index, Matcher, Reading
 from knowledge_base.text import to_traditional
+from knowledge_base.texts import translator
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # An article the resident's place published wins over a slightly better match it did not publish.
 LOCAL_PREFERENCE = 0.85
@@ -22,6 +29,9 @@ KIND_WINDOW = 0.95
 SAME_PROGRAM_KIND_WINDOW = 0.7
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
+# Matches scoring this close to the best are a tie the lexicon cannot settle: the semantic stage
+# (when it is on) picks among them.
+SEMANTIC_TIE = 0.95
 _CLAUSE_BREAK = re.compile(r"[\s，,。.？?！!；;、]+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
 
 
@@ -67,12 +77,17 @@ def display_name(place: Jurisdiction) -> str:
 class KnowledgeBase:
     """Articles, parameters and the retriever over them; immutable, shared by every conversation."""
 
-    def __init__(self, articles: list[Article], parameters: Parameters, index: Index) -> None:
+    def __init__(
+        self, articles: list[Article], parameters: Parameters, index: Index, semantic: sem.Semantic | None = None
+    ) -> None:
         self.articles = {a.id: a for a in articles}
         self.parameters = parameters
         self.places: Jurisdictions = parameters.places
         self.programs: dict[str, Program] = programs()
         self.index = index
+        # The semantic stage (None: lexicon only, as when its vectors are not built).
+        self.semantic = semantic
+        self._passage_keys: dict[str, dict[str, str]] = {}
 
     @classmethod
     def load(cls) -> KnowledgeBase:
@@ -81,15 +96,53 @@ class KnowledgeBase:
 
     # -- public API ---------------------------------------------------------------------------
 
-    def ask(self, text: str, region_code: str, locale: str = "zh_Hans", on: date | None = None) -> Answer:
-        """Answers a free-text question for the resident's place (``region_code``)."""
+    def ask(
+        self,
+        text: str,
+        region_code: str,
+        locale: str = "zh_Hans",
+        on: date | None = None,
+        vectors: Mapping[str, np.ndarray] | None = None,
+    ) -> Answer:
+        """Answers a free-text question for the resident's place (``region_code``).
+
+        ``vectors`` are query embeddings computed beforehand (:meth:`ask_async`); a question the
+        semantic stage must read and that has none is embedded here, blocking."""
         on = on or date.today()
         parts = self._questions_in(text)
         if len(parts) > 1:
-            answers = [self._answer(part, region_code, on) for part in parts]
+            answers = [self._answer(part, region_code, on, locale, vectors) for part in parts]
             if len({a.article_id for a in answers}) == len(answers):
                 return self._localized(_joined(answers), locale)
-        return self._localized(self._answer(text, region_code, on), locale)
+        return self._localized(self._answer(text, region_code, on, locale, vectors), locale)
+
+    async def ask_async(
+        self, text: str, region_code: str, locale: str = "zh_Hans", on: date | None = None
+    ) -> Answer:
+        """:meth:`ask` for a server: the embeddings a question needs are computed on the encoder's
+        worker thread, batched with other questions arriving at the same time."""
+        needed = self.semantic_queries(text)
+        vectors: dict[str, np.ndarray] = {}
+        if needed and self.semantic is not None:
+            rows = await self.semantic.encoder.encode_async(needed)
+            vectors = dict(zip(needed, rows, strict=True))
+        return self.ask(text, region_code, locale, on, vectors)
+
+    def semantic_queries(self, text: str) -> list[str]:
+        """The texts (the question or its clauses) whose answer consults the semantic stage."""
+        if self.semantic is None:
+            return []
+        parts = self._questions_in(text)
+        candidates = parts if len(parts) > 1 else [text]
+        out = []
+        for part in candidates:
+            reading = self.index.matcher.read(part)
+            hits = self.index.search(reading)
+            if hits:
+                hits = self._by_kind_asked(reading, hits)
+            if (not hits and not reading.blocked) or (hits and self._tied(hits)):
+                out.append(part)
+        return out
 
     def _questions_in(self, text: str) -> list[str]:
         """The questions of a run-on message (低保一年多少 特困一个月多少): clauses that each name a
@@ -118,15 +171,25 @@ class KnowledgeBase:
                 return [hit, *(h for h in hits if h is not hit)]
         return hits
 
-    def _answer(self, text: str, region_code: str, on: date) -> Answer:
+    def _answer(
+        self, text: str, region_code: str, on: date, locale: str, vectors: Mapping[str, np.ndarray] | None
+    ) -> Answer:
         reading = self.index.matcher.read(text)
         hits = self.index.search(reading)
         if hits:
             hits = self._by_kind_asked(reading, hits)
+            if self._tied(hits):
+                hits = self._second_opinion(text, hits, region_code, on, vectors)
+        elif not reading.blocked:
+            # No topic the lexicon knows: e5 may still be close to an article (a situation told in
+            # words no lexicon lists). Ask which one was meant rather than decline or guess.
+            choices = self._semantic_choices(text, region_code, on, vectors)
+            if choices:
+                return self._clarify(choices, locale)
         # A topic Minsheng does not cover declines the question even next to a program word
         # (低保户能贷款买房吗 asks about a mortgage), unless the answer found speaks of it too.
         if not hits or not self.index.speaks_of(hits[0].article, reading.blocked):
-            return self._not_covered(region_code)
+            return self._not_covered(region_code, locale)
         place_code, named = self._place_for(text, region_code)
         best = hits[0]
         local = next((h for h in hits if self._variants_for(h.article, place_code, on)), None)
@@ -266,22 +329,98 @@ class KnowledgeBase:
             return (1 if self.programs[other.program].family == family else 2), other.requires is not None
 
         candidates = sorted(
-            (a for a in self.articles.values() if a.id != article.id and self._variants_for(a, region_code, on)),
+            (a for a in self.articles.values()
+             if a.id != article.id and not a.internal and self._variants_for(a, region_code, on)),
             key=rank,
         )
         for other in candidates[:MAX_SUGGESTIONS]:
             answer.suggestions.append(other.questions[0])
             answer.suggestion_ids.append(other.id)
 
-    def _not_covered(self, region_code: str) -> Answer:
+    def _not_covered(self, region_code: str, locale: str) -> Answer:
         place = self.places.get(region_code)
+        _ = translator(locale)
         return Answer(
             answered=False,
-            text=(
+            text=_(
                 "这个问题不在民生助手能解答的范围内（可问低保、特困供养、临时救助、残疾人补贴、教育医疗住房救助等政策）。"
-                f"如需帮助，可发送：求助 {self._township_hint(place)} 您的问题，乡镇工作人员会回复您。"
-            ),
+                "如需帮助，可发送：求助 {township} 您的问题，乡镇工作人员会回复您。"
+            ).format(township=self._township_hint(place)),
         )
+
+    def _clarify(self, choices: list[Article], locale: str) -> Answer:
+        """"您是想问：1. … 2. …": the question could mean any of these; channels number them or
+        show them as buttons, and the choice is answered at once."""
+        _ = translator(locale)
+        listed = "\n".join(f"{i}. {a.questions[0]}" for i, a in enumerate(choices, 1))
+        return Answer(
+            answered=False,
+            text=_("您是想问：") + "\n" + listed,
+            clarify=[Choice(a.id, a.questions[0]) for a in choices],
+        )
+
+    # -- the semantic stage -------------------------------------------------------------------
+
+    def _tied(self, hits: list[Hit]) -> bool:
+        return len(hits) > 1 and hits[1].score >= hits[0].score * SEMANTIC_TIE and hits[0].score > 0
+
+    def _vector(self, text: str, vectors: Mapping[str, np.ndarray] | None) -> np.ndarray | None:
+        if self.semantic is None:
+            return None
+        if vectors is not None and text in vectors:
+            return vectors[text]
+        return self.semantic.encoder.encode([text])[0]
+
+    def _second_opinion(
+        self, text: str, hits: list[Hit], region_code: str, on: date, vectors: Mapping[str, np.ndarray] | None
+    ) -> list[Hit]:
+        """Matches the lexicon scores as equal, put in the order e5 reads the question."""
+        vector = self._vector(text, vectors)
+        if vector is None or self.semantic is None:
+            return hits
+        tied = [h for h in hits if h.score >= hits[0].score * SEMANTIC_TIE]
+        ranked = self.semantic.ranked(vector, self.passage_keys(region_code, on), [h.article.id for h in tied])
+        if not ranked:
+            return hits
+        first = next(h for h in tied if h.article.id == ranked[0][0])
+        return [first, *(h for h in hits if h is not first)]
+
+    def _semantic_choices(
+        self, text: str, region_code: str, on: date, vectors: Mapping[str, np.ndarray] | None
+    ) -> list[Article]:
+        vector = self._vector(text, vectors)
+        if vector is None or self.semantic is None:
+            return []
+        offered = [a.id for a in self.articles.values() if not a.internal]
+        ranked = self.semantic.ranked(vector, self.passage_keys(region_code, on), offered)
+        return [self.articles[a] for a, sim in ranked[: sem.MAX_CHOICES] if sim >= sem.NEAR]
+
+    def passage_keys(self, region_code: str, on: date | None = None) -> dict[str, str]:
+        """Article id → the key of the passage e5 reads for it in this place (which variants apply)."""
+        keys = self._passage_keys.get(region_code)
+        if keys is None:
+            on = on or date.today()
+            keys = {a.id: sem.passage_key(a, [code for _v, code in self._variants_for(a, region_code, on)])
+                    for a in self.articles.values()}
+            self._passage_keys[region_code] = keys
+        return keys
+
+    def semantic_texts(self, on: date | None = None) -> tuple[list[sem.Passage], list[tuple[str, str]]]:
+        """What e5 reads ahead of time: one passage per article and set of publishing places (title,
+        canonical questions, the answer as rendered there), and every canonical question."""
+        on = on or date.today()
+        passages: dict[str, sem.Passage] = {}
+        for root in self.places.served_roots:
+            for place in self.places.subtree(root):
+                for article in self.articles.values():
+                    variants = self._variants_for(article, place.code, on)
+                    key = sem.passage_key(article, [code for _v, code in variants])
+                    if key in passages:
+                        continue
+                    body = "".join(self.render(v, code, place.code, on).text for v, code in variants)
+                    passages[key] = sem.Passage(key, f"{article.title}。{'；'.join(article.questions)}。{body}")
+        questions = [(a.id, q) for a in self.articles.values() for q in (a.title, *a.questions)]
+        return sorted(passages.values(), key=lambda p: p.key), questions
 
     # -- places -------------------------------------------------------------------------------
 
@@ -335,4 +474,6 @@ def _packaged() -> KnowledgeBase:
     if errors:
         raise KnowledgeBaseError("\n".join(errors))
     matcher = Matcher(concepts(), [k for a in articles for k in a.keywords])
-    return KnowledgeBase(articles, Parameters.load(), Index(articles, matcher))
+    vectors = resources.files("knowledge_base").joinpath(sem.DATA_FILE)
+    semantic = sem.Semantic() if vectors.is_file() else None
+    return KnowledgeBase(articles, Parameters.load(), Index(articles, matcher), semantic)
