@@ -78,12 +78,13 @@ async def ask(request: web.Request) -> web.Response:
     body = parse(AskRequest, await read_json(request))
     services = request.app[SERVICES]
     place = resolve_region(services.places, body.region)
-    answer = services.kb.ask(body.text, place.code, locale=body.locale, on=services.now().date())
+    answer = await services.kb.ask_async(body.text, place.code, locale=body.locale, on=services.now().date())
     return web.json_response({
         "answered": answer.answered,
         "answer": answer.text,
         "article_id": answer.article_id,
         "sources": [{"document": s.document, "section": s.section} for s in answer.sources],
         "suggestions": list(answer.suggestions),
+        "clarify": [{"article_id": c.article_id, "question": c.question} for c in answer.clarify],
         "region": {"code": place.code, "name": place.name},
     })

@@ -20,12 +20,20 @@ async def answer_question(ctx: Context, text: str) -> list[Reply]:
     if not region:
         ctx.conv.start("region", "name", pending_question=text)
         return ctx.reply(_("请先告诉我您在哪个县（市、区）或乡镇，我按当地政策回答。例如：正安县、隆务镇"))
-    answer = ctx.services.kb.ask(text, region, locale=ctx.locale, on=ctx.services.now().date())
+    answer = await ctx.services.kb.ask_async(text, region, locale=ctx.locale, on=ctx.services.now().date())
     return render(ctx, answer)
 
 
 def render(ctx: Context, answer: Answer) -> list[Reply]:
-    """The answer with its sources; related questions become numbered options or buttons."""
+    """The answer with its sources; related questions become numbered options or buttons.
+
+    A question that could mean two or three things gets "您是想问：" with them as options: the
+    choice is answered at once (a numbered or pressed option routes to its article), 取消 clears
+    the options, and anything typed instead is a new question."""
+    if answer.clarify:
+        head = answer.text.split("\n", 1)[0]
+        options = [Option(f"a:{c.article_id}", c.question) for c in answer.clarify]
+        return ctx.reply(head, [*options, Option("help", _("都不是：请工作人员回复"))])
     body = answer.text
     line = sources_line(answer.sources)
     if line:

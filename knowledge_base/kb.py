@@ -29,9 +29,11 @@ KIND_WINDOW = 0.95
 SAME_PROGRAM_KIND_WINDOW = 0.7
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
-# Matches scoring this close to the best are a tie the lexicon cannot settle: the semantic stage
-# (when it is on) picks among them.
-SEMANTIC_TIE = 0.95
+# A message this long that names no topic the lexicon knows is a situation told in the resident's
+# own words (家里男人没了 娃娃还小): the semantic stage is asked which articles it is close to. A
+# shorter one (今天几号, 天气) is declined without it.
+SEMANTIC_MIN_CHARS = 12
+_WORD_CHARS = re.compile(r"[^\W_]")
 _CLAUSE_BREAK = re.compile(r"[\s，,。.？?！!；;、]+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
 
 
@@ -136,13 +138,16 @@ class KnowledgeBase:
         candidates = parts if len(parts) > 1 else [text]
         out = []
         for part in candidates:
-            reading = self.index.matcher.read(part)
-            hits = self.index.search(reading)
-            if hits:
-                hits = self._by_kind_asked(reading, hits)
-            if (not hits and not reading.blocked) or (hits and self._tied(hits)):
+            if self._consults_semantic(part):
                 out.append(part)
         return out
+
+    def _consults_semantic(self, text: str, reading: Reading | None = None, hits: list[Hit] | None = None) -> bool:
+        reading = reading or self.index.matcher.read(text)
+        if hits is None:
+            hits = self.index.search(reading)
+        return (self.semantic is not None and not hits and not reading.blocked
+                and len(_WORD_CHARS.findall(text)) >= SEMANTIC_MIN_CHARS)
 
     def _questions_in(self, text: str) -> list[str]:
         """The questions of a run-on message (低保一年多少 特困一个月多少): clauses that each name a
@@ -178,9 +183,7 @@ class KnowledgeBase:
         hits = self.index.search(reading)
         if hits:
             hits = self._by_kind_asked(reading, hits)
-            if self._tied(hits):
-                hits = self._second_opinion(text, hits, region_code, on, vectors)
-        elif not reading.blocked:
+        elif self._consults_semantic(text, reading, hits):
             # No topic the lexicon knows: e5 may still be close to an article (a situation told in
             # words no lexicon lists). Ask which one was meant rather than decline or guess.
             choices = self._semantic_choices(text, region_code, on, vectors)
@@ -361,29 +364,12 @@ class KnowledgeBase:
 
     # -- the semantic stage -------------------------------------------------------------------
 
-    def _tied(self, hits: list[Hit]) -> bool:
-        return len(hits) > 1 and hits[1].score >= hits[0].score * SEMANTIC_TIE and hits[0].score > 0
-
     def _vector(self, text: str, vectors: Mapping[str, np.ndarray] | None) -> np.ndarray | None:
         if self.semantic is None:
             return None
         if vectors is not None and text in vectors:
             return vectors[text]
         return self.semantic.encoder.encode([text])[0]
-
-    def _second_opinion(
-        self, text: str, hits: list[Hit], region_code: str, on: date, vectors: Mapping[str, np.ndarray] | None
-    ) -> list[Hit]:
-        """Matches the lexicon scores as equal, put in the order e5 reads the question."""
-        vector = self._vector(text, vectors)
-        if vector is None or self.semantic is None:
-            return hits
-        tied = [h for h in hits if h.score >= hits[0].score * SEMANTIC_TIE]
-        ranked = self.semantic.ranked(vector, self.passage_keys(region_code, on), [h.article.id for h in tied])
-        if not ranked:
-            return hits
-        first = next(h for h in tied if h.article.id == ranked[0][0])
-        return [first, *(h for h in hits if h is not first)]
 
     def _semantic_choices(
         self, text: str, region_code: str, on: date, vectors: Mapping[str, np.ndarray] | None
@@ -451,6 +437,10 @@ class KnowledgeBase:
         if locale == "zh_Hant":
             answer.text = to_traditional(answer.text)
             answer.suggestions = [to_traditional(s) for s in answer.suggestions]
+        elif not locale.startswith("zh") and answer.article_id is not None and not answer.clarify:
+            # Policy text is quoted as the documents print it; the resident is told so in their language.
+            _ = translator(locale)
+            answer.text = _("以下是政策原文（中文）：") + "\n" + answer.text
         return answer
 
 

