@@ -119,6 +119,35 @@ def coverage_errors(articles: list[Article], parameters: Parameters) -> list[str
     ]
 
 
+def section_errors(articles: list[Article], parameters: Parameters, docs: dict[str, Document]) -> list[str]:
+    """Every numbered section of each seed is cited by some answer (a variant's sources or the
+    references of the figures it uses), or listed under ``unreached`` with the reason; so that
+    "暂未公布" is said only of what the documents do not print."""
+    cited: set[Source] = set()
+    paths: set[str] = set()
+    for article in articles:
+        for variant in article.variants:
+            cited.update(variant.sources)
+            paths.update(path for path, _ in variant.placeholders())
+    for parameter in parameters:
+        if parameter.path in paths:
+            cited.update(entry.reference for entry in parameter.values)
+    errors = []
+    for document in docs.values():
+        unreached = dict(document.unreached)
+        for section in unreached:
+            if section not in document.sections:
+                errors.append(f"documents.yaml: {document.name}: unreached {section!r} is no section of it")
+            elif Source(document.name, section) in cited:
+                errors.append(f"documents.yaml: {document.name}: {section} is listed unreached but an answer cites it")
+        errors += [
+            f"documents.yaml: {document.name}: no answer cites {section}; add an article or list it under unreached"
+            for section in document.sections
+            if section not in unreached and Source(document.name, section) not in cited
+        ]
+    return errors
+
+
 def lexicon_errors(lexicon: tuple[Concept, ...]) -> list[str]:
     """A word means one concept only."""
     errors: list[str] = []
@@ -162,6 +191,7 @@ def run(on: date | None = None) -> list[str]:
     table = Parameters(parameters, places)
     errors += article_errors(articles, table, docs, on or date.today())
     errors += coverage_errors(articles, table)
+    errors += section_errors(articles, table, docs)
     errors += lexicon_errors(concepts())
     known = {c.id for c in concepts()}
     errors += [

@@ -22,6 +22,9 @@ class Document:
     issued: date
     sections: tuple[str, ...]
     under: str | None = None
+    # Sections no article reaches, each with the reason (a heading, an internal duty residents never
+    # ask about); ``minsheng kb check`` requires every other section to be cited by some answer.
+    unreached: tuple[tuple[str, str], ...] = ()
 
 
 @cache
@@ -30,7 +33,8 @@ def documents() -> dict[str, Document]:
     raw = yaml.safe_load(resources.files(PACKAGE).joinpath("documents.yaml").read_text("utf-8"))
     return {
         d["name"]: Document(
-            d["name"], d["title"], str(d["jurisdiction"]), d["date"], tuple(d["sections"]), d.get("under")
+            d["name"], d["title"], str(d["jurisdiction"]), d["date"], tuple(d["sections"]), d.get("under"),
+            tuple((str(k), str(v)) for k, v in (d.get("unreached") or {}).items()),
         )
         for d in raw
     }
