@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from knowledge_base import semantic as sem
 from knowledge_base.articles import PLACEHOLDER, Article, Program, Variant, concepts, programs, read_articles
-from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions
+from knowledge_base.documents import documents
+from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, Mention
 from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
 from knowledge_base.retrieval import Hit, Index, Matcher, Reading
 from knowledge_base.text import to_traditional
@@ -60,6 +61,50 @@ class Answer:
     # When the question could mean two or three articles and none is clearly meant: the choices
     # (``answered`` is False and ``text`` asks which one).
     clarify: list[Choice] = field(default_factory=list)
+
+
+_Mention = Mention
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The place a question is answered for."""
+
+    code: str
+    labelled: bool = False  # another served place the question is about: 【城厢区】…
+    context: bool = False  # another place named only to compare with the resident's own
+    unserved: _Mention | None = None
+    # With context: the part of the message that asks about the resident's own place.
+    question: str | None = None
+
+
+# After another place is named, the question turns back to the resident's own place …
+_OWN_AFTER = re.compile(r"我们|咱们|俺们|咱|俺|我这|我家|本地|这边|这里|这儿")
+# … or stays with the place named.
+_THERE_AFTER = re.compile(r"那边|那里|那儿|那块|他们那|她们那|当地")
+# Someone is there (我儿子在上海打工): where they are, not what is asked about.
+_SOMEONE_IN = re.compile(
+    r"(?:儿子|女儿|闺女|姑娘|孩子|娃|儿|女|老伴|老公|老婆|男人|媳妇|哥|姐|弟|妹|亲戚|表哥|表姐|表弟|表妹|外甥|侄子|侄女|朋友|"
+    r"同事|爸|妈|父亲|母亲|他|她)[^\s，,。？?！!]{0,3}(?:在|去了?|到了?)$"
+)
+_DOING_THERE = re.compile(
+    r"^[的\s]*(?:打工|上班|工作|干活|务工|上学|读书|念书|上大学|上大专|住院|看病|做生意|当兵|生活|住)"
+)
+
+
+def _role(text: str, start: int, end: int) -> tuple[str, int]:
+    """How a place named at ``text[start:end]`` figures in the question — "subject", "context" or
+    "background" — and, for context, where the question turns back to the resident."""
+    after = text[end:]
+    last_own = max((m.start() for m in _OWN_AFTER.finditer(after)), default=-1)
+    last_there = max((m.start() for m in _THERE_AFTER.finditer(after)), default=-1)
+    if last_own > last_there:
+        return "context", end + last_own
+    if last_there >= 0:
+        return "subject", start
+    if _SOMEONE_IN.search(text[:start]) and _DOING_THERE.search(after):
+        return "background", start
+    return "subject", start
 
 
 @dataclass(frozen=True)
@@ -111,12 +156,19 @@ class KnowledgeBase:
         ``vectors`` are query embeddings computed beforehand (:meth:`ask_async`); a question the
         semantic stage must read and that has none is embedded here, blocking."""
         on = on or date.today()
+        where = self._place_for(text, region_code)
+        if where.unserved is not None:
+            return self._unserved(where.unserved, region_code, locale)
+        # A message that relates what another place has (我姐在城厢区说她们那里低保是7920，我们这里呢？)
+        # is one question about the resident's own place, not two.
+        if where.context:
+            return self._localized(self._answer(where.question or text, where, on, locale, vectors), locale)
         parts = self._questions_in(text)
         if len(parts) > 1:
-            answers = [self._answer(part, region_code, on, locale, vectors) for part in parts]
+            answers = [self._answer(part, where, on, locale, vectors) for part in parts]
             if len({a.article_id for a in answers}) == len(answers):
                 return self._localized(_joined(answers), locale)
-        return self._localized(self._answer(text, region_code, on, locale, vectors), locale)
+        return self._localized(self._answer(text, where, on, locale, vectors), locale)
 
     async def ask_async(
         self, text: str, region_code: str, locale: str = "zh_Hans", on: date | None = None
@@ -177,8 +229,9 @@ class KnowledgeBase:
         return hits
 
     def _answer(
-        self, text: str, region_code: str, on: date, locale: str, vectors: Mapping[str, np.ndarray] | None
+        self, text: str, where: _Where, on: date, locale: str, vectors: Mapping[str, np.ndarray] | None
     ) -> Answer:
+        place_code = where.code
         reading = self.index.matcher.read(text)
         hits = self.index.search(reading)
         if hits:
@@ -186,14 +239,13 @@ class KnowledgeBase:
         elif self._consults_semantic(text, reading, hits):
             # No topic the lexicon knows: e5 may still be close to an article (a situation told in
             # words no lexicon lists). Ask which one was meant rather than decline or guess.
-            choices = self._semantic_choices(text, region_code, on, vectors)
+            choices = self._semantic_choices(text, place_code, on, vectors)
             if choices:
                 return self._clarify(choices, locale)
         # A topic Minsheng does not cover declines the question even next to a program word
         # (低保户能贷款买房吗 asks about a mortgage), unless the answer found speaks of it too.
         if not hits or not self.index.speaks_of(hits[0].article, reading.blocked):
-            return self._not_covered(region_code, locale)
-        place_code, named = self._place_for(text, region_code)
+            return self._not_covered(place_code, locale)
         best = hits[0]
         local = next((h for h in hits if self._variants_for(h.article, place_code, on)), None)
         # A local article on the same topic that answers something else (how long, where to apply)
@@ -206,7 +258,7 @@ class KnowledgeBase:
             answer = self._render_article(local.article, place_code, on)
         else:
             answer = self._not_published(best, hits, place_code, on, reading)
-        if named and answer.answered:
+        if where.labelled and answer.answered:
             answer.text = f"【{display_name(self.places.get(place_code))}】{answer.text}"
         return answer
 
@@ -410,17 +462,53 @@ class KnowledgeBase:
 
     # -- places -------------------------------------------------------------------------------
 
-    def _place_for(self, text: str, region_code: str) -> tuple[str, bool]:
-        """The place a question is about: a served place it names outside the resident's chain, else theirs."""
-        chain = {p.code for p in self.places.chain(region_code)}
-        for place in (p for mention in self.places.read(text) for p in mention.served):
-            if place.code in chain:
+    def _place_for(self, text: str, region_code: str) -> _Where:
+        """Which place the question is about, from the places it names and how it names them.
+
+        A place the resident's own place lies in (or under) changes nothing. Another place is the
+        subject unless the question turns back to the resident after it (…我们这边呢: context) or
+        only says where someone is (我儿子在上海打工: background). A served subject is answered
+        for, labelled; an unserved one gets "我们只有 … 的政策" and never the resident's figure."""
+        own = {p.code for p in self.places.chain(region_code)}
+        turn: int | None = None
+        subjects: list[_Mention] = []
+        for mention in self._mentions(text):
+            if any(p.code in own for p in mention.places):
                 continue
-            # A township's short name is often an ordinary word (民主, 果园); only its full name counts.
-            if place.is_township and not any(n in text for n in (place.name, *place.aliases)):
-                continue
-            return place.code, True
-        return region_code, False
+            role, at = _role(text, mention.start, mention.end)
+            if role == "context":
+                turn = max(turn or 0, at)
+            elif role == "subject":
+                subjects.append(mention)
+        served = [m.served[-1] for m in subjects if m.served]
+        if served:
+            # 宁夏平罗县通伏乡: the most specific place of the chain named.
+            return _Where(max(served, key=lambda p: len(p.code)).code, labelled=True)
+        if subjects:
+            return _Where(region_code, unserved=subjects[0])
+        if turn is not None:
+            # What another place has is context; the question is what follows the turn back to
+            # the resident (…我们这边临时救助主要解决啥困难), if that names a topic.
+            question = text[turn:]
+            return _Where(region_code, context=True,
+                          question=question if self.index.matcher.read(question).topical else None)
+        return _Where(region_code)
+
+    def _mentions(self, text: str) -> list[_Mention]:
+        """Places the text names, served or not, in the order written (the places reader)."""
+        return sorted(self.places.read(text), key=lambda m: m.start)
+
+    def _unserved(self, mention: _Mention, region_code: str, locale: str) -> Answer:
+        """A question about a place Minsheng does not serve: which places it does serve, and where to ask."""
+        _ = translator(locale)
+        named = mention.text
+        served = "、".join(dict.fromkeys(display_name(self.places.get(d.jurisdiction_code))
+                                         for d in documents().values()))
+        return Answer(
+            answered=False,
+            text=_("我们只有{served}的政策，没有{place}的。{place}的政策请咨询当地民政部门，或拨打12345政务服务热线。"
+                   ).format(served=served, place=named),
+        )
 
     def _long_name(self, place: Jurisdiction) -> str:
         county = self.places.county_of(place.code)
