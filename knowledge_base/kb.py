@@ -74,7 +74,7 @@ class _Where:
     labelled: bool = False  # another served place the question is about: 【城厢区】…
     context: bool = False  # another place named only to compare with the resident's own
     unserved: _Mention | None = None
-    # With context: the part of the message that asks about the resident's own place.
+    # The message without what it says of other places (context, background): what to read.
     question: str | None = None
 
 
@@ -92,6 +92,9 @@ _DOING_THERE = re.compile(
 )
 
 
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|块钱|块|倍|%|个小时|小时|天)?")
+
+
 def _role(text: str, start: int, end: int) -> tuple[str, int]:
     """How a place named at ``text[start:end]`` figures in the question — "subject", "context" or
     "background" — and, for context, where the question turns back to the resident."""
@@ -102,8 +105,9 @@ def _role(text: str, start: int, end: int) -> tuple[str, int]:
         return "context", end + last_own
     if last_there >= 0:
         return "subject", start
-    if _SOMEONE_IN.search(text[:start]) and _DOING_THERE.search(after):
-        return "background", start
+    someone = _SOMEONE_IN.search(text[:start])
+    if someone and _DOING_THERE.search(after):
+        return "background", someone.start()
     return "subject", start
 
 
@@ -161,8 +165,8 @@ class KnowledgeBase:
             return self._unserved(where.unserved, region_code, locale)
         # A message that relates what another place has (我姐在城厢区说她们那里低保是7920，我们这里呢？)
         # is one question about the resident's own place, not two.
-        if where.context:
-            return self._localized(self._answer(where.question or text, where, on, locale, vectors), locale)
+        if where.question is not None:
+            return self._localized(self._answer(where.question, where, on, locale, vectors), locale)
         parts = self._questions_in(text)
         if len(parts) > 1:
             answers = [self._answer(part, where, on, locale, vectors) for part in parts]
@@ -472,13 +476,19 @@ class KnowledgeBase:
         own = {p.code for p in self.places.chain(region_code)}
         turn: int | None = None
         subjects: list[_Mention] = []
+        # Spans that say where someone else is or what another place has: not read for the topic.
+        aside: list[tuple[int, int]] = []
         for mention in self._mentions(text):
             if any(p.code in own for p in mention.places):
                 continue
             role, at = _role(text, mention.start, mention.end)
             if role == "context":
                 turn = max(turn or 0, at)
-            elif role == "subject":
+                aside.append((mention.start, mention.end))
+            elif role == "background":
+                doing = _DOING_THERE.match(text[mention.end:])
+                aside.append((at, mention.end + (doing.end() if doing else 0)))
+            else:
                 subjects.append(mention)
         served = [m.served[-1] for m in subjects if m.served]
         if served:
@@ -486,13 +496,16 @@ class KnowledgeBase:
             return _Where(max(served, key=lambda p: len(p.code)).code, labelled=True)
         if subjects:
             return _Where(region_code, unserved=subjects[0])
+        if not aside:
+            return _Where(region_code)
+        if turn is not None and self.index.matcher.read(text[turn:]).topical:
+            # The question is what follows the turn back to the resident (…我们这边临时救助主要解决啥困难).
+            return _Where(region_code, context=True, question=text[turn:])
+        # "X has N; and ours?": the topic is the one X was said to have, the question how much ours is.
+        kept = "".join(ch for i, ch in enumerate(text) if not any(a <= i < b for a, b in aside))
         if turn is not None:
-            # What another place has is context; the question is what follows the turn back to
-            # the resident (…我们这边临时救助主要解决啥困难), if that names a topic.
-            question = text[turn:]
-            return _Where(region_code, context=True,
-                          question=question if self.index.matcher.read(question).topical else None)
-        return _Where(region_code)
+            kept = _THERE_AFTER.sub("", _FIGURE.sub("", kept)) + ("多少" if _FIGURE.search(text[:turn]) else "")
+        return _Where(region_code, context=turn is not None, question=kept)
 
     def _mentions(self, text: str) -> list[_Mention]:
         """Places the text names, served or not, in the order written (the places reader)."""
