@@ -433,7 +433,8 @@ class KnowledgeBase:
         vector = self._vector(text, vectors)
         if vector is None or self.semantic is None:
             return []
-        offered = [a.id for a in self.articles.values() if not a.internal]
+        # Only what the place published: a choice must lead to an answer, not to "暂未公布".
+        offered = [a.id for a in self.articles.values() if not a.internal and self._variants_for(a, region_code, on)]
         ranked = self.semantic.ranked(vector, self.passage_keys(region_code, on), offered)
         return [self.articles[a] for a, sim in ranked[: sem.MAX_CHOICES] if sim >= sem.NEAR]
 

@@ -55,7 +55,8 @@ def test_formal_names_and_everyday_situations_reach_the_program(
         ("临时救助能分几次给吗", TONGFU, "temporary_assistance.instalments", "分阶段", "1200"),
         ("临时救助的钱不够 还能多给吗", TONGFU, "temporary_assistance.raise", "一事一议", "1200"),
         ("临时救助不够能不能多给", CHENGXIANG, "temporary_assistance.raise", "一事一议", "7920"),
-        ("看病的钱我先自己垫上了 事后还能申请临时救助吗", TONGREN, "temporary_assistance.prepayment", "事后", "暂未公布"),
+        ("看病的钱我先自己垫上了 事后还能申请临时救助吗", TONGREN, "temporary_assistance.prepayment", "事后",
+         "暂未公布"),
         ("急事来不及办手续 能先给钱吗", TONGFU, "temporary_assistance.prepayment", "先行救助", "暂未公布"),
         ("外地来打工的 娃能在这里上学不", LINXIA_COUNTY, "education_aid.dropout", "随迁子女", "暂未公布"),
         ("老人能先去敬老院试住几天吗", ZHENGAN, "tekun.care_home", "试住", "暂未公布"),
@@ -91,7 +92,10 @@ def test_a_place_named_as_context_leaves_the_answer_at_the_residents_own(
 
 @pytest.mark.parametrize(
     ("text", "region", "place", "figure"),
-    [("城厢区低保标准多少", ZHENGAN, "【城厢区】", "7920"), ("宁夏平罗县通伏乡危房改造特困户补多少", LINXIA, "【通伏乡】", "39000")],
+    [
+        ("城厢区低保标准多少", ZHENGAN, "【城厢区】", "7920"),
+        ("宁夏平罗县通伏乡危房改造特困户补多少", LINXIA, "【通伏乡】", "39000"),
+    ],
 )
 def test_a_served_place_the_question_is_about_is_answered_for_and_labelled(
     kb: KnowledgeBase, text: str, region: str, place: str, figure: str

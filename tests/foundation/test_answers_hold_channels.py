@@ -1,0 +1,148 @@
+"""Issue 9's patterns as residents meet them: through /api/v1/ask, SMS and Telegram, two places each,
+and the clarification step (a choice answers at once; 取消 leaves it)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from tests.fakes import FakeBotApi, FakeGateway
+from tests.helpers import buttons, send_sms, tg_say, tg_update
+
+_numbers = itertools.count(1)
+
+# (pattern, region, question, what the reply must say, figures it must never state)
+PATTERNS = [
+    ("formal name", "正安县", "最低生活保障标准是多少", "3876", ["7920"]),
+    ("formal name", "城厢区", "最低生活保障标准是多少", "7920", ["3876"]),
+    ("situation", "正安县", "我没得儿没得女 又老又病 一个月能拿好多", "741", ["7920"]),
+    ("situation", "通伏乡", "出了车祸没钱了怎么办", "1200", ["1500"]),
+    ("how it works", "通伏乡", "临时救助能分几次给吗", "分阶段", ["1200"]),
+    ("how it works", "城厢区", "临时救助不够能不能多给", "一事一议", ["1200"]),
+    ("printed, not 暂未公布", "同仁市", "看病的钱我先自己垫上了 事后还能申请临时救助吗", "事后", ["暂未公布"]),
+    ("printed, not 暂未公布", "通伏乡", "急事来不及办手续 能先给钱吗", "先行救助", ["暂未公布"]),
+    ("context place", "正安县", "我姐在城厢区说她们那里低保是7920，我们这里呢？", "3876", ["7920"]),
+    ("context place", "通伏乡", "我表哥在正安县 说易地搬迁的一人给1500 咱这急难型临时救助一人给多少", "1200", ["1500"]),
+]
+CLARIFY = ("通伏乡", "家里遭了大难 一分钱都没有了 该找谁帮忙啊")
+
+
+def never_says(text: str, figures: list[str]) -> None:
+    flat = text.replace(",", "")
+    for figure in figures:
+        assert not re.search(rf"(?<![\d.]){re.escape(figure)}(?![\d])", flat), (figure, text)
+
+
+async def sms_reply(client: TestClient, gateway: FakeGateway, phone: str, text: str) -> str:
+    """The whole reply to one SMS, its pages (回复 更多) read to the end."""
+    await send_sms(client, phone, text)
+    pages = [(await gateway.wait_for(phone, len(gateway.to(phone)) + 1))[-1]["text"]]
+    while "回复 更多" in pages[-1] and len(pages) < 6:
+        await send_sms(client, phone, "更多")
+        pages.append((await gateway.wait_for(phone, len(gateway.to(phone)) + 1))[-1]["text"])
+    return "\n".join(pages)
+
+
+async def sms_start(client: TestClient, gateway: FakeGateway, region: str) -> str:
+    phone = f"+86135{next(_numbers):08d}"
+    await sms_reply(client, gateway, phone, region)
+    return phone
+
+
+@pytest.mark.parametrize(("pattern", "region", "question", "wanted", "never"), PATTERNS)
+async def test_api_answers_each_pattern(client: TestClient, pattern: str, region: str, question: str,
+                                        wanted: str, never: list[str]) -> None:
+    body = await (await client.post("/api/v1/ask", json={"text": question, "region": region})).json()
+    assert body["answered"] is True and body["sources"] and body["clarify"] == [], body
+    assert wanted in body["answer"]
+    never_says(body["answer"], never)
+
+
+@pytest.mark.parametrize(("pattern", "region", "question", "wanted", "never"), PATTERNS)
+async def test_sms_answers_each_pattern(client: TestClient, gateway: FakeGateway, pattern: str, region: str,
+                                        question: str, wanted: str, never: list[str]) -> None:
+    phone = await sms_start(client, gateway, region)
+    said = await sms_reply(client, gateway, phone, question)
+    assert wanted in said and "来源" in said, said
+    never_says(said, never)
+
+
+@pytest.mark.parametrize(("pattern", "region", "question", "wanted", "never"), PATTERNS)
+async def test_telegram_answers_each_pattern(tg_client: TestClient, botapi: FakeBotApi, pattern: str, region: str,
+                                             question: str, wanted: str, never: list[str]) -> None:
+    chat = 9100 + next(_numbers)
+    await tg_say(tg_client, botapi, tg_update(chat, region), chat)
+    said = (await tg_say(tg_client, botapi, tg_update(chat, question), chat))["text"]
+    assert wanted in said and "来源" in said, said
+    never_says(said, never)
+
+
+async def test_api_clarifies_with_at_most_three_choices(client: TestClient) -> None:
+    region, question = CLARIFY
+    body = await (await client.post("/api/v1/ask", json={"text": question, "region": region})).json()
+    assert body["answered"] is False and body["sources"] == []
+    assert 1 <= len(body["clarify"]) <= 3
+    assert all(set(c) == {"article_id", "question"} for c in body["clarify"])
+    assert body["answer"].startswith("您是想问：")
+    # Each choice, asked as it is offered, is answered by its own article.
+    for choice in body["clarify"]:
+        followed = await (await client.post("/api/v1/ask", json={"text": choice["question"], "region": region})).json()
+        assert followed["answered"] is True and followed["article_id"] == choice["article_id"]
+
+
+async def test_sms_clarification_a_number_answers_at_once(client: TestClient, gateway: FakeGateway) -> None:
+    region, question = CLARIFY
+    phone = await sms_start(client, gateway, region)
+    said = await sms_reply(client, gateway, phone, question)
+    assert said.startswith("您是想问：") and "\n1 " in said and "\n2 " in said, said
+    assert len(said) <= 3 * 67, said  # within the SMS budget, no paging
+    first = said.split("\n1 ", 1)[1].split("\n", 1)[0]
+    answer = await sms_reply(client, gateway, phone, "1")
+    assert "来源" in answer and "您是想问" not in answer, answer
+    # The answer is the one its question gets when asked directly.
+    direct = await client.post("/api/v1/ask", json={"text": first, "region": region})
+    assert (await direct.json())["answer"].split("。")[0] in answer
+
+
+async def test_sms_clarification_cancel_leaves_it(client: TestClient, gateway: FakeGateway) -> None:
+    region, question = CLARIFY
+    phone = await sms_start(client, gateway, region)
+    said = await sms_reply(client, gateway, phone, question)
+    assert said.startswith("您是想问：")
+    await sms_reply(client, gateway, phone, "取消")
+    after = await sms_reply(client, gateway, phone, "1")
+    assert "来源" not in after and "您是想问" not in after, after
+
+
+async def test_telegram_clarification_offers_buttons_and_a_press_answers(tg_client: TestClient,
+                                                                          botapi: FakeBotApi) -> None:
+    region, question = CLARIFY
+    chat = 9300 + next(_numbers)
+    await tg_say(tg_client, botapi, tg_update(chat, region), chat)
+    said = await tg_say(tg_client, botapi, tg_update(chat, question), chat)
+    assert said["text"].startswith("您是想问：")
+    choices = [data for data in buttons(said).values() if data.startswith("a:")]
+    assert 1 <= len(choices) <= 3
+    answered = await tg_say(tg_client, botapi, tg_update(chat, callback=choices[0]), chat)
+    assert "来源" in answered["text"] and "您是想问" not in answered["text"]
+
+
+async def test_telegram_clarification_cancel_leaves_it(tg_client: TestClient, botapi: FakeBotApi) -> None:
+    region, question = CLARIFY
+    chat = 9400 + next(_numbers)
+    await tg_say(tg_client, botapi, tg_update(chat, region), chat)
+    said = await tg_say(tg_client, botapi, tg_update(chat, question), chat)
+    assert said["text"].startswith("您是想问：")
+    await tg_say(tg_client, botapi, tg_update(chat, "取消"), chat)
+    after = await tg_say(tg_client, botapi, tg_update(chat, "1"), chat)
+    assert "来源" not in after["text"] and "您是想问" not in after["text"]
+
+
+async def test_english_question_on_the_api_is_answered_with_an_english_frame(client: TestClient) -> None:
+    body = await (await client.post("/api/v1/ask", json={"text": "What is the minimum living allowance here?",
+                                                         "region": "正安县", "locale": "en"})).json()
+    assert body["answered"] is True and "3876" in body["answer"]
+    assert body["answer"].startswith("The policy as published (in Chinese):")
