@@ -76,6 +76,10 @@ async def http_client_ctx(app: web.Application) -> AsyncIterator[None]:
 def build_services(settings: Settings, sessions: object) -> AppServices:
     places = jurisdictions()
     kb = KnowledgeBase.load()
+    if kb.semantic is not None:
+        # The e5 vectors and model load in the background: the first question that needs them
+        # should not wait, and start-up does not either.
+        kb.semantic.warm()
     tickets = TicketService(sessions, places, deadlines=kb_deadlines(kb.parameters))  # type: ignore[arg-type]
     services = AppServices(kb=kb, places=places, tickets=tickets, screening=Screener(kb.parameters))
     # Filing reads the services' clock, so a test that moves the clock moves deadlines too.
