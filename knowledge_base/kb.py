@@ -63,9 +63,6 @@ class Answer:
     clarify: list[Choice] = field(default_factory=list)
 
 
-_Mention = Mention
-
-
 @dataclass(frozen=True)
 class _Where:
     """The place a question is answered for."""
@@ -73,7 +70,7 @@ class _Where:
     code: str
     labelled: bool = False  # another served place the question is about: 【城厢区】…
     context: bool = False  # another place named only to compare with the resident's own
-    unserved: _Mention | None = None
+    unserved: Mention | None = None
     # The message without what it says of other places (context, background): what to read.
     question: str | None = None
 
@@ -476,13 +473,17 @@ class KnowledgeBase:
         for, labelled; an unserved one gets "我们只有 … 的政策" and never the resident's figure."""
         own = {p.code for p in self.places.chain(region_code)}
         turn: int | None = None
-        subjects: list[_Mention] = []
+        subjects: list[Mention] = []
         # Spans that say where someone else is or what another place has: not read for the topic.
         aside: list[tuple[int, int]] = []
         for mention in self._mentions(text):
             if any(p.code in own for p in mention.places):
                 continue
             role, at = _role(text, mention.start, mention.end)
+            # A place the knowledge base itself speaks of as a topic (去上海打工: 正安县's labour
+            # cooperation with Shanghai) is part of the question, not where it is asked about.
+            if role == "subject" and self.index.matcher.read(mention.text).topical:
+                continue
             if role == "context":
                 turn = max(turn or 0, at)
                 aside.append((mention.start, mention.end))
@@ -508,21 +509,25 @@ class KnowledgeBase:
             kept = _THERE_AFTER.sub("", _FIGURE.sub("", kept)) + ("多少" if _FIGURE.search(text[:turn]) else "")
         return _Where(region_code, context=turn is not None, question=kept)
 
-    def _mentions(self, text: str) -> list[_Mention]:
+    def _mentions(self, text: str) -> list[Mention]:
         """Places the text names, served or not, in the order written (the places reader)."""
         return sorted(self.places.read(text), key=lambda m: m.start)
 
-    def _unserved(self, mention: _Mention, region_code: str, locale: str) -> Answer:
+    def _unserved(self, mention: Mention, region_code: str, locale: str) -> Answer:
         """A question about a place Minsheng does not serve: which places it does serve, and where to ask."""
         _ = translator(locale)
-        named = mention.text
-        served = "、".join(dict.fromkeys(display_name(self.places.get(d.jurisdiction_code))
-                                         for d in documents().values()))
-        return Answer(
-            answered=False,
-            text=_("我们只有{served}的政策，没有{place}的。{place}的政策请咨询当地民政部门，或拨打12345政务服务热线。"
-                   ).format(served=served, place=named),
-        )
+        if mention.served_inside:
+            # 遵义市: Minsheng serves part of it (正安县).
+            inside = "、".join(display_name(p) for p in mention.served_inside)
+            text = _(
+                "在{place}，我们只有{inside}的政策。{place}其他地方的政策请咨询当地民政部门，或拨打12345政务服务热线。"
+            ).format(place=mention.text, inside=inside)
+        else:
+            served = "、".join(dict.fromkeys(display_name(self.places.get(d.jurisdiction_code))
+                                             for d in documents().values()))
+            text = _("我们只有{served}的政策，没有{place}的。{place}的政策请咨询当地民政部门，或拨打12345政务服务热线。"
+                     ).format(served=served, place=mention.text)
+        return Answer(answered=False, text=text)
 
     def _long_name(self, place: Jurisdiction) -> str:
         county = self.places.county_of(place.code)

@@ -28,6 +28,8 @@ PATTERNS = [
     ("context place", "通伏乡", "我表哥在正安县 说易地搬迁的一人给1500 咱这急难型临时救助一人给多少", "1200", ["1500"]),
 ]
 CLARIFY = ("通伏乡", "家里遭了大难 一分钱都没有了 该找谁帮忙啊")
+# (region, question about a place Minsheng does not serve, the resident's own figure it must not state)
+UNSERVED = [("正安县", "北京低保多少", "3876"), ("城厢区", "荔城区的低保标准一年多少", "7920")]
 
 
 def never_says(text: str, figures: list[str]) -> None:
@@ -146,3 +148,19 @@ async def test_english_question_on_the_api_is_answered_with_an_english_frame(cli
                                                          "region": "正安县", "locale": "en"})).json()
     assert body["answered"] is True and "3876" in body["answer"]
     assert body["answer"].startswith("The policy as published (in Chinese):")
+
+
+@pytest.mark.parametrize(("region", "question", "own"), UNSERVED)
+async def test_a_place_we_do_not_serve_on_every_channel(client: TestClient, gateway: FakeGateway,
+                                                       tg_client: TestClient, botapi: FakeBotApi,
+                                                       region: str, question: str, own: str) -> None:
+    body = await (await client.post("/api/v1/ask", json={"text": question, "region": region})).json()
+    assert body["answered"] is False and body["answer"].startswith("我们只有") and "12345" in body["answer"]
+    phone = await sms_start(client, gateway, region)
+    sms = await sms_reply(client, gateway, phone, question)
+    chat = 9500 + next(_numbers)
+    await tg_say(tg_client, botapi, tg_update(chat, region), chat)
+    telegram = (await tg_say(tg_client, botapi, tg_update(chat, question), chat))["text"]
+    for said in (body["answer"], sms, telegram):
+        assert "我们只有" in said and "当地民政部门" in said, said
+        never_says(said, [own])

@@ -138,3 +138,41 @@ def test_staff_internal_articles_are_never_offered_to_residents(kb: KnowledgeBas
         assert not offered & internal, (article.id, offered & internal)
     # Asked directly, they are still answered (a caseworker may ask).
     assert kb.ask("领导小组组长是谁", CHENGXIANG).article_id == "administration.leadership"
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "place", "own"),
+    [
+        ("北京低保多少", ZHENGAN, "北京", "3876"),
+        ("荔城区的低保标准一年多少", CHENGXIANG, "荔城区", "7920"),
+        ("兰州市低保标准多少", LINXIA_COUNTY, "兰州市", "1.3倍"),
+        ("我亲戚在兰州七里河区 那边特困供养咋算", LINXIA_COUNTY, "兰州七里河区", "1.3倍"),
+    ],
+)
+def test_a_place_we_do_not_serve_gets_where_to_ask_never_the_residents_figure(
+    kb: KnowledgeBase, text: str, region: str, place: str, own: str
+) -> None:
+    answer = kb.ask(text, region)
+    assert not answer.answered and not answer.sources and answer.article_id is None
+    assert answer.text.startswith("我们只有") and place in answer.text
+    assert "当地民政部门" in answer.text and "12345" in answer.text
+    assert not says(answer.text, own)
+
+
+def test_a_city_we_serve_part_of_says_which_part(kb: KnowledgeBase) -> None:
+    answer = kb.ask("遵义市低保多少", CHENGXIANG)
+    assert not answer.answered and "正安县" in answer.text and "7920" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "figure"),
+    [("我儿子在上海打工 低保标准多少", ZHENGAN, "3876"), ("我闺女在兰州上班 急难型临时救助标准多少", TONGFU, "1200")],
+)
+def test_someone_being_elsewhere_changes_nothing(kb: KnowledgeBase, text: str, region: str, figure: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and says(answer.text, figure) and not answer.text.startswith("【"), answer.text
+
+
+def test_an_unserved_place_in_english_is_said_in_english(kb: KnowledgeBase) -> None:
+    answer = kb.ask("北京低保多少", ZHENGAN, locale="en")
+    assert not answer.answered and answer.text.startswith("Minsheng only has the policies of")
