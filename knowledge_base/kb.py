@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from knowledge_base import semantic as sem
 from knowledge_base.articles import PLACEHOLDER, Article, Program, Variant, concepts, programs, read_articles
 from knowledge_base.documents import documents
+from knowledge_base.i18n import translator
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, Mention
 from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
 from knowledge_base.retrieval import Hit, Index, Matcher, Reading
 from knowledge_base.text import to_traditional
-from knowledge_base.texts import translator
 
 if TYPE_CHECKING:
     import numpy as np
