@@ -104,6 +104,7 @@ class Matcher:
         found: set[str] = set()
         covered = [False] * len(text)
         topical = [False] * len(text)
+        blocked_at: dict[str, list[tuple[int, int]]] = {}
         # Longest words first; among words of one length the leftmost wins, so 最多给多少 reads
         # 最多 + 多少, not 多给 (增发).
         for length, forms in self._lengths:
@@ -116,6 +117,8 @@ class Matcher:
                     covered[start:end] = [True] * length
                     if self.is_topical(cid):
                         topical[start:end] = [True] * length
+                    elif self.concepts.get(cid, _PLAIN).block:
+                        blocked_at.setdefault(cid, []).append((start, end))
         if self.by_sound:
             for segment in _uncovered(text, covered):
                 found |= self._by_sound(segment)
@@ -126,7 +129,25 @@ class Matcher:
                 found |= self._by_sound(segment, min_chars=LONG_WORD)
             if self.one_wrong:
                 found |= self._with_one_wrong(segment)
+        # A blocked word that is only part of a misspelt topical word is the typo's accident:
+        # 孤儿基本生话费 is 基本生活费 written wrong, not a question about 话费.
+        if self.one_wrong:
+            for cid, spans in blocked_at.items():
+                if all(self._inside_typo(text, start, end) for start, end in spans):
+                    found.discard(cid)
         return found
+
+    def _inside_typo(self, text: str, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` lies inside a topical word of four or more characters written
+        with one wrong character."""
+        for length in range(max(LONG_WORD, end - start + 1), 7):
+            for begin in range(max(0, end - length), min(start, len(text) - length) + 1):
+                window = text[begin : begin + length]
+                for i in range(length):
+                    cid = self._one_off.get(window[:i] + "?" + window[i + 1 :])
+                    if cid and self.is_topical(cid):
+                        return True
+        return False
 
     def _by_sound(self, segment: str, min_chars: int = 2) -> set[str]:
         # Boundaries: between syllables of characters, and anywhere inside typed Latin letters.
