@@ -477,7 +477,8 @@ class KnowledgeBase:
         # Spans that say where someone else is or what another place has: not read for the topic.
         aside: list[tuple[int, int]] = []
         for mention in self._mentions(text):
-            if any(p.code in own for p in mention.places):
+            # A misspelt name (安厂镇) means no place for sure: the dialogs offer the one it may be.
+            if not mention.places or any(p.code in own for p in mention.places):
                 continue
             role, at = _role(text, mention.start, mention.end)
             # A place the knowledge base itself speaks of as a topic (去上海打工: 正安县's labour
