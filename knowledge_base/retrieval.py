@@ -85,7 +85,7 @@ class Matcher:
             if len(form) >= LONG_WORD:
                 for i in range(len(form)):
                     self._one_off.setdefault(form[:i] + "?" + form[i + 1 :], cid)
-        self._sound_by_length = sorted(self._sound, key=len, reverse=True)
+        self._longest_sound = max(map(len, self._sound), default=0)
         self._generic_forms = [f for f, cid in self.forms.items() if self.concepts.get(cid, _PLAIN).generic]
 
     @staticmethod
@@ -165,21 +165,22 @@ class Matcher:
                 starts.add(len(sound))
                 ends.add(len(sound) + len(piece))
             sound += piece
+        # Every stretch between a boundary where a syllable starts and one where a syllable ends is
+        # looked up (a dict probe each), longest matches first, leftmost first among equals.
+        matches: list[tuple[int, int, int, str]] = []
+        for start in starts:
+            for end in range(start + 2, min(len(sound), start + self._longest_sound) + 1):
+                if end in ends:
+                    form_sound = sound[start:end]
+                    if form_sound in self._sound and self._sound_chars[form_sound] >= min_chars:
+                        matches.append((start - end, start, end, form_sound))
+        matches.sort()
         found: set[str] = set()
         taken: list[tuple[int, int]] = []
-        for form_sound in self._sound_by_length:
-            start = sound.find(form_sound)
-            while start >= 0:
-                end = start + len(form_sound)
-                if (
-                    self._sound_chars[form_sound] >= min_chars
-                    and start in starts
-                    and end in ends
-                    and not any(s < end and start < e for s, e in taken)
-                ):
-                    found.add(self._sound[form_sound])
-                    taken.append((start, end))
-                start = sound.find(form_sound, start + 1)
+        for _length, start, end, form_sound in matches:
+            if not any(s < end and start < e for s, e in taken):
+                found.add(self._sound[form_sound])
+                taken.append((start, end))
         return found
 
     def _with_one_wrong(self, segment: str) -> set[str]:

@@ -75,6 +75,11 @@ HELD_OUT_TARGETS = [
     ("ask_heldout2.jsonl", "blind", 0.95, 0.9),
     ("ask_coverage.jsonl", "tune", 0.985, 0.9),
     ("ask_coverage.jsonl", "blind", 0.92, 0.9),
+    # ask_tune_c (issue 9's kinds: places, situations, how a program works, long stories): measured
+    # at the end of that round tune 93.1 % (258/277), blind 83.3 % (115/138), out of scope declined
+    # 100 / 100 %; margin about three questions per split.
+    ("ask_tune_c.jsonl", "tune", 0.91, 0.95),
+    ("ask_tune_c.jsonl", "blind", 0.81, 0.95),
 ]
 
 
@@ -91,7 +96,9 @@ def test_held_out_sets_meet_their_targets(kb: KnowledgeBase, name: str, split: s
     if declined is not None:
         assert declined_share >= declined
     assert foreign == 0
-    assert p99 < 5.0
+    assert result.unserved_answered == 0
+    # ask_tune_c holds long stories of 40–70 characters: issue 9's in-process budget of 15 ms.
+    assert p99 < (15.0 if name == "ask_tune_c.jsonl" else 5.0)
 
 
 
