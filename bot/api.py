@@ -8,8 +8,8 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from bot.errors import ApiError, parse, read_json
-from bot.keys import SERVICES, SESSIONS, STATE
+from bot.errors import RETRY_AFTER_OUTAGE, ApiError, parse, read_json
+from bot.keys import INBOX, SERVICES, SESSIONS, STATE
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions
 
 routes = web.RouteTableDef()
@@ -47,9 +47,14 @@ async def healthz(request: web.Request) -> web.Response:
         checks["state"] = "ok"
     except Exception as exc:
         checks["state"] = type(exc).__name__
+    if INBOX in request.app and request.app[INBOX].draining:
+        # A load balancer stops sending here while the process finishes its work and exits.
+        return web.json_response({"status": "draining", "checks": checks}, status=503,
+                                 headers={"Retry-After": "2"})
     healthy = all(v == "ok" for v in checks.values())
     return web.json_response({"status": "ok" if healthy else "unavailable", "checks": checks},
-                             status=200 if healthy else 503)
+                             status=200 if healthy else 503,
+                             headers={} if healthy else {"Retry-After": str(RETRY_AFTER_OUTAGE)})
 
 
 @routes.get("/api/v1/regions")

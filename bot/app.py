@@ -22,6 +22,7 @@ from bot.keys import (
     ENGINE,
     ESCALATOR,
     HTTP,
+    INBOX,
     OUTBOX,
     SERVICES,
     SESSIONS,
@@ -30,11 +31,13 @@ from bot.keys import (
     STAFF,
     STATE,
     TELEGRAM,
+    TURNS,
     WORKFLOW,
 )
 from bot.services import AppServices
+from bot.services.conversations import Turns
+from bot.services.inbox import Inbox
 from bot.services.outbox import OutboxWorker
-from bot.services.residents import ResidentProfiles
 from bot.services.tickets import TicketService
 from bot.services.workflow import Workflow, kb_deadlines
 from bot.settings import Settings
@@ -91,8 +94,9 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     services = build_services(settings, app[SESSIONS])
     app[SERVICES] = services
-    app[ENGINE] = build_engine(services, app[STATE], ResidentProfiles(app[SESSIONS]), make_i18n(),
-                               settings.conversation_ttl_seconds, settings.default_locale)
+    app[TURNS] = Turns(app[SESSIONS], services)
+    app[ENGINE] = build_engine(services, app[TURNS].open, make_i18n(), settings.conversation_ttl_seconds,
+                               settings.default_locale)
     workflow = Workflow(app[SESSIONS], services.places, services.tickets, app[ENGINE].i18n,
                         settings.sms_max_chars, services.now)
     services.tickets.announce = workflow.announce
@@ -103,33 +107,60 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    outbox = OutboxWorker(app[SESSIONS], {}, settings.outbox_poll_seconds, settings.outbox_max_backoff_seconds)
+    outbox = OutboxWorker(app[SESSIONS], {}, settings.outbox_poll_seconds, settings.outbox_max_backoff_seconds,
+                          settings.outbox_lease_seconds, settings.outbox_give_up_seconds)
+    outbox.on_failed = app[WORKFLOW].record_delivery_failure
     app[OUTBOX] = outbox
-    sms = SmsChannel(settings, app[SESSIONS], app[ENGINE], outbox, app[HTTP], app[STATE])
+    inbox = Inbox(app[SESSIONS], app[TURNS], outbox, concurrency=settings.inbox_concurrency,
+                  batch=settings.inbox_batch, poll_seconds=settings.inbox_poll_seconds,
+                  lease_seconds=settings.inbox_lease_seconds, max_attempts=settings.inbox_max_attempts,
+                  retention_days=settings.inbox_retention_days)
+    app[INBOX] = inbox
+    sms = SmsChannel(settings, app[ENGINE], inbox, app[HTTP])
     app[SMS] = sms
     outbox.senders["sms"] = sms.send
     app[WORKFLOW].on_queued = outbox.wake
     telegram: TelegramChannel | None = None
     if settings.telegram_enabled:
-        telegram = TelegramChannel(settings, app[ENGINE], app[STATE], app[ENGINE].i18n, routers=[staff_router()],
-                                   workflow=app[WORKFLOW], staff=app[STAFF])
+        telegram = TelegramChannel(settings, app[ENGINE], inbox, app[HTTP], app[ENGINE].i18n,
+                                   routers=[staff_router()], workflow=app[WORKFLOW], staff=app[STAFF])
         outbox.senders["telegram"] = telegram.send
     app[TELEGRAM] = telegram
     escalator = Escalator(app[SESSIONS], app[WORKFLOW], app[SERVICES].now, settings.escalation_interval_seconds)
     app[ESCALATOR] = escalator
-    background = [asyncio.create_task(outbox.run(), name="outbox"),
-                  asyncio.create_task(sms.run_sweeper(), name="sms-sweeper"),
-                  asyncio.create_task(escalator.run(), name="escalation")]
+    outbox.start()
+    inbox.start()
+    escalation = asyncio.create_task(escalator.run(), name="escalation")
     if telegram:
         await telegram.start()
     yield
-    for task in background:
-        task.cancel()
-    await asyncio.gather(*background, return_exceptions=True)
-    await sms.close()
-    await outbox.close()
+    await drain(app)
+    escalation.cancel()
+    await asyncio.gather(escalation, return_exceptions=True)
     if telegram:
         await telegram.close()
+
+
+async def drain(app: web.Application) -> None:
+    """Stops taking work, finishes what is under way (or gives it back), so a restart loses nothing.
+
+    From the first moment, the channels' webhooks answer 503 with Retry-After (the sender tries
+    again, reaching another process or this one restarted) and /healthz says "draining". Messages
+    being processed may finish within ``drain_seconds``, and their replies be sent; whatever is
+    still held then is released at once for any other process, rather than after its lease.
+    """
+    settings, inbox = app[SETTINGS], app[INBOX]
+    first = not inbox.draining
+    if first:
+        log.info("serve.draining", extra={"processing": inbox.in_progress})
+    inbox.draining = True
+    telegram = app[TELEGRAM]
+    if telegram:
+        await telegram.stop_polling()
+    await inbox.drain(settings.drain_seconds)
+    await app[OUTBOX].drain(settings.drain_seconds)
+    if first:
+        log.info("serve.drained")
 
 
 async def telegram_webhook(request: web.Request) -> web.Response:

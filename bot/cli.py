@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
 from aiohttp import web
@@ -24,8 +25,6 @@ def _settings() -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.app import create_app
-
     settings = _settings()
     setup_logging()
     log.info("serve.starting", extra={"host": args.host, "port": args.port,
@@ -33,9 +32,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                       "redis": bool(settings.redis_url), "telegram": settings.telegram_mode
                                       if settings.telegram_enabled else "off",
                                       "sms": bool(settings.sms_secret)})
-    web.run_app(create_app(settings), host=args.host, port=args.port, print=None, access_log=None,
-                handle_signals=True)
+    asyncio.run(serve(settings, args.host, args.port))
     return 0
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    """Runs until SIGTERM or SIGINT, then drains before it exits (see ``bot.app.drain``).
+
+    While it drains the server still answers: webhooks get 503 with Retry-After and /healthz says
+    "draining", so a load balancer and the senders move on to another process, and nothing is
+    refused at the TCP level that a sender might count as delivered.
+    """
+    from bot.app import create_app, drain
+
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await web.TCPSite(runner, host, port).start()
+        log.info("serve.listening", extra={"host": host, "port": port})
+        await stop.wait()
+        await drain(app)
+    finally:
+        await runner.cleanup()
+    log.info("serve.stopped")
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

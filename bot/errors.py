@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
+from redis import exceptions as redis_errors
+from sqlalchemy import exc as sa_errors
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +24,45 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+
+
+class Unavailable(Exception):
+    """The service cannot take this request now (draining for a restart); the client retries later."""
+
+    def __init__(self, code: str, message: str, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.code, self.message, self.retry_after = code, message, retry_after
+
+
+# How long a client should wait before retrying while the database or Redis is unreachable.
+RETRY_AFTER_OUTAGE = 5
+
+_OUTAGES: tuple[type[BaseException], ...] = (
+    ConnectionError, TimeoutError, socket.gaierror,  # refused or reset connections, timeouts, DNS
+    sa_errors.OperationalError, sa_errors.InterfaceError, sa_errors.TimeoutError, sa_errors.DisconnectionError,
+    asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError,
+    redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError,
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) means the database or Redis is unreachable for now.
+
+    Such a failure is nobody's fault and passes: a request gets 503 with Retry-After, and work
+    is tried again later without counting against it.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        # A bare OSError is how asyncio reports a connection that failed on every address.
+        if isinstance(current, _OUTAGES) or type(current) is OSError:
+            return True
+        if isinstance(current, sa_errors.DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -41,6 +84,9 @@ async def error_middleware(request: web.Request,
         return await handler(request)
     except ApiError as exc:
         return web.json_response(error_body(exc.code, exc.message, exc.field), status=exc.status)
+    except Unavailable as exc:
+        return web.json_response(error_body(exc.code, exc.message), status=503,
+                                 headers={"Retry-After": str(exc.retry_after)})
     except web.HTTPException as exc:
         if exc.status < 400 or exc.content_type == "text/html":
             raise
@@ -48,7 +94,13 @@ async def error_middleware(request: web.Request,
         return web.json_response(error_body(_HTTP_CODES.get(exc.status, "error"), message),
                                  status=exc.status, headers={k: v for k, v in exc.headers.items()
                                                              if k.lower() in ("allow", "retry-after")})
-    except Exception:
+    except Exception as exc:
+        if is_unavailable(exc):
+            # Nothing was stored: a client that retries on 503 loses nothing.
+            log.warning("http.unavailable", extra={"path": request.path, "method": request.method,
+                                                   "error": type(exc).__name__})
+            return web.json_response(error_body("unavailable", "storage is unavailable; retry later"),
+                                     status=503, headers={"Retry-After": str(RETRY_AFTER_OUTAGE)})
         log.exception("http.unhandled", extra={"path": request.path, "method": request.method})
         return web.json_response(error_body("internal", "internal error"), status=500)
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
     from bot.jobs import Escalator
     from bot.services import AppServices
+    from bot.services.conversations import Turns
+    from bot.services.inbox import Inbox
     from bot.services.outbox import OutboxWorker
     from bot.services.workflow import Workflow
     from bot.staff_access import StaffDirectory
@@ -33,3 +35,5 @@ TELEGRAM: web.AppKey[TelegramChannel | None] = web.AppKey("telegram")
 WORKFLOW: web.AppKey[Workflow] = web.AppKey("workflow")
 STAFF: web.AppKey[StaffDirectory] = web.AppKey("staff")
 ESCALATOR: web.AppKey[Escalator] = web.AppKey("escalator")
+TURNS: web.AppKey[Turns] = web.AppKey("turns")
+INBOX: web.AppKey[Inbox] = web.AppKey("inbox")

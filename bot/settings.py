@@ -32,6 +32,22 @@ class Settings(BaseSettings):
     max_body_bytes: int = 256 * 1024
     outbox_poll_seconds: float = 1.0
     outbox_max_backoff_seconds: float = 60.0
+    outbox_lease_seconds: float = Field(default=30.0, gt=0)
+    # A message still undelivered this long after it was written is marked failed and, when it is
+    # about a ticket, shown there: a day covers any gateway or Telegram outage seen so far, and
+    # staff must learn well within the 24-hour urgent aid deadline's next day that a resident
+    # was not told.
+    outbox_give_up_seconds: float = Field(default=24 * 3600.0, gt=0)
+    # Stored messages processed at once per process (a burst waits in the inbox, not in memory),
+    # taken this many at a time, polled this often when nothing woke the processor.
+    inbox_concurrency: int = Field(default=8, ge=1, le=256)
+    inbox_batch: int = Field(default=50, ge=1, le=1000)
+    inbox_poll_seconds: float = Field(default=1.0, gt=0)
+    inbox_lease_seconds: float = Field(default=60.0, gt=0)
+    inbox_max_attempts: int = Field(default=5, ge=1)
+    inbox_retention_days: int = Field(default=30, ge=1)
+    # On SIGTERM: how long work under way may take to finish before it is given back.
+    drain_seconds: float = Field(default=20.0, ge=0)
     conversation_ttl_seconds: int = 30 * 60
     escalation_interval_seconds: float = 60.0
     default_locale: str = "zh_Hans"

@@ -1,7 +1,8 @@
-"""Short-lived shared state: conversations, de-duplication, rate limits, locks and events.
+"""Short-lived shared state: console sessions, login rate limits, locks and events.
 
 Redis when MINSHENG_REDIS_URL is set, so several service processes share it; otherwise an
-in-process store with the same behaviour for a single process.
+in-process store with the same behaviour for a single process. Nothing a resident sent depends on
+it: messages, their de-duplication and conversations are in the database (``bot.services.inbox``).
 """
 
 from __future__ import annotations

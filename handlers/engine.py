@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,15 +19,20 @@ from knowledge_base.text import clean, compact
 Step = Callable[[Context, str], Awaitable[list[Reply]]]
 
 
-class ProfileStore(Protocol):
-    async def load(self, channel: str, address: str) -> Profile: ...
-    async def save(self, channel: str, address: str, profile: Profile) -> None: ...
+class Turn(Protocol):
+    """One message's unit of work, given by the channel that processes it.
 
+    Everything the message changes (its conversation, the resident's profile, a ticket it files
+    through ``services``) is written in one transaction with its replies, so a crash either
+    redoes the message or has finished it, never half.
+    """
 
-class StateStore(Protocol):
-    async def get_json(self, key: str) -> Any | None: ...
-    async def set_json(self, key: str, value: Any, ttl: float | None = None) -> None: ...
-    def lock(self, key: str, timeout: float = 30.0) -> Any: ...
+    @property
+    def services(self) -> Services: ...
+    async def conversation(self, channel: str, address: str) -> dict[str, Any] | None: ...
+    async def save_conversation(self, channel: str, address: str, data: dict[str, Any], ttl: float) -> None: ...
+    async def profile(self, channel: str, address: str) -> Profile: ...
+    async def save_profile(self, channel: str, address: str, profile: Profile) -> None: ...
 
 
 MORE_WORDS = {"更多", "more", "gengduo", "下一页", "下页", "继续"}
@@ -63,11 +69,11 @@ class Flow:
 class DialogEngine:
     """Routes a message to a command, the running flow, or the fallbacks, and pages long replies."""
 
-    def __init__(self, services: Services, state: StateStore, profiles: ProfileStore, i18n: I18n,
+    def __init__(self, services: Services, turns: Callable[[], AbstractAsyncContextManager[Turn]], i18n: I18n,
                  conversation_ttl: float, default_locale: str = "zh_Hans") -> None:
         self.services = services
-        self.state = state
-        self.profiles = profiles
+        # Opens a unit of work for a message handled on its own (the terminal, tests).
+        self.turns = turns
         self.i18n = i18n
         self.ttl = conversation_ttl
         self.default_locale = default_locale
@@ -115,24 +121,25 @@ class DialogEngine:
             return "en"
         return self.default_locale
 
-    async def handle(self, msg: Incoming) -> list[Reply]:
-        """Answers one message; the conversation is locked so two processes never interleave it."""
-        key = f"conv:{msg.channel}:{msg.address}"
-        async with self.state.lock(key):
-            profile = await self.profiles.load(msg.channel, msg.address)
-            before = Profile(**vars(profile))
-            conv = Conversation.from_json(await self.state.get_json(key))
-            locale = self.locale_for(profile, msg)
-            with self.i18n.context(), self.i18n.use_locale(locale):
-                ctx = Context(msg, conv, profile, self.services, locale)
-                replies = await self._route(ctx)
-            # A handler may have switched the language (English / 中文): page in the new one.
-            with self.i18n.context(), self.i18n.use_locale(ctx.locale):
-                if msg.max_chars:
-                    replies = self._paginate(ctx, replies, msg.max_chars)
-            await self.state.set_json(key, conv.to_json(), self.ttl)
-            if vars(profile) != vars(before):
-                await self.profiles.save(msg.channel, msg.address, profile)
+    async def handle(self, msg: Incoming, turn: Turn | None = None) -> list[Reply]:
+        """Answers one message within ``turn`` (or a unit of its own, committed before returning)."""
+        if turn is None:
+            async with self.turns() as own:
+                return await self.handle(msg, own)
+        profile = await turn.profile(msg.channel, msg.address)
+        before = Profile(**vars(profile))
+        conv = Conversation.from_json(await turn.conversation(msg.channel, msg.address))
+        locale = self.locale_for(profile, msg)
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            ctx = Context(msg, conv, profile, turn.services, locale)
+            replies = await self._route(ctx)
+        # A handler may have switched the language (English / 中文): page in the new one.
+        with self.i18n.context(), self.i18n.use_locale(ctx.locale):
+            if msg.max_chars:
+                replies = self._paginate(ctx, replies, msg.max_chars)
+        await turn.save_conversation(msg.channel, msg.address, conv.to_json(), self.ttl)
+        if vars(profile) != vars(before):
+            await turn.save_profile(msg.channel, msg.address, profile)
         return replies
 
     async def _route(self, ctx: Context) -> list[Reply]:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
 from aiogram.utils.i18n import I18n
 
 from handlers import ask, menu, region, requests, screening, status
 from handlers.context import Services
-from handlers.engine import DialogEngine, ProfileStore, StateStore
+from handlers.engine import DialogEngine, Turn
 
 
-def build_engine(services: Services, state: StateStore, profiles: ProfileStore, i18n: I18n,
+def build_engine(services: Services, turns: Callable[[], AbstractAsyncContextManager[Turn]], i18n: I18n,
                  conversation_ttl: float, default_locale: str = "zh_Hans") -> DialogEngine:
-    engine = DialogEngine(services, state, profiles, i18n, conversation_ttl, default_locale)
+    engine = DialogEngine(services, turns, i18n, conversation_ttl, default_locale)
     menu.register(engine)
     requests.register(engine, services.places)
     screening.register(engine)

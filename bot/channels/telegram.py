@@ -1,14 +1,22 @@
 """Telegram through aiogram 3: the same dialogs as SMS, with buttons instead of numbers.
 
+Every update, whether it came to the webhook or from long polling, is first stored in the inbox
+(unique by ``update_id``); the webhook answers 200 only then, and polling asks Telegram for the
+next updates (which confirms the earlier ones) only after storing them. The inbox's processor then
+feeds each stored update to the Dispatcher inside the message's unit of work: residents' replies
+are queued in the outbox in that same transaction and delivered from there, retried until
+Telegram takes them.
+
 Residents' updates reach one catch-all router that hands a neutral message to the dialog
 engine; staff routers (group linking, accept/answer buttons) are included before it.
 The webhook view checks the secret token itself so that a refused update is logged without
-its text, and de-duplicates updates by ``update_id`` (Telegram redelivers on timeouts).
+its text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 from typing import Any
@@ -16,21 +24,34 @@ from typing import Any
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNotFound,
+    TelegramRetryAfter,
+)
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from aiogram.types.update import UpdateTypeLookupError
 from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
-from aiohttp import web
+from aiohttp import ClientSession, ClientTimeout, web
 from pydantic import ValidationError
 
 from bot.domain.messages import Attachment, Incoming, Option, Reply
-from bot.errors import ApiError, loads_json
+from bot.errors import ApiError, is_unavailable, loads_json
+from bot.services.conversations import Turn
+from bot.services.inbox import Delivery, Inbox
+from bot.services.outbox import DeliveryDelayed, DeliveryRefused
 from bot.settings import Settings
-from bot.state import StateStore
+from bot.storage.models import InboxMessage
 from handlers.engine import DialogEngine
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
+POLL_TIMEOUT = 25
 
 # Bot commands and the text command each one stands for on every channel.
 COMMANDS = {
@@ -62,56 +83,73 @@ def command_text(text: str) -> str:
 
 
 def resident_router() -> Router:
-    """Every private message and button press of a resident goes to the dialog engine."""
+    """Every private message and button press of a resident goes to the dialog engine.
+
+    The replies are said into the message's unit of work (``turn``), which queues them in the
+    outbox with the rest of the message's writes.
+    """
     router = Router(name=__name__)
 
     @router.callback_query(F.message.chat.type == "private")
-    async def on_button(query: CallbackQuery, engine: DialogEngine) -> None:
-        await query.answer()
+    async def on_button(query: CallbackQuery, engine: DialogEngine, turn: Turn) -> None:
+        # Stops the button's spinner; a courtesy, so an unreachable Bot API does not hold the answer back.
+        with contextlib.suppress(TelegramAPIError, TimeoutError):
+            await query.answer(request_timeout=5)
         if query.message is None or not query.data:
             return
         chat_id = query.message.chat.id
-        replies = await engine.handle(Incoming(
+        turn.say(await engine.handle(Incoming(
             channel="telegram", address=str(chat_id), text="", choice=query.data, ref=f"telegram-cb:{query.id}",
-            locale_hint=query.from_user.language_code if query.from_user else None))
-        await send_replies(query.bot, chat_id, replies)  # type: ignore[arg-type]
+            locale_hint=query.from_user.language_code if query.from_user else None), turn))
 
     @router.message(F.chat.type == "private")
-    async def on_message(message: Message, engine: DialogEngine) -> None:
+    async def on_message(message: Message, engine: DialogEngine, turn: Turn) -> None:
         attachments: tuple[Attachment, ...] = ()
         if message.photo:
             attachments = (Attachment("photo", message.photo[-1].file_id, message.caption or ""),)
         text = command_text(message.text or message.caption or "")
-        replies = await engine.handle(Incoming(
+        turn.say(await engine.handle(Incoming(
             channel="telegram", address=str(message.chat.id), text=text,
             ref=f"telegram:{message.chat.id}:{message.message_id}", attachments=attachments,
-            locale_hint=message.from_user.language_code if message.from_user else None))
-        await send_replies(message.bot, message.chat.id, replies)  # type: ignore[arg-type]
+            locale_hint=message.from_user.language_code if message.from_user else None), turn))
 
     return router
 
 
-async def send_replies(bot: Bot, chat_id: int | str, replies: list[Reply]) -> None:
-    for reply in replies:
-        await bot.send_message(chat_id, reply.text or "…", reply_markup=keyboard(reply.options))
+def chat_of(update: dict[str, Any]) -> str:
+    """The chat an update belongs to (its messages are processed in order), whatever its type."""
+    for key, event in update.items():
+        if key == "update_id" or not isinstance(event, dict):
+            continue
+        chat = event.get("chat") or (event.get("message") or {}).get("chat")
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return str(chat["id"])
+        user = event.get("from") or event.get("user")
+        if isinstance(user, dict) and isinstance(user.get("id"), int):
+            return str(user["id"])
+    return "-"
 
 
 class TelegramChannel:
-    def __init__(self, settings: Settings, engine: DialogEngine, state: StateStore, i18n: I18n,
+    def __init__(self, settings: Settings, engine: DialogEngine, inbox: Inbox, http: ClientSession, i18n: I18n,
                  routers: list[Router], **workflow_data: Any) -> None:
         assert settings.telegram_token
         self.settings = settings
-        self.state = state
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_server)) \
-            if settings.telegram_api_server else AiohttpSession()
-        self.bot = Bot(settings.telegram_token, session=session, default=DefaultBotProperties())
-        self.dispatcher = Dispatcher(engine=engine, state_store=state, **workflow_data)
+        self.inbox = inbox
+        self.http = http
+        self.server = TelegramAPIServer.from_base(settings.telegram_api_server) \
+            if settings.telegram_api_server else PRODUCTION
+        self.bot = Bot(settings.telegram_token, session=AiohttpSession(api=self.server),
+                       default=DefaultBotProperties())
+        self.dispatcher = Dispatcher(engine=engine, **workflow_data)
         self.dispatcher.include_routers(*routers, resident_router())
         # Staff handlers translate with the sender's Telegram language; residents' dialogs set
         # their own remembered locale inside the engine.
         SimpleI18nMiddleware(i18n).setup(self.dispatcher)
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._polling: asyncio.Task[None] | None = None
+        self.channel = "telegram"
+        self.rate_per_minute: int | None = None
+        inbox.register(self)
 
     async def start(self) -> None:
         mode = self.settings.telegram_mode
@@ -122,19 +160,21 @@ class TelegramChannel:
             log.info("telegram.webhook_set")
         elif mode == "polling":
             await self.bot.delete_webhook(drop_pending_updates=False)
-            self._polling = asyncio.create_task(
-                self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False))
+            self._polling = asyncio.create_task(self._poll(), name="telegram-polling")
             log.info("telegram.polling_started")
 
-    async def close(self) -> None:
+    async def stop_polling(self) -> None:
+        """Stops asking for updates; those fetched but not stored are not confirmed, so Telegram keeps them."""
         if self._polling:
-            await self.dispatcher.stop_polling()
             self._polling.cancel()
             await asyncio.gather(self._polling, return_exceptions=True)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._polling = None
+
+    async def close(self) -> None:
+        await self.stop_polling()
         await self.bot.session.close()
+
+    # -- intake -----------------------------------------------------------------------------------
 
     async def webhook(self, request: web.Request) -> web.Response:
         secret = self.settings.telegram_webhook_secret or ""
@@ -144,25 +184,88 @@ class TelegramChannel:
             raise ApiError(401, "bad_secret_token", "unknown X-Telegram-Bot-Api-Secret-Token")
         raw = await request.read()
         try:
-            update = Update.model_validate(loads_json(raw), context={"bot": self.bot})
+            data = self._update(loads_json(raw))
         except (ApiError, ValidationError):
             log.warning("telegram.webhook_malformed", extra={"bytes": len(raw)})
             raise ApiError(400, "malformed_update", "body is not a Telegram Update") from None
-        if not await self.state.claim(f"tg-update:{update.update_id}", ttl=24 * 3600):
-            log.info("telegram.update_duplicate", extra={"update_id": update.update_id})
-            return web.json_response({})
-        task = asyncio.create_task(self._feed(update))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        await self._store(data)
         return web.json_response({})
 
-    async def _feed(self, update: Update) -> None:
+    @staticmethod
+    def _update(data: Any) -> dict[str, Any]:
+        """The update as received, once it is known to be one (an unknown type is still an update)."""
+        if not isinstance(data, dict):
+            raise ApiError(400, "malformed_update", "body is not a Telegram Update")
+        Update.model_validate(data)
+        return data
+
+    async def _store(self, update: dict[str, Any]) -> None:
+        update_id = int(update["update_id"])
+        stored = await self.inbox.store(Delivery("telegram", str(update_id), chat_of(update), payload=update))
+        if stored is None:
+            log.info("telegram.update_duplicate", extra={"update_id": update_id})
+        else:
+            log.info("telegram.update_stored", extra={"update_id": update_id, "id": stored})
+
+    async def _poll(self) -> None:
+        """Long polling: the offset moves past updates only once they are stored."""
+        url = self.server.api_url(token=self.bot.token, method="getUpdates")
+        allowed = self.dispatcher.resolve_used_update_types()
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                body: dict[str, Any] = {"timeout": POLL_TIMEOUT, "allowed_updates": allowed}
+                if offset is not None:
+                    body["offset"] = offset
+                async with self.http.post(url, json=body, timeout=ClientTimeout(total=POLL_TIMEOUT + 10)) as response:
+                    answer = loads_json(await response.read())
+                if not isinstance(answer, dict) or not answer.get("ok"):
+                    raise DeliveryDelayed(f"getUpdates answered {response.status}")
+                updates = [u for u in answer.get("result") or [] if isinstance(u, dict)]
+                for update in updates:
+                    try:
+                        update = self._update(update)
+                    except (ApiError, ValidationError):
+                        log.warning("telegram.update_malformed", extra={"update_id": update.get("update_id")})
+                        continue
+                    await self._store(update)
+                if updates:
+                    offset = max(int(u["update_id"]) for u in updates) + 1
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                log.warning("telegram.polling_failed", extra={"error": type(exc).__name__,
+                                                              "outage": is_unavailable(exc)})
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+
+    # -- processing (the inbox calls these) -------------------------------------------------------
+
+    async def process(self, message: InboxMessage, turn: Turn) -> None:
+        update = Update.model_validate(message.payload or {}, context={"bot": self.bot})
         try:
-            await self.dispatcher.feed_update(self.bot, update)
-        except Exception:
-            log.exception("telegram.update_failed", extra={"update_id": update.update_id})
+            update.event_type  # noqa: B018 - raises for a type this aiogram does not know
+        except UpdateTypeLookupError:
+            # Logged by name only: the update carries a resident's words and number.
+            fields = sorted(k for k in (message.payload or {}) if k != "update_id")
+            log.warning("telegram.update_unknown_type", extra={"update_id": update.update_id, "fields": fields})
+            return
+        await self.dispatcher.feed_update(self.bot, update, turn=turn)
+
+    def render(self, reply: Reply) -> tuple[str, list[Option]]:
+        return reply.text or "…", list(reply.options)
 
     async def send(self, address: str, text: str, options: list[dict[str, Any]], ref: str) -> None:
-        """Outbox sender: staff replies and status changes to a resident's chat."""
+        """Outbox sender. A blocked bot or a chat that is gone is a refusal for good; the rest is retried."""
         buttons = [Option(o["key"], o["label"]) for o in options]
-        await self.bot.send_message(int(address), text, reply_markup=keyboard(buttons))
+        try:
+            await self.bot.send_message(int(address), text, reply_markup=keyboard(buttons), request_timeout=15)
+        except TelegramRetryAfter as exc:
+            raise DeliveryDelayed("Telegram 429", retry_after=float(exc.retry_after)) from None
+        except TelegramForbiddenError as exc:
+            raise DeliveryRefused("blocked", exc.message[:200]) from None
+        except (TelegramBadRequest, TelegramNotFound, TelegramMigrateToChat) as exc:
+            lost = "chat not found" in exc.message.lower() or isinstance(exc, TelegramNotFound)
+            raise DeliveryRefused("chat_not_found" if lost else "refused", exc.message[:200]) from None

@@ -69,7 +69,8 @@ async def chat(settings: Settings, region: str | None, phone: str | None,
                 break
             if line.strip():
                 await say(line)
-        await outbox.deliver_due()
+        while await outbox.deliver_due():
+            pass
         delivery.cancel()
         await asyncio.gather(delivery, return_exceptions=True)
         return 0

@@ -182,6 +182,13 @@ def event_text(event_type: str, place: str = "") -> str:
 
 CHANNEL_LABELS = {"sms": N_("短信"), "telegram": "Telegram", "cli": N_("终端"), "web": N_("网页")}
 DEADLINE_LABELS = {"first_answer": N_("首次答复期限"), "urgent_aid": N_("急难救助期限")}
+# Why a message did not reach the resident (the outbox's reasons), in a delivery_failed event.
+DELIVERY_FAILURE_LABELS = {
+    "blocked": N_("居民已屏蔽机器人或注销了账号"),
+    "chat_not_found": N_("找不到居民的对话（账号可能已注销）"),
+    "refused": N_("对方拒收"),
+    "gave_up": N_("多次重试仍未送达"),
+}
 
 
 def format_time(moment: datetime, locale: str) -> str:

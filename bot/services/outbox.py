@@ -2,7 +2,15 @@
 
 A row is claimed with a lease (``locked_until``) before it is sent, so several service processes
 share the work without sending a message twice, and a process that dies mid-send leaves the row
-to be retried when the lease runs out.
+to be retried when the lease runs out (so a message may, rarely, reach the wire twice: at least
+once, never never). One address's messages go out in the order they were written.
+
+A sender raises ``DeliveryRefused`` when the far side refuses a message for good (a number the
+gateway rejects, a Telegram user who blocked the bot): the message is marked failed at once.
+Anything else is retried with capped exponential backoff until ``give_up_after`` has passed since
+it was written, then marked failed too. A failed message is kept, and when it was about a ticket
+``on_failed`` records it there (the workflow adds a ``delivery_failed`` event) so staff know the
+resident did not get it.
 """
 
 from __future__ import annotations
@@ -12,16 +20,17 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.messages import Option
-from bot.storage.leases import lease_free, take_lease
+from bot.errors import is_unavailable
+from bot.storage.db import insert_for
+from bot.storage.leases import first_of_address, release, take_due
 from bot.storage.models import OutboundMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -29,132 +38,245 @@ log = logging.getLogger(__name__)
 # channel -> coroutine delivering (address, text, options, ref); raises on failure.
 Sender = Callable[[str, str, list[dict[str, str]], str], Awaitable[None]]
 
-LEASE = timedelta(seconds=30)
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+class DeliveryRefused(Exception):
+    """The far side refused the message for good; retrying cannot help.
+
+    ``reason`` is one of ``REASONS`` (what staff are told), ``detail`` the far side's own words
+    (an HTTP status, Telegram's description), never the message or the address.
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
+
+
+class DeliveryDelayed(Exception):
+    """The far side cannot take the message now; ``retry_after`` seconds when it said how long."""
+
+    def __init__(self, detail: str, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.detail, self.retry_after = detail, retry_after
+
+
+REASONS = frozenset({"blocked", "chat_not_found", "refused", "gave_up"})
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a message was given up: a reason of ``REASONS``, the far side's words, how often it was tried."""
+
+    reason: str
+    detail: str
+    attempts: int
+    at: datetime
+
+
+# Called in the transaction that marks a message failed (the workflow records it on the ticket).
+FailureHook = Callable[[AsyncSession, OutboundMessage, Failure], Awaitable[None]]
 
 
 async def enqueue(session: AsyncSession, channel: str, address: str, text: str, ref: str,
-                  options: Sequence[Option] = (), claim: bool = False) -> int | None:
+                  options: Sequence[Option] = (), claim: bool = False, lease: timedelta = timedelta(seconds=30),
+                  ticket_id: int | None = None) -> int | None:
     """Adds a message in the caller's transaction; a ref already queued is left as it is.
 
     With ``claim`` the row is written already leased to this process, which then sends it with
     ``OutboxWorker.deliver_claimed`` after the commit, saving a poll and a claiming write; if the
-    process dies first, the lease runs out and any process retries it. Returns the new row's id,
-    or None when the ref was queued before.
+    process dies first, the lease runs out and any process retries it. ``ticket_id`` ties the
+    message to a ticket, where a failed delivery is shown. Returns the new row's id, or None when
+    the ref was queued before.
     """
     now = utcnow()
     values: dict[str, Any] = {
         "ref": ref, "channel": channel, "address": address, "text": text,
         "options": [{"key": o.key, "label": o.label} for o in options],
-        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now,
-        "locked_until": now + LEASE if claim else None,
+        "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now,
+        "locked_until": now + lease if claim else None, "ticket_id": ticket_id,
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = await session.execute(insert(OutboundMessage).values(**values)
+    result = await session.execute(insert_for(session)(OutboundMessage).values(**values)
                                    .on_conflict_do_nothing(index_elements=["ref"]).returning(OutboundMessage.id))
     return result.scalar_one_or_none()
+
+
+def describe(exc: BaseException) -> tuple[str, float | None]:
+    """A transient failure in a few words for the row and the log (never the message), and a wait if given."""
+    if isinstance(exc, DeliveryDelayed):
+        return exc.detail[:200], exc.retry_after
+    return type(exc).__name__, None
 
 
 class OutboxWorker:
     """Delivers pending messages; woken at once after a local enqueue, polling for the rest."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], senders: dict[str, Sender],
-                 poll_seconds: float = 1.0, max_backoff: float = 60.0) -> None:
+                 poll_seconds: float = 1.0, max_backoff: float = 60.0, lease_seconds: float = 30.0,
+                 give_up_after: float = 24 * 3600.0, batch: int = 50) -> None:
         self.sessions = sessions
         self.senders = senders
         self.poll_seconds = poll_seconds
         self.max_backoff = max_backoff
+        self.lease = timedelta(seconds=lease_seconds)
+        self.give_up_after = timedelta(seconds=give_up_after)
+        self.batch = batch
+        self.on_failed: FailureHook | None = None
         self._wake = asyncio.Event()
         # The terminal delivers only its own resident's messages, leaving the rest to the service.
         self.only_address: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+        # Rows this process holds a lease on and has not finished: given back when it drains.
+        self._held: set[int] = set()
+        self.stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self.run(), name="outbox")
+
     def deliver_claimed(self, ids: Sequence[int]) -> None:
-        """Sends rows this process enqueued with ``claim=True``, without waiting for a poll."""
-        for message_id in ids:
-            task = asyncio.create_task(self._deliver_claimed(message_id))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        """Sends, in order, rows this process enqueued with ``claim=True``, without waiting for a poll."""
+        if not ids:
+            return
+        self._held.update(ids)
+        task = asyncio.create_task(self._deliver_claimed(list(ids)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    async def _deliver_claimed(self, message_id: int) -> None:
-        async with self.sessions() as session:
-            message = await session.get(OutboundMessage, message_id)
-        if message is not None and message.status == "pending":
-            await self._send(message)
-
-    async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def _deliver_claimed(self, ids: list[int]) -> None:
+        for index, message_id in enumerate(ids):
+            try:
+                async with self.sessions() as session:
+                    message = await session.get(OutboundMessage, message_id)
+                    if message is None or message.status != PENDING:
+                        self._held.discard(message_id)
+                        continue
+                    first = await session.scalar(select(OutboundMessage.id).where(
+                        OutboundMessage.id == message_id, first_of_address(OutboundMessage, PENDING)))
+                if first is None:
+                    # An earlier message to this address is still waiting (a retry): the poller
+                    # sends them in order.
+                    await self._give_back(ids[index:])
+                    self.wake()
+                    return
+                await self._send(message)
+            except Exception as exc:
+                # Unsent rows keep their lease until it runs out; then any process sends them.
+                log.warning("outbox.deliver_failed", extra={"id": message_id, "error": type(exc).__name__})
+                self._held.difference_update(ids[index:])
+                return
 
     async def run(self) -> None:
-        while True:
+        failures = 0
+        while not self.stopping:
             # Cleared before looking, so a wake-up that arrives while we send is not lost.
             self._wake.clear()
             try:
                 busy = await self.deliver_due()
+                failures = 0
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox.cycle_failed")
+            except Exception as exc:
+                failures += 1
+                if is_unavailable(exc):
+                    log.warning("outbox.unavailable", extra={"error": type(exc).__name__})
+                else:
+                    log.exception("outbox.cycle_failed")
                 busy = False
-            if not busy:
+                await asyncio.sleep(min(self.max_backoff, 0.5 * 2 ** min(failures, 6)))
+            if not busy and not self.stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
-    async def deliver_due(self, limit: int = 50) -> bool:
-        """Sends what is due now; True when a full batch was found (there may be more)."""
+    async def deliver_due(self) -> bool:
+        """Sends what is due now, the first waiting message of each address; True if any was sent."""
         now = utcnow()
-        query = (select(OutboundMessage.id)
-                 .where(OutboundMessage.status == "pending", OutboundMessage.next_attempt_at <= now,
-                        OutboundMessage.channel.in_(list(self.senders)),
-                        lease_free(OutboundMessage, now))
-                 .order_by(OutboundMessage.id).limit(limit))
+        where: list[ColumnElement[bool]] = [OutboundMessage.channel.in_(list(self.senders))]
         if self.only_address is not None:
-            query = query.where(OutboundMessage.address == self.only_address)
-        async with self.sessions() as session:
-            ids = list(await session.scalars(query))
-        await asyncio.gather(*(self._deliver(i) for i in ids))
-        return len(ids) == limit
-
-    async def _claim(self, message_id: int) -> OutboundMessage | None:
-        now = utcnow()
+            where.append(OutboundMessage.address == self.only_address)
         async with self.sessions() as session, session.begin():
-            if not await take_lease(session, OutboundMessage, message_id, "pending", now, LEASE):
-                return None
-            return await session.get(OutboundMessage, message_id)
+            ids = await take_due(session, OutboundMessage, PENDING, now, self.lease, self.batch, *where)
+        if not ids:
+            return False
+        self._held.update(ids)
+        async with self.sessions() as session:
+            messages = list(await session.scalars(select(OutboundMessage).where(OutboundMessage.id.in_(ids))
+                                                  .order_by(OutboundMessage.id)))
+        await asyncio.gather(*(self._send(m) for m in messages))
+        return True
 
-    async def _deliver(self, message_id: int) -> None:
-        message = await self._claim(message_id)
-        if message is not None:
-            await self._send(message)
+    async def drain(self, timeout: float) -> None:
+        """Stops taking work, lets sends under way finish (within ``timeout``), gives back the rest."""
+        self.stopping = True
+        self.wake()
+        pending = [*self._tasks, *([self._loop] if self._loop else [])]
+        if pending:
+            _done, late = await asyncio.wait(pending, timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if self._held:
+            with contextlib.suppress(Exception):
+                await self._give_back(list(self._held))
+            log.info("outbox.released", extra={"count": len(self._held)})
+            self._held.clear()
+
+    async def close(self) -> None:
+        await self.drain(0)
+
+    async def _give_back(self, ids: Sequence[int]) -> None:
+        async with self.sessions() as session, session.begin():
+            await release(session, OutboundMessage, ids, PENDING)
+        self._held.difference_update(ids)
 
     async def _send(self, message: OutboundMessage) -> None:
-        """Sends a message this process holds the lease on; marks it sent or schedules a retry."""
+        """Sends a message this process holds the lease on; marks it sent, failed, or due again later."""
         sender = self.senders[message.channel]
         try:
             await sender(message.address, message.text, list(message.options or []), message.ref)
-        except Exception as exc:  # any failure is retried: the gateway may be down for a while
-            await self._retry(message, exc)
+        except DeliveryRefused as exc:
+            await self._fail(message, Failure(exc.reason, exc.detail[:200], message.attempts + 1, utcnow()))
             return
+        except Exception as exc:  # the gateway may be down for a while: retried
+            detail, retry_after = describe(exc)
+            now = utcnow()
+            if now - message.created_at >= self.give_up_after:
+                await self._fail(message, Failure("gave_up", detail, message.attempts + 1, now))
+            else:
+                await self._retry(message, detail, retry_after)
+            return
+        finally:
+            self._held.discard(message.id)
         async with self.sessions() as session, session.begin():
             await session.execute(update(OutboundMessage).where(OutboundMessage.id == message.id)
-                                  .values(status="sent", sent_at=utcnow(), attempts=message.attempts + 1,
+                                  .values(status=SENT, sent_at=utcnow(), attempts=message.attempts + 1,
                                           locked_until=None, last_error=None))
         log.info("outbox.sent", extra={"ref": message.ref, "channel": message.channel,
                                        "attempts": message.attempts + 1})
 
-    async def _retry(self, message: OutboundMessage, exc: Exception) -> None:
+    async def _retry(self, message: OutboundMessage, detail: str, retry_after: float | None) -> None:
         attempts = message.attempts + 1
         delay = min(self.max_backoff, 2 ** min(attempts - 1, 10)) * (0.8 + 0.4 * random.random())
+        if retry_after:
+            delay = max(delay, retry_after)
         next_at: datetime = utcnow() + timedelta(seconds=delay)
-        reason = f"{type(exc).__name__}: {exc}"[:300]
         async with self.sessions() as session, session.begin():
             await session.execute(update(OutboundMessage).where(OutboundMessage.id == message.id)
                                   .values(attempts=attempts, next_attempt_at=next_at, locked_until=None,
-                                          last_error=reason))
+                                          last_error=detail[:300]))
         log.warning("outbox.retry", extra={"ref": message.ref, "channel": message.channel,
-                                           "attempts": attempts, "retry_in_s": round(delay, 1),
-                                           "reason": type(exc).__name__})
+                                           "attempts": attempts, "retry_in_s": round(delay, 1), "reason": detail})
+
+    async def _fail(self, message: OutboundMessage, failure: Failure) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(update(OutboundMessage).where(OutboundMessage.id == message.id)
+                                  .values(status=FAILED, attempts=failure.attempts, locked_until=None,
+                                          last_error=f"{failure.reason}: {failure.detail}"[:300]))
+            if self.on_failed is not None:
+                await self.on_failed(session, message, failure)
+        log.warning("outbox.failed", extra={"ref": message.ref, "channel": message.channel,
+                                            "attempts": failure.attempts, "reason": failure.reason,
+                                            "detail": failure.detail, "ticket": message.ticket_id})

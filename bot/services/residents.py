@@ -1,13 +1,18 @@
-"""Residents' durable preferences (region, language, opt-out), keyed by channel and address."""
+"""Residents' durable preferences (region, language, opt-out), keyed by channel and address.
+
+Read and written inside the unit of work of the message that changed them
+(``bot.services.conversations``), so a preference moves together with the rest of that message.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.db import insert_for
 from bot.storage.models import Resident
 
 
@@ -20,34 +25,22 @@ class Profile:
     opted_out: bool = False
 
 
-class ResidentProfiles:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
+async def load_profile(session: AsyncSession, channel: str, address: str) -> Profile:
+    row = await session.scalar(select(Resident).where(Resident.channel == channel, Resident.address == address))
+    if row is None:
+        return Profile()
+    return Profile(region_code=row.region_code, locale=row.locale, opted_out=row.opted_out)
 
-    async def load(self, channel: str, address: str) -> Profile:
-        async with self.sessions() as session:
-            row = await session.scalar(select(Resident).where(Resident.channel == channel,
-                                                              Resident.address == address))
-        if row is None:
-            return Profile()
-        return Profile(region_code=row.region_code, locale=row.locale, opted_out=row.opted_out)
 
-    async def save(self, channel: str, address: str, profile: Profile) -> None:
-        for attempt in range(2):
-            try:
-                async with self.sessions() as session, session.begin():
-                    row = await session.scalar(select(Resident).where(Resident.channel == channel,
-                                                                      Resident.address == address))
-                    if row is None:
-                        row = Resident(channel=channel, address=address)
-                        session.add(row)
-                    row.region_code, row.locale = profile.region_code, profile.locale
-                    row.opted_out = profile.opted_out
-                return
-            except IntegrityError:
-                # Another process created the row between our read and write: update that one.
-                if attempt:
-                    raise
-
-    async def opted_out(self, channel: str, address: str) -> bool:
-        return (await self.load(channel, address)).opted_out
+async def save_profile(session: AsyncSession, channel: str, address: str, profile: Profile, now: datetime) -> bool:
+    """Writes the profile; False when the resident's row appeared meanwhile (written by another unit)."""
+    values = {"region_code": profile.region_code, "locale": profile.locale, "opted_out": profile.opted_out,
+              "updated_at": now}
+    changed = await session.execute(
+        update(Resident).where(Resident.channel == channel, Resident.address == address).values(**values))
+    if changed.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    inserted = await session.execute(
+        insert_for(session)(Resident).values(channel=channel, address=address, created_at=now, **values)
+        .on_conflict_do_nothing(index_elements=["channel", "address"]).returning(Resident.id))
+    return inserted.scalar_one_or_none() is not None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,6 +56,8 @@ Announcer = Callable[[AsyncSession, Ticket], Awaitable[None]]
 
 
 class TicketService:
+    """Files and reads tickets, each call in a transaction of its own, or ``bound`` to a caller's."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], places: Jurisdictions,
                  deadlines: Callable[[str, str], float | None] | None = None) -> None:
         self.sessions = sessions
@@ -61,6 +65,34 @@ class TicketService:
         self.deadlines = deadlines
         self.clock: Callable[[], datetime] = utcnow
         self.announce: Announcer | None = None
+        self.session: AsyncSession | None = None
+        self.filed: list[Ticket] = []
+
+    def bound(self, session: AsyncSession) -> TicketService:
+        """The same service working inside ``session``'s transaction, which the caller commits.
+
+        A message's processing files its ticket this way, so the ticket exists exactly when the
+        message's replies and conversation state do. ``filed`` lists what it filed.
+        """
+        view = copy.copy(self)
+        view.session, view.filed = session, []
+        return view
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        if self.session is not None:
+            yield self.session
+            return
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncSession]:
+        if self.session is not None:
+            yield self.session
+            return
+        async with self.sessions() as session:
+            yield session
 
     def hours(self, code: str, what: str, default: float) -> float:
         """A deadline in hours for a place: its own published figure, else its county's, else the default."""
@@ -86,10 +118,10 @@ class TicketService:
             status=INITIAL_STATUS[filing.kind], urgent=filing.urgent, channel=filing.channel,
             contact=filing.contact, locale=filing.locale, text=filing.text,
             attachments=list(filing.attachments), screening=filing.screening,
-            created_at=now, due_at=due, aid_due_at=aid_due,
+            created_at=now, due_at=due, aid_due_at=aid_due, events=[],
         )
         try:
-            async with self.sessions() as session, session.begin():
+            async with self._transaction() as session:
                 session.add(ticket)
                 await session.flush()
                 ticket.number = ticket_number(now, ticket.id)
@@ -97,26 +129,35 @@ class TicketService:
                                         text="", data={"channel": filing.channel}))
                 if self.announce is not None:
                     await self.announce(session, ticket)
+                await session.flush()
         except IntegrityError:
-            # The same delivery raced us from another process; it filed the ticket.
-            if filing.source_ref and (existing := await self.by_source(filing.source_ref)):
+            # The same delivery raced us from another process; it filed the ticket. Inside a bound
+            # transaction the caller's whole unit rolls back instead and is run again.
+            if self.session is None and filing.source_ref and (existing := await self.by_source(filing.source_ref)):
                 return existing
             raise
-        log.info("ticket.filed", extra={"number": ticket.number, "kind": filing.kind,
-                                        "township": filing.township_code, "county": filing.county_code,
-                                        "urgent": filing.urgent, "channel": filing.channel})
+        if self.session is not None:
+            self.filed.append(ticket)
+            return ticket
+        log_filed(ticket)
         return await self.get(ticket.number)  # type: ignore[return-value]
 
     async def by_source(self, source_ref: str) -> Ticket | None:
-        async with self.sessions() as session:
+        async with self._reading() as session:
             return await session.scalar(select(Ticket).where(Ticket.source_ref == source_ref))
 
     async def get(self, number: str) -> Ticket | None:
-        async with self.sessions() as session:
+        async with self._reading() as session:
             return await session.scalar(select(Ticket).where(Ticket.number == number))
 
     async def for_contact(self, channel: str, contact: str, limit: int = 5) -> list[Ticket]:
-        async with self.sessions() as session:
+        async with self._reading() as session:
             rows = await session.scalars(select(Ticket).where(Ticket.channel == channel, Ticket.contact == contact)
                                          .order_by(Ticket.id.desc()).limit(limit))
             return list(rows)
+
+
+def log_filed(ticket: Ticket) -> None:
+    log.info("ticket.filed", extra={"number": ticket.number, "kind": ticket.kind,
+                                    "township": ticket.township_code, "county": ticket.county_code,
+                                    "urgent": ticket.urgent, "channel": ticket.channel})

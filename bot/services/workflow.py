@@ -25,6 +25,7 @@ from bot.domain.tickets import (
     CHANNEL_LABELS,
     CLOSED,
     DEADLINE_LABELS,
+    DELIVERY_FAILURE_LABELS,
     KIND_LABELS,
     NEEDS_REASON,
     OPEN,
@@ -38,10 +39,10 @@ from bot.domain.tickets import (
     status_text,
 )
 from bot.logs import mask_phone
-from bot.services.outbox import enqueue
+from bot.services.outbox import Failure, enqueue
 from bot.services.tickets import FIRST_ANSWER_HOURS, TicketService
 from bot.staff_access import Actor, groups_for
-from bot.storage.models import Resident, Ticket, TicketEvent
+from bot.storage.models import OutboundMessage, Resident, Ticket, TicketEvent
 from knowledge_base.jurisdictions import Jurisdictions
 
 log = logging.getLogger(__name__)
@@ -332,8 +333,35 @@ class Workflow:
                 return 0
         parts = split_pages(text, self.sms_max_chars) if ticket.channel == "sms" else [text]
         for index, part in enumerate(parts):
-            await enqueue(session, ticket.channel, ticket.contact, part, ref=f"{ref}-{index}")
+            await enqueue(session, ticket.channel, ticket.contact, part, ref=f"{ref}-{index}", ticket_id=ticket.id)
         return len(parts)
+
+    async def record_delivery_failure(self, session: AsyncSession, message: OutboundMessage,
+                                      failure: Failure) -> None:
+        """A ``delivery_failed`` event on the message's ticket: when, on which channel, why, and what.
+
+        Called by the outbox in the transaction that marks the message failed. Staff read it in
+        the ticket's history and know to reach the resident another way.
+        """
+        if message.ticket_id is None:
+            return
+
+        def render() -> str:
+            why = _(DELIVERY_FAILURE_LABELS.get(failure.reason, DELIVERY_FAILURE_LABELS["refused"]))
+            if failure.detail:
+                why += f"（{failure.detail}）"
+            excerpt = message.text if len(message.text) <= 40 else message.text[:40] + "…"
+            return _("发给居民的{channel}消息未送达：{why}。已尝试 {attempts} 次，首次 {first}。"
+                     "未送达的内容：“{excerpt}”。请通过其他方式联系居民。").format(
+                channel=_(CHANNEL_LABELS.get(message.channel, message.channel)), why=why,
+                attempts=failure.attempts, first=format_time(message.created_at, "zh_Hans"), excerpt=excerpt)
+
+        session.add(TicketEvent(ticket_id=message.ticket_id, at=failure.at, type="delivery_failed", by="system",
+                                text=self._in_locale("zh_Hans", render),
+                                data={"channel": message.channel, "ref": message.ref, "reason": failure.reason,
+                                      "detail": failure.detail, "attempts": failure.attempts}))
+        log.warning("ticket.delivery_failed", extra={"ticket": message.ticket_id, "channel": message.channel,
+                                                     "reason": failure.reason})
 
     def place_name(self, ticket: Ticket) -> str:
         code = ticket.township_code or ticket.county_code

@@ -1,17 +1,23 @@
-"""Leases: how several service processes share rows of work (inbound SMS, outbound messages).
+"""Leases: how several service processes share rows of work (the inbox, the outbox).
 
 A row is free when it has no lease or its lease has run out; a process takes it with one
 conditional UPDATE, so exactly one process wins, and a process that dies mid-work leaves the row
 to be taken again when the lease expires.
+
+Work for one address (a resident's phone, a Telegram chat) is done in order: only the oldest row
+still waiting for that address can be taken, so its messages are never handled side by side or
+overtaken by a later one, in one process or across several.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 
 def lease_free(model: Any, now: datetime) -> ColumnElement[bool]:
@@ -19,10 +25,34 @@ def lease_free(model: Any, now: datetime) -> ColumnElement[bool]:
     return or_(model.locked_until.is_(None), model.locked_until < now)
 
 
-async def take_lease(session: AsyncSession, model: Any, row_id: int, status: str, now: datetime,
-                     lease: timedelta) -> bool:
-    """Leases one row still in ``status`` to the caller; False when another process holds it."""
-    result = await session.execute(
-        update(model).where(model.id == row_id, model.status == status, lease_free(model, now))
-        .values(locked_until=now + lease))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+def first_of_address(model: Any, waiting: str) -> ColumnElement[bool]:
+    """Rows with no older row of the same channel and address still ``waiting``."""
+    older = aliased(model)
+    return ~exists().where(older.channel == model.channel, older.address == model.address,
+                           older.status == waiting, older.id < model.id)
+
+
+async def take_due(session: AsyncSession, model: Any, waiting: str, now: datetime, lease: timedelta,
+                   limit: int, *where: ColumnElement[bool]) -> list[int]:
+    """Leases up to ``limit`` rows that are due, free, and first of their address; oldest first.
+
+    One statement: on PostgreSQL the candidates are locked with SKIP LOCKED, so processes claiming
+    at the same moment take different rows instead of waiting on each other.
+    """
+    candidates = (select(model.id)
+                  .where(model.status == waiting, model.next_attempt_at <= now, lease_free(model, now),
+                         first_of_address(model, waiting), *where)
+                  .order_by(model.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    result = await session.scalars(
+        update(model).where(model.id.in_(candidates.scalar_subquery()), lease_free(model, now))
+        .values(locked_until=now + lease).returning(model.id))
+    return sorted(result)
+
+
+async def release(session: AsyncSession, model: Any, ids: Sequence[int], waiting: str) -> None:
+    """Gives rows back at once (a process draining), instead of letting their leases run out."""
+    if ids:
+        await session.execute(update(model).where(model.id.in_(list(ids)), model.status == waiting)
+                              .values(locked_until=None))

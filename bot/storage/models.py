@@ -53,28 +53,65 @@ class Resident(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class SmsInbound(Base):
-    """An inbound SMS, stored before the gateway is answered so a crash loses nothing."""
+class InboxMessage(Base):
+    """A message from a resident (or staff) on any channel, stored before the sender is answered.
 
-    __tablename__ = "sms_inbound"
-    __table_args__ = (Index("ix_sms_inbound_status", "status"),)
+    ``delivery_id`` is the channel's own id for the delivery (an SMS gateway's message_id, a
+    Telegram update_id), unique per channel: a redelivery finds its row and changes nothing.
+    Rows are processed in ``id`` order per (channel, address), each under a lease.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(128), unique=True)
-    sender: Mapped[str] = mapped_column(String(32))
-    recipient: Mapped[str] = mapped_column(String(32), default="")
-    text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="received")  # received | processed
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "delivery_id", name="uq_inbox_delivery"),
+        Index("ix_inbox_pending", "status", "id"),
+        Index("ix_inbox_address", "channel", "address", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    delivery_id: Mapped[str] = mapped_column(String(128))
+    address: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text, default="")
+    # What else the channel delivered (a Telegram update as received, the number an SMS was sent to).
+    payload: Mapped[dict[str, Any] | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="received")  # received | processed | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column()
     processed_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class ConversationState(Base):
+    """Where a resident is in a dialog (flow, step, options shown, pages left), kept with its messages.
+
+    Written in the same transaction as the message that moved it, its ticket and its replies, so a
+    message is processed entirely or not at all; ``version`` makes a concurrent rerun fail instead
+    of overwriting.
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_conversations_channel_address"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class OutboundMessage(Base):
-    """A message to a resident, delivered by the outbox worker with retries until it is accepted."""
+    """A message to a resident (or a staff group), delivered in order per address with retries.
+
+    ``failed`` after a permanent refusal or when retries ran out; the row is kept.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_address", "channel", "address", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ref: Mapped[str] = mapped_column(String(64), unique=True)
@@ -89,6 +126,8 @@ class OutboundMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # The ticket this message is about, so that a failed delivery shows on the ticket.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
 
 
 class Ticket(Base):

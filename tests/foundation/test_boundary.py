@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.errors import ApiError, clean_text, loads_json
 from bot.keys import SESSIONS
-from bot.storage.models import SmsInbound
+from bot.storage.models import InboxMessage
 from tests.fakes import FakeGateway
 from tests.helpers import signed
 
@@ -44,5 +44,6 @@ async def test_a_nul_in_an_sms_is_stored_without_it_and_answered(client: TestCli
     assert response.status == 200
     assert await gateway.wait_for("+8613812340077", 1)
     async with client.app[SESSIONS]() as session:
-        stored = await session.scalar(select(SmsInbound.text).where(SmsInbound.message_id == "nul-1"))
+        stored = await session.scalar(select(InboxMessage.text).where(InboxMessage.channel == "sms",
+                                                           InboxMessage.delivery_id == "nul-1"))
     assert stored == "菜单"

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot.app import create_app
 from bot.keys import SESSIONS
 from bot.settings import Settings
-from bot.storage.models import OutboundMessage, SmsInbound, Ticket
+from bot.storage.models import InboxMessage, OutboundMessage, Ticket
 from tests.fakes import FakeGateway
 from tests.helpers import send_sms, signed
 
@@ -95,7 +95,7 @@ async def test_same_message_id_three_times_is_stored_and_answered_once(client: T
     await asyncio.sleep(0.5)
     assert len(gateway.to("+8613812340002")) == 1
     async with client.app[SESSIONS]() as session:
-        assert await session.scalar(select(func.count()).select_from(SmsInbound)) == 1
+        assert await session.scalar(select(func.count()).select_from(InboxMessage)) == 1
         assert await session.scalar(select(func.count()).select_from(Ticket)) == 1
 
 
@@ -125,7 +125,8 @@ async def test_restart_resumes_pending_replies_and_unprocessed_messages(
         pending = await session.scalar(select(func.count()).select_from(OutboundMessage)
                                        .where(OutboundMessage.status == "pending"))
         # A message stored but never processed, as if the process died right after the 200.
-        session.add(SmsInbound(message_id="crashed-1", sender="+8613812340005", text="菜单", status="received"))
+        session.add(InboxMessage(channel="sms", delivery_id="crashed-1", address="+8613812340005", text="菜单",
+                                 status="received"))
         await session.commit()
     assert pending == 1
     await first.close()
@@ -158,7 +159,7 @@ async def test_bad_requests_are_refused_and_logged_without_the_text(client: Test
     logged = "\n".join(r.getMessage() + str(r.__dict__) for r in caplog.records)
     assert secret_text not in logged and "620000199001011234" not in logged and "13812340001" not in logged
     async with client.app[SESSIONS]() as session:
-        assert await session.scalar(select(func.count()).select_from(SmsInbound)) == 0
+        assert await session.scalar(select(func.count()).select_from(InboxMessage)) == 0
 
 
 async def test_without_a_secret_sms_is_unavailable(aiohttp_client: Any, make_settings: Any) -> None:

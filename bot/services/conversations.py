@@ -1,0 +1,130 @@
+"""A message's unit of work: its conversation state, profile, ticket and replies commit together.
+
+Before, the conversation was saved (in Redis or in process) and the ticket filed each in its own
+step, and the message marked processed later: a crash in between left the state moved on while the
+message was run again, so a resident's final "1" (确认提交) got the menu instead of a ticket
+number. Now the state lives in the database (``conversations``) and one transaction holds every
+write a message makes; a rerun sees the state as it was before the message, or finds the message
+processed.
+
+Two processes never run one resident's messages at once (the inbox hands out only the oldest
+unprocessed message of an address), and should they still meet — a lease that ran out under a
+very slow transaction — the conversation's ``version`` makes the later commit fail and roll back
+instead of overwriting the first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain.messages import Reply
+from bot.services import AppServices
+from bot.services.residents import Profile, load_profile, save_profile
+from bot.services.tickets import log_filed
+from bot.storage.db import insert_for
+from bot.storage.models import ConversationState, Ticket
+
+
+class ConversationMoved(Exception):
+    """Another unit changed this conversation since it was read: roll back and run the message again."""
+
+
+class Turn:
+    """Everything one message reads and writes, inside one open transaction (``session``)."""
+
+    def __init__(self, session: AsyncSession, services: AppServices) -> None:
+        self.session = session
+        self.tickets = services.tickets.bound(session)
+        self._services = dataclasses.replace(services, tickets=self.tickets)
+        self._read: dict[tuple[str, str], int | None] = {}
+        # The replies the dialogs gave, for the caller to queue in this same transaction.
+        self.said: list[Reply] = []
+
+    @property
+    def services(self) -> AppServices:
+        return self._services
+
+    @property
+    def filed(self) -> list[Ticket]:
+        return self.tickets.filed
+
+    def now(self) -> datetime:
+        return self._services.now()
+
+    def say(self, replies: list[Reply]) -> None:
+        self.said.extend(replies)
+
+    async def conversation(self, channel: str, address: str) -> dict[str, Any] | None:
+        row = (await self.session.execute(
+            select(ConversationState.data, ConversationState.version, ConversationState.expires_at)
+            .where(ConversationState.channel == channel, ConversationState.address == address))).first()
+        self._read[(channel, address)] = row.version if row else None
+        if row is None or row.expires_at <= self.now():
+            return None
+        return dict(row.data)
+
+    async def save_conversation(self, channel: str, address: str, data: dict[str, Any], ttl: float) -> None:
+        """Writes the conversation if nobody else did since ``conversation`` read it."""
+        version = self._read.get((channel, address))
+        expires = self.now() + timedelta(seconds=ttl)
+        if version is None:
+            inserted = await self.session.execute(
+                insert_for(self.session)(ConversationState)
+                .values(channel=channel, address=address, data=data, version=1, expires_at=expires)
+                .on_conflict_do_nothing(index_elements=["channel", "address"]).returning(ConversationState.id))
+            if inserted.scalar_one_or_none() is None:
+                raise ConversationMoved(channel)
+            self._read[(channel, address)] = 1
+            return
+        moved = await self.session.execute(
+            update(ConversationState)
+            .where(ConversationState.channel == channel, ConversationState.address == address,
+                   ConversationState.version == version)
+            .values(data=data, version=version + 1, expires_at=expires))
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConversationMoved(channel)
+        self._read[(channel, address)] = version + 1
+
+    async def profile(self, channel: str, address: str) -> Profile:
+        return await load_profile(self.session, channel, address)
+
+    async def save_profile(self, channel: str, address: str, profile: Profile) -> None:
+        if not await save_profile(self.session, channel, address, profile, self.now()):
+            # The resident's first profile was written by another unit: this one ran on a stale one.
+            raise ConversationMoved(channel)
+
+
+class Turns:
+    """Opens units of work: ``async with turns.open() as turn`` commits when the block ends."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], services: AppServices) -> None:
+        self.sessions = sessions
+        self.services = services
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[Turn]:
+        try:
+            async with self.sessions() as session, session.begin():
+                turn = Turn(session, self.services)
+                yield turn
+        except IntegrityError as exc:
+            # A ticket for this delivery, or this resident's first profile or conversation, was
+            # written by a unit running at the same time: this one is stale and runs again.
+            raise ConversationMoved("integrity") from exc
+        for ticket in turn.filed:
+            log_filed(ticket)
+
+    async def prune(self, now: datetime) -> int:
+        """Forgets conversations that expired a day ago (a resident who went quiet)."""
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(delete(ConversationState)
+                                           .where(ConversationState.expires_at < now - timedelta(days=1)))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,313 @@
+"""The inbox: every message that reaches Minsheng, on any channel, stored before it is acknowledged.
+
+A channel's webhook (or poller) checks what arrived, calls ``Inbox.store`` and only then answers
+its sender: a gateway or Telegram that got 200 can forget the message, because it is in the
+database (unique per channel and delivery id, so a redelivery — after a timeout, a Redis restart
+or a day — finds its row and changes nothing).
+
+The processor takes stored messages at a bounded concurrency (a burst lengthens the queue, never
+the acknowledgement), one address's messages in arrival order, each under a lease. A message is
+processed in one unit of work (``bot.services.conversations``): its conversation state, its ticket,
+its replies queued in the outbox and its own "processed" mark commit together. A crash, a kill or
+a lost database connection anywhere before the commit leaves the message to be taken again when
+its lease runs out (at once, by a process that drains for a restart).
+
+Adding a channel's intake: register an ``Intake`` for it (``bot.channels.intake.DialogIntake`` when
+the stored text is what the resident wrote), and in its webhook, after verifying and parsing,
+
+    stored = await inbox.store(Delivery("wechat", msg_id, openid, text=text))
+    # None: a redelivery of a message already stored; answer as for the first one
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.domain.messages import Option, Reply
+from bot.errors import Unavailable, is_unavailable
+from bot.services.conversations import ConversationMoved, Turn, Turns
+from bot.services.outbox import OutboxWorker, enqueue
+from bot.storage.db import insert_for
+from bot.storage.leases import release, take_due
+from bot.storage.models import InboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+RECEIVED, PROCESSED, FAILED = "received", "processed", "failed"
+# A message whose state another unit moved meanwhile is rerun at once, this many times.
+RERUNS = 3
+PRUNE_EVERY = 600.0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message as a channel received it: ``delivery_id`` is the channel's id for this delivery."""
+
+    channel: str
+    delivery_id: str
+    address: str
+    text: str = ""
+    payload: dict[str, Any] | None = None
+
+
+class Intake(Protocol):
+    """A channel's processing side: how a stored message is answered, how a reply is shown."""
+
+    channel: str
+    # More messages than this from one address in a minute wait (are answered later); None: no limit.
+    rate_per_minute: int | None
+
+    async def process(self, message: InboxMessage, turn: Turn) -> None:
+        """Runs the message through the dialogs within ``turn``; replies go to ``turn.say``."""
+        ...
+
+    def render(self, reply: Reply) -> tuple[str, list[Option]]:
+        """A reply as the outbox sends it on this channel: text, and buttons if the channel has them."""
+        ...
+
+
+class Inbox:
+    """Stores what channels receive and processes it; one per service process."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], turns: Turns, outbox: OutboxWorker, *,
+                 concurrency: int = 8, batch: int = 50, poll_seconds: float = 1.0, lease_seconds: float = 60.0,
+                 max_attempts: int = 5, retention_days: int = 30) -> None:
+        self.sessions = sessions
+        self.turns = turns
+        self.outbox = outbox
+        self.concurrency = concurrency
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self.lease = timedelta(seconds=lease_seconds)
+        self.max_attempts = max_attempts
+        self.retention = timedelta(days=retention_days)
+        self.intakes: dict[str, Intake] = {}
+        self.draining = False
+        self._wake = asyncio.Event()
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._loop: asyncio.Task[None] | None = None
+        self._pruned_at = time.monotonic()
+
+    @property
+    def in_progress(self) -> int:
+        return len(self._running)
+
+    def register(self, intake: Intake) -> None:
+        self.intakes[intake.channel] = intake
+
+    # -- intake -----------------------------------------------------------------------------------
+
+    async def store(self, delivery: Delivery) -> int | None:
+        """Stores a delivery once; None when this channel's ``delivery_id`` was stored before.
+
+        Raises ``Unavailable`` while the process drains, and the database's own error when it is
+        unreachable: either way nothing was stored, and the caller must not acknowledge.
+        """
+        if self.draining:
+            raise Unavailable("draining", "this process is restarting; retry shortly")
+        now = utcnow()
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                insert_for(session)(InboxMessage)
+                .values(channel=delivery.channel, delivery_id=delivery.delivery_id, address=delivery.address,
+                        text=delivery.text, payload=delivery.payload, status=RECEIVED, attempts=0,
+                        received_at=now, next_attempt_at=now)
+                .on_conflict_do_nothing(index_elements=["channel", "delivery_id"]).returning(InboxMessage.id))
+            stored = result.scalar_one_or_none()
+        if stored is not None:
+            self._wake.set()
+        return stored
+
+    # -- processing -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self.run(), name="inbox")
+
+    async def run(self) -> None:
+        """Takes due messages while there is room, until the process drains."""
+        failures = 0
+        while not self.draining:
+            self._wake.clear()
+            room = min(self.concurrency - len(self._running), self.batch)
+            taken: list[int] = []
+            if room > 0:
+                try:
+                    taken = await self._take(room)
+                    failures = 0
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    failures += 1
+                    self._log_failure("inbox.take_failed", exc)
+                    await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                    continue
+            for inbox_id in taken:
+                task = asyncio.create_task(self._process(inbox_id))
+                self._running[inbox_id] = task
+                task.add_done_callback(functools.partial(self._finished, inbox_id))
+            await self._prune_now_and_then()
+            if taken and len(taken) == room:
+                continue  # there may be more, and room for it
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+
+    def _finished(self, inbox_id: int, _task: asyncio.Task[None]) -> None:
+        self._running.pop(inbox_id, None)
+        # A slot is free, and the next message of that address may now be taken.
+        self._wake.set()
+
+    async def _take(self, limit: int) -> list[int]:
+        async with self.sessions() as session, session.begin():
+            return await take_due(session, InboxMessage, RECEIVED, utcnow(), self.lease, limit,
+                                  InboxMessage.channel.in_(list(self.intakes)))
+
+    async def process(self, inbox_id: int) -> None:
+        """Processes one stored message now, if it is still waiting (tests and tools)."""
+        await self._process(inbox_id)
+
+    async def _process(self, inbox_id: int) -> None:
+        try:
+            for _ in range(RERUNS):
+                try:
+                    queued = await self._unit(inbox_id)
+                except ConversationMoved:
+                    log.info("inbox.rerun", extra={"id": inbox_id})
+                    continue
+                self.outbox.deliver_claimed(queued)
+                return
+            raise ConversationMoved("still moving after reruns")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self._attempt_failed(inbox_id, exc)
+
+    async def _unit(self, inbox_id: int) -> list[int]:
+        """The message's unit of work; returns the outbox rows it queued (leased to this process)."""
+        async with self.turns.open() as turn:
+            session = turn.session
+            message = await session.get(InboxMessage, inbox_id)
+            if message is None or message.status != RECEIVED:
+                return []
+            intake = self.intakes[message.channel]
+            now = utcnow()
+            if intake.rate_per_minute:
+                until = await self._held_back_until(session, message, intake.rate_per_minute, now)
+                if until is not None:
+                    await session.execute(update(InboxMessage).where(InboxMessage.id == inbox_id)
+                                          .values(next_attempt_at=until, locked_until=None))
+                    log.warning("inbox.rate_limited", extra={"id": inbox_id, "channel": message.channel,
+                                                             "wait_s": round((until - now).total_seconds(), 1)})
+                    return []
+            await intake.process(message, turn)
+            ticket_id = turn.filed[-1].id if turn.filed else None
+            queued: list[int] = []
+            for index, reply in enumerate(turn.said):
+                text, options = intake.render(reply)
+                queued_id = await enqueue(session, message.channel, message.address, text,
+                                          ref=f"{message.channel}-{message.id}-{index}", options=options,
+                                          claim=True, lease=self.outbox.lease, ticket_id=ticket_id)
+                if queued_id is not None:
+                    queued.append(queued_id)
+            done = await session.execute(
+                update(InboxMessage).where(InboxMessage.id == inbox_id, InboxMessage.status == RECEIVED)
+                .values(status=PROCESSED, processed_at=utcnow(), locked_until=None, last_error=None))
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConversationMoved("processed elsewhere")  # the rerun finds it processed
+        log.info("inbox.processed", extra={"id": inbox_id, "channel": message.channel, "replies": len(queued),
+                                           "ticket": ticket_id})
+        return queued
+
+    async def _held_back_until(self, session: AsyncSession, message: InboxMessage, per_minute: int,
+                               now: datetime) -> datetime | None:
+        """When this address may be answered again, if it had ``per_minute`` answers in the last minute."""
+        window = timedelta(minutes=1)
+        nth = await session.scalar(
+            select(InboxMessage.processed_at)
+            .where(InboxMessage.channel == message.channel, InboxMessage.address == message.address,
+                   InboxMessage.processed_at > now - window)
+            .order_by(InboxMessage.processed_at.desc()).offset(per_minute - 1).limit(1))
+        return nth + window if nth is not None else None
+
+    async def _attempt_failed(self, inbox_id: int, exc: Exception) -> None:
+        """Schedules the message again; a message that fails ``max_attempts`` times is set aside."""
+        outage = is_unavailable(exc)
+        self._log_failure("inbox.process_failed", exc, id=inbox_id)
+        try:
+            async with self.sessions() as session, session.begin():
+                message = await session.get(InboxMessage, inbox_id)
+                if message is None or message.status != RECEIVED:
+                    return
+                if outage:
+                    # Nobody's fault, and it passes: tried again soon, not counted.
+                    values: dict[str, Any] = {"next_attempt_at": utcnow() + timedelta(seconds=2)}
+                else:
+                    attempts = message.attempts + 1
+                    values = {"attempts": attempts, "last_error": type(exc).__name__,
+                              "next_attempt_at": utcnow() + timedelta(seconds=2 ** attempts)}
+                    if attempts >= self.max_attempts:
+                        values["status"] = FAILED
+                        log.error("inbox.gave_up", extra={"id": inbox_id, "channel": message.channel,
+                                                          "attempts": attempts})
+                await session.execute(update(InboxMessage).where(InboxMessage.id == inbox_id)
+                                      .values(locked_until=None, **values))
+        except Exception as again:
+            # The database is gone too: the lease runs out and the message is taken again.
+            self._log_failure("inbox.reschedule_failed", again, id=inbox_id)
+
+    @staticmethod
+    def _log_failure(event: str, exc: BaseException, **fields: Any) -> None:
+        if is_unavailable(exc):
+            log.warning(event, extra={**fields, "error": type(exc).__name__, "outage": True})
+        else:
+            log.error(event, exc_info=exc, extra=fields)
+
+    async def _prune_now_and_then(self) -> None:
+        """Forgets processed messages past the retention period, and long-expired conversations."""
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = time.monotonic()
+        now = utcnow()
+        try:
+            async with self.sessions() as session, session.begin():
+                result = await session.execute(delete(InboxMessage).where(
+                    InboxMessage.status != RECEIVED, InboxMessage.received_at < now - self.retention))
+            conversations = await self.turns.prune(now)
+        except Exception as exc:
+            self._log_failure("inbox.prune_failed", exc)
+            return
+        log.info("inbox.pruned", extra={"messages": int(result.rowcount or 0),  # type: ignore[attr-defined]
+                                        "conversations": conversations})
+
+    # -- stopping ---------------------------------------------------------------------------------
+
+    async def drain(self, timeout: float) -> None:
+        """Takes no more work; lets messages under way finish within ``timeout``, gives back the rest."""
+        self.draining = True
+        self._wake.set()
+        if self._loop is not None:
+            await asyncio.gather(self._loop, return_exceptions=True)
+        running = dict(self._running)
+        if not running:
+            return
+        _done, late = await asyncio.wait(running.values(), timeout=timeout)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        unfinished = [i for i, task in running.items() if task in late]
+        if unfinished:
+            try:
+                async with self.sessions() as session, session.begin():
+                    await release(session, InboxMessage, unfinished, RECEIVED)
+            except Exception as exc:
+                self._log_failure("inbox.release_failed", exc)
+        log.info("inbox.drained", extra={"finished": len(running) - len(unfinished), "released": len(unfinished)})
