@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import traceback
+import warnings
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -38,6 +42,12 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(level: str = "INFO") -> None:
+    """Every line the process writes to stderr becomes one of ours: logs, warnings, uncaught errors.
+
+    A library's warning or an uncaught exception would otherwise print its message as it is, and
+    such a message can quote what a resident sent (aiogram's warning for an update type it does
+    not know prints the whole update). They are logged by kind and place only.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
@@ -45,6 +55,19 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # aiohttp's access log carries query strings; ours carries what is needed instead.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    warnings.showwarning = _log_warning
+    sys.excepthook = _log_uncaught
+    threading.excepthook = lambda args: _log_uncaught(args.exc_type, args.exc_value, args.exc_traceback)
+
+
+def _log_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: TextIO | None = None, line: str | None = None) -> None:
+    logging.getLogger("py.warnings").warning("python.warning", extra={
+        "category": category.__name__, "at_line": f"{Path(filename).name}:{lineno}"})
+
+
+def _log_uncaught(kind: type[BaseException], value: BaseException | None, tb: TracebackType | None) -> None:
+    logging.getLogger("minsheng").critical("python.uncaught", exc_info=(kind, value or kind(), tb))
 
 
 def mask_phone(phone: str) -> str:

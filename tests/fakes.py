@@ -45,7 +45,8 @@ class LoopbackServer:
 
 
 class FakeGateway(LoopbackServer):
-    """An SMS gateway: accepts signed outbound messages, refuses everything while ``down``."""
+    """An SMS gateway: accepts signed outbound messages, answers 503 to everything while ``down``,
+    and a 4xx of choice for the numbers in ``rejects`` (last 11 digits → status)."""
 
     def __init__(self, secret: str) -> None:
         self.secret = secret
@@ -53,6 +54,7 @@ class FakeGateway(LoopbackServer):
         self.refused = 0
         self.bad_signatures = 0
         self.down = False
+        self.rejects: dict[str, int] = {}
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_post("/send", self._send)
@@ -71,6 +73,10 @@ class FakeGateway(LoopbackServer):
         if not hmac.compare_digest(request.headers.get("X-Minsheng-Signature", ""), expected):
             self.bad_signatures += 1
             return web.Response(status=401)
+        reject = self.rejects.get("".join(ch for ch in json.loads(raw)["to"] if ch.isdigit())[-11:])
+        if reject:
+            self.refused += 1
+            return web.json_response({"error": "invalid number"}, status=reject)
         async with self._changed:
             self.sent.append(json.loads(raw))
             self._changed.notify_all()
@@ -87,11 +93,19 @@ class FakeGateway(LoopbackServer):
 
 
 class FakeBotApi(LoopbackServer):
-    """The Telegram Bot API at /bot<token>/<method>: records calls, serves queued updates."""
+    """The Telegram Bot API at /bot<token>/<method>: records calls, serves queued updates.
+
+    While ``down`` every method answers 502 (as Telegram's front does when it is unwell); a chat
+    in ``refuse`` gets Telegram's error for it (403 "bot was blocked by the user", 400 "chat not
+    found"). Refused calls are counted in ``refused``, not recorded as calls.
+    """
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.updates: list[dict[str, Any]] = []
+        self.down = False
+        self.refuse: dict[int, tuple[int, str]] = {}
+        self.refused = 0
         self._ids = itertools.count(1000)
         self._changed = asyncio.Condition()
         app = web.Application()
@@ -121,6 +135,14 @@ class FakeBotApi(LoopbackServer):
             if isinstance(fields.get(key), str) and fields[key][:1] in "{[-0123456789":
                 with contextlib.suppress(ValueError):
                     fields[key] = json.loads(fields[key])
+        if self.down:
+            self.refused += 1
+            return web.Response(status=502, text="Bad Gateway")
+        refusal = self.refuse.get(int(fields.get("chat_id") or 0))
+        if refusal and method.startswith("send"):
+            self.refused += 1
+            return web.json_response({"ok": False, "error_code": refusal[0], "description": refusal[1]},
+                                     status=refusal[0])
         result: Any = True
         if method == "getMe":
             result = {"id": 42, "is_bot": True, "first_name": "Minsheng", "username": "minsheng_bot"}

@@ -47,6 +47,8 @@ RECEIVED, PROCESSED, FAILED = "received", "processed", "failed"
 # A message whose state another unit moved meanwhile is rerun at once, this many times.
 RERUNS = 3
 PRUNE_EVERY = 600.0
+# The window of an intake's ``rate_per_minute``.
+RATE_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,7 @@ class Inbox:
     async def _held_back_until(self, session: AsyncSession, message: InboxMessage, per_minute: int,
                                now: datetime) -> datetime | None:
         """When this address may be answered again, if it had ``per_minute`` answers in the last minute."""
-        window = timedelta(minutes=1)
+        window = RATE_WINDOW
         nth = await session.scalar(
             select(InboxMessage.processed_at)
             .where(InboxMessage.channel == message.channel, InboxMessage.address == message.address,

@@ -1,0 +1,210 @@
+"""The inbox: order per number, answers held back (not dropped), one unit per message, replays."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import func, select, update
+
+from bot.app import create_app
+from bot.keys import INBOX, SESSIONS, STATE
+from bot.settings import Settings
+from bot.state import MemoryStore
+from bot.storage.models import ConversationState, InboxMessage, OutboundMessage, Ticket, utcnow
+from tests.conftest import TELEGRAM_TOKEN
+from tests.fakes import FakeBotApi, FakeGateway
+from tests.helpers import send_sms, send_tg, tg_update
+
+
+async def count(client: TestClient, model: Any, *where: Any) -> int:
+    async with client.app[SESSIONS]() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+async def test_a_number_s_messages_are_answered_in_the_order_they_arrived(client: TestClient,
+                                                                         gateway: FakeGateway) -> None:
+    """求助 then 隆务镇, sent back to back: the second answers the first's question, for every number."""
+    phones = [f"+86139000{n:05d}" for n in range(20)]
+
+    async def resident(phone: str) -> None:
+        assert (await send_sms(client, phone, "求助")).status == 200
+        assert (await send_sms(client, phone, "隆务镇")).status == 200
+
+    await asyncio.gather(*(resident(p) for p in phones))
+    for phone in phones:
+        got = [m["text"] for m in await gateway.wait_for(phone, 2, timeout=20)]
+        assert len(got) == 2, phone
+        assert "哪个乡镇" in got[0] and "遇到了什么困难" in got[1], got
+
+
+async def test_messages_over_the_rate_limit_are_answered_later_not_dropped(
+        aiohttp_client: Any, sms_settings: Settings, gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr("bot.channels.sms.RATE_LIMIT_PER_MINUTE", 2)
+    monkeypatch.setattr("bot.services.inbox.RATE_WINDOW", timedelta(seconds=1.5))
+    caplog.set_level(logging.INFO)
+    client = await aiohttp_client(create_app(sms_settings))
+    phone = "+8613900011111"
+    started = time.monotonic()
+    for text in ("菜单", "同仁市", "正安县", "城厢区", "菜单"):
+        assert (await send_sms(client, phone, text)).status == 200
+    got = await gateway.wait_for(phone, 5, timeout=20)
+    elapsed = time.monotonic() - started
+    assert len(got) == 5
+    # Held back to two answers per window, in the order they were sent.
+    assert elapsed >= 2.5
+    assert "同仁市" in got[1]["text"] and "正安县" in got[2]["text"] and "城厢区" in got[3]["text"]
+    assert any(r.getMessage() == "inbox.rate_limited" for r in caplog.records)
+
+
+async def guided_to_confirmation(client: TestClient, gateway: FakeGateway, phone: str) -> None:
+    for index, text in enumerate(["求助", "隆务镇", "1", "家里两位老人都没有收入"], 1):
+        assert (await send_sms(client, phone, text)).status == 200
+        assert len(await gateway.wait_for(phone, index)) == index
+    assert "请确认" in gateway.to(phone)[-1]["text"]
+
+
+async def test_a_crash_before_the_commit_leaves_nothing_and_the_rerun_files_once(
+        client: TestClient, gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The final 确认提交 dies after filing, before its reply is queued: no ticket, no moved state;
+    the message is taken again and answered with the ticket number, filed once."""
+    phone = "+8613900022222"
+    await guided_to_confirmation(client, gateway, phone)
+    from bot.services import inbox as inbox_module
+
+    real_enqueue = inbox_module.enqueue
+    crashed: list[int] = []
+
+    async def crash_once(*args: Any, **kwargs: Any) -> int | None:
+        if not crashed:
+            crashed.append(1)
+            raise RuntimeError("process died here")
+        return await real_enqueue(*args, **kwargs)
+
+    monkeypatch.setattr(inbox_module, "enqueue", crash_once)
+    assert (await send_sms(client, phone, "1")).status == 200
+    for _ in range(50):
+        if crashed:
+            break
+        await asyncio.sleep(0.05)
+    assert crashed
+    assert await count(client, Ticket) == 0
+    async with client.app[SESSIONS]() as session:
+        conversation = await session.scalar(select(ConversationState.data))
+    assert conversation is not None and conversation["step"] == "confirm"
+
+    got = await gateway.wait_for(phone, 5, timeout=15)
+    assert len(got) == 5 and re.search(r"编号 \d+（隆务镇）", got[-1]["text"]), got[-1]
+    await asyncio.sleep(0.5)
+    assert len(gateway.to(phone)) == 5
+    assert await count(client, Ticket) == 1
+
+
+async def test_a_message_that_keeps_failing_is_set_aside_and_the_next_is_answered(
+        aiohttp_client: Any, make_settings: Any, gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    from tests.conftest import SMS_SECRET
+
+    settings = make_settings(sms_secret=SMS_SECRET, sms_gateway_url=gateway.url, inbox_max_attempts=2)
+    client = await aiohttp_client(create_app(settings))
+    from handlers.engine import DialogEngine
+
+    real_handle = DialogEngine.handle
+
+    async def broken_for_one_text(self: DialogEngine, msg: Any, turn: Any = None) -> Any:
+        if msg.text == "会出错的消息":
+            raise ValueError("a bug in a dialog")
+        return await real_handle(self, msg, turn)
+
+    monkeypatch.setattr(DialogEngine, "handle", broken_for_one_text)
+    phone = "+8613900033333"
+    await send_sms(client, phone, "会出错的消息")
+    await send_sms(client, phone, "菜单")
+    got = await gateway.wait_for(phone, 1, timeout=15)
+    assert len(got) == 1 and "民生助手" in got[0]["text"]
+    assert await count(client, InboxMessage, InboxMessage.status == "failed") == 1
+    assert any(r.getMessage() == "inbox.gave_up" for r in caplog.records)
+
+
+async def test_a_replay_after_redis_forgot_or_a_day_later_is_not_answered_again(
+        tg_client: TestClient, botapi: FakeBotApi) -> None:
+    update = tg_update(7101, "求助 隆务镇 家里老人生病")
+    assert (await send_tg(tg_client, update)).status == 200
+    assert len(await botapi.wait_sent(7101, 1)) == 1
+    # Redis restarted without persistence (or the process's memory is new), and a day went by.
+    state = tg_client.app[STATE]
+    if isinstance(state, MemoryStore):
+        state._data.clear()
+    else:
+        await state.redis.flushdb()  # type: ignore[attr-defined]
+    async with tg_client.app[SESSIONS]() as session, session.begin():
+        await session.execute(update_received_at(days=2))
+    for _ in range(2):
+        assert (await send_tg(tg_client, update)).status == 200
+    await asyncio.sleep(1.0)
+    assert len(botapi.sent(7101)) == 1
+    assert await count(tg_client, Ticket) == 1
+    assert await count(tg_client, InboxMessage) == 1
+
+
+def update_received_at(days: int) -> Any:
+    return update(InboxMessage).values(received_at=utcnow() - timedelta(days=days))
+
+
+async def test_polling_confirms_updates_only_once_they_are_stored(
+        aiohttp_client: Any, make_settings: Any, botapi: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While storing fails, getUpdates keeps asking from the same offset; nothing is skipped or doubled."""
+    settings = make_settings(telegram_token=TELEGRAM_TOKEN, telegram_mode="polling", telegram_api_server=botapi.url)
+    first = tg_update(7201, "/start")
+    botapi.updates.append(first)
+    from bot.services.inbox import Inbox
+
+    real_store = Inbox.store
+    failures: list[int] = []
+
+    async def unavailable_twice(self: Inbox, delivery: Any) -> int | None:
+        if len(failures) < 2:
+            failures.append(1)
+            raise ConnectionRefusedError("database down")
+        return await real_store(self, delivery)
+
+    monkeypatch.setattr(Inbox, "store", unavailable_twice)
+    client = await aiohttp_client(create_app(settings))
+    assert len(await botapi.wait_sent(7201, 1, timeout=15)) == 1
+    botapi.updates.append(tg_update(7201, "同仁市"))
+    assert len(await botapi.wait_sent(7201, 2, timeout=15)) == 2
+    offsets = [f.get("offset") for m, f in botapi.calls if m == "getUpdates"]
+    # Asked from the start until the first update was stored, then past it.
+    assert offsets[:3] == [None, None, None] and first["update_id"] + 1 in offsets
+    assert len(failures) == 2
+    await asyncio.sleep(0.5)
+    assert len(botapi.sent(7201)) == 2
+    await client.close()
+
+
+async def test_a_telegram_reply_waits_in_the_outbox_until_the_bot_api_is_back(
+        tg_client: TestClient, botapi: FakeBotApi) -> None:
+    """Ten residents file requests while the Bot API fails; each gets its one ticket number after."""
+    botapi.down = True
+    chats = list(range(7301, 7311))
+    for chat in chats:
+        assert (await send_tg(tg_client, tg_update(chat, "求助 隆务镇 房子漏雨"))).status == 200
+    for _ in range(100):
+        if await count(tg_client, Ticket) == len(chats) and botapi.refused >= len(chats):
+            break
+        await asyncio.sleep(0.1)
+    assert not botapi.sent() and botapi.refused >= len(chats)
+    botapi.down = False
+    for chat in chats:
+        sent = await botapi.wait_sent(chat, 1, timeout=15)
+        assert len(sent) == 1 and re.search(r"编号 \d+（隆务镇）", sent[0]["text"])
+    await asyncio.sleep(0.5)
+    assert all(len(botapi.sent(chat)) == 1 for chat in chats)
+    assert await count(tg_client, OutboundMessage, OutboundMessage.status != "sent") == 0
