@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select, update
 
 from bot.app import create_app
-from bot.keys import INBOX, SESSIONS, STATE
+from bot.keys import SESSIONS, STATE
 from bot.settings import Settings
 from bot.state import MemoryStore
 from bot.storage.models import ConversationState, InboxMessage, OutboundMessage, Ticket, utcnow
