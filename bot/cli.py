@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -48,6 +49,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
+    # What start-up loaded (the knowledge base, the segmenter's dictionary) lives as long as the
+    # process: keeping it out of the collector's sight shortens every collection, and the exit
+    # after a drain from about 3.5 s to 0.2 s (measured here).
+    gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -91,6 +91,16 @@ class FakeGateway(LoopbackServer):
         await wait_until(self._changed, lambda: len(self.to(phone)) >= count, timeout)
         return self.to(phone)
 
+    def delivered(self, phone: str) -> list[dict[str, Any]]:
+        """What reaches the phone from a gateway that drops a ``ref`` it has already sent."""
+        first: dict[str, dict[str, Any]] = {}
+        for message in self.to(phone):
+            first.setdefault(message["ref"], message)
+        return list(first.values())
+
+    async def until(self, done: Callable[[], bool], timeout: float) -> None:
+        await wait_until(self._changed, done, timeout)
+
 
 class FakeBotApi(LoopbackServer):
     """The Telegram Bot API at /bot<token>/<method>: records calls, serves queued updates.
@@ -169,3 +179,6 @@ class FakeBotApi(LoopbackServer):
     async def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         await wait_until(self._changed, lambda: len(self.sent(chat_id)) >= count, timeout)
         return self.sent(chat_id)
+
+    async def until(self, done: Callable[[], bool], timeout: float) -> None:
+        await wait_until(self._changed, done, timeout)

@@ -151,7 +151,9 @@ class Inbox:
                 except Exception as exc:
                     failures += 1
                     self._log_failure("inbox.take_failed", exc)
-                    await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                    # Short: an outage is over when a webhook manages to store again, which wakes us.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), min(5.0, 0.25 * 2 ** min(failures, 5)))
                     continue
             for inbox_id in taken:
                 task = asyncio.create_task(self._process(inbox_id))

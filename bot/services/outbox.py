@@ -186,7 +186,8 @@ class OutboxWorker:
                 else:
                     log.exception("outbox.cycle_failed")
                 busy = False
-                await asyncio.sleep(min(self.max_backoff, 0.5 * 2 ** min(failures, 6)))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), min(5.0, 0.25 * 2 ** min(failures, 5)))
             if not busy and not self.stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)

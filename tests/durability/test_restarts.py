@@ -1,0 +1,111 @@
+"""kill -9 and SIGTERM in the middle of a burst, on real `minsheng serve` processes sharing PostgreSQL.
+
+Thirty residents walk the guided request (求助 → 隆务镇 → 1 → their situation → 1 确认提交) on
+two processes while one of them is killed (kill -9, then started again) or restarted (SIGTERM,
+which drains). Each test ends with nothing lost and no ticket doubled: every acknowledged message
+processed once, answered once (one reply row per message; on the wire at least once, since a
+process killed between the far side's 200 and its own "sent" mark sends that message again), each
+resident holding exactly one ticket number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.conftest import TEST_DATABASE_URL
+from tests.durability.drive import (
+    STEPS,
+    Sender,
+    Service,
+    Tally,
+    outcome,
+    private_lines,
+    run_residents,
+    service_env,
+    sms_resident,
+    telegram_resident,
+    wire_duplicates_sms,
+    wire_duplicates_telegram,
+)
+from tests.fakes import FakeBotApi, FakeGateway
+
+pytestmark = pytest.mark.slow
+
+RESIDENTS = 30
+
+
+@pytest.fixture
+async def services(database_url: str, redis_url: str | None, gateway: FakeGateway, botapi: FakeBotApi,
+                   tmp_path: Path) -> AsyncIterator[list[Service]]:
+    if not TEST_DATABASE_URL:
+        pytest.skip("several processes need PostgreSQL (MINSHENG_TEST_DATABASE_URL): SQLite is one process's file")
+    env = service_env(database_url, redis_url, gateway, botapi)
+    pair = [Service(env, tmp_path, "first"), Service(env, tmp_path, "second")]
+    try:
+        await asyncio.gather(*(s.start() for s in pair))
+        yield pair
+    finally:
+        for service in pair:
+            if service.alive:
+                code, _took = await service.terminate()
+                assert code == 0, f"{service.name} exited with {code} on SIGTERM"
+
+
+async def interrupt(service: Service, how: str, after: float, report: dict[str, Any]) -> None:
+    """Kills or restarts ``service`` mid-burst, then starts it again as a supervisor would."""
+    await asyncio.sleep(after)
+    if how == "kill":
+        service.kill()
+        await asyncio.sleep(1.0)
+    else:
+        code, took = await service.terminate()
+        report.update(exit_code=code, drain_seconds=round(took, 2))
+    await service.start()
+
+
+@pytest.mark.parametrize("channel", ["telegram", "sms"])
+@pytest.mark.parametrize("how", ["kill", "term"])
+async def test_a_burst_survives_a_process_killed_or_restarted(
+        services: list[Service], gateway: FakeGateway, botapi: FakeBotApi, database_url: str,
+        channel: str, how: str) -> None:
+    tally, report = Tally(), {}
+    chats = [810_000 + n for n in range(RESIDENTS)]
+    phones = [f"+86137{n:08d}" for n in range(RESIDENTS)]
+    async with aiohttp.ClientSession() as http:
+        sender = Sender(http, services, tally)
+
+        async def resident(n: int) -> None:
+            if channel == "telegram":
+                await telegram_resident(sender, botapi, chats[n], tally, step_timeout=45)
+            else:
+                await sms_resident(sender, gateway, phones[n], tally, step_timeout=45)
+
+        burst = asyncio.create_task(run_residents(resident, RESIDENTS, spread=3.0))
+        await interrupt(services[0], how, after=2.0, report=report)
+        await burst
+    contacts = [str(c) for c in chats] if channel == "telegram" else phones
+    counted = await outcome(database_url, channel, contacts)
+    wire = wire_duplicates_telegram(botapi, chats) if channel == "telegram" else wire_duplicates_sms(gateway)
+    print(f"\n{channel} {how}: {tally.acknowledged} acknowledged of {RESIDENTS * len(STEPS)} sent, "
+          f"answers {dict(tally.answers)}, {counted}, duplicates on the wire {wire}, {report}")
+
+    assert not tally.stuck, f"lost: {tally.stuck}"
+    assert len(tally.finished) == RESIDENTS
+    assert counted.stored == RESIDENTS * len(STEPS) == tally.acknowledged
+    assert counted.processed == counted.stored and counted.unanswered == 0 and counted.answered_twice == 0
+    assert counted.unsent == 0
+    assert counted.tickets == RESIDENTS and counted.doubled_tickets == 0 and counted.contacts_without_ticket == 0
+    assert len(set(tally.numbers.values())) == RESIDENTS
+    if how == "term":
+        # A drained process finished or gave back everything: nothing reaches the wire twice.
+        assert report["exit_code"] == 0 and report["drain_seconds"] < 15
+        assert wire == 0
+    secrets = [p[-8:] for p in phones] + ["两位老人", "隆务镇"]
+    for service in services:
+        assert not private_lines(service.log_lines(), secrets), service.name
