@@ -84,8 +84,8 @@ class Service:
         with log.open("wb") as stderr:
             # Popen returns at once; the process is then only awaited over HTTP.
             self.proc = subprocess.Popen(  # noqa: ASYNC220
-                [MINSHENG, "serve", "--port", str(self.port)], env=self.env,
-                                         stdout=subprocess.DEVNULL, stderr=stderr, cwd=self.workdir)
+                [MINSHENG, "serve", "--port", str(self.port)], env=self.env, stdout=subprocess.DEVNULL,
+                stderr=stderr, cwd=self.workdir)
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession() as http:
             while time.monotonic() < deadline:
