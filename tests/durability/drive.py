@@ -136,17 +136,17 @@ class Tally:
 class Sender:
     """Delivers a message to whichever process answers 200, retrying anything else, as the far side does."""
 
-    def __init__(self, http: aiohttp.ClientSession, services: Sequence[Service], tally: Tally) -> None:
-        self.http, self.services, self.tally = http, services, tally
+    def __init__(self, http: aiohttp.ClientSession, urls: Sequence[str], tally: Tally) -> None:
+        self.http, self.urls, self.tally = http, urls, tally
         self._next = 0
 
     async def deliver(self, path: str, raw: bytes, headers: dict[str, str], give_up: float = 120.0) -> None:
         deadline = time.monotonic() + give_up
         while time.monotonic() < deadline:
-            service = self.services[self._next % len(self.services)]
+            url = self.urls[self._next % len(self.urls)]
             self._next += 1
             try:
-                async with self.http.post(service.url + path, data=raw, headers=headers,
+                async with self.http.post(url + path, data=raw, headers=headers,
                                           timeout=aiohttp.ClientTimeout(total=10)) as response:
                     self.tally.answers[str(response.status)] += 1
                     if response.status == 200:
