@@ -208,3 +208,21 @@ async def test_a_telegram_reply_waits_in_the_outbox_until_the_bot_api_is_back(
     await asyncio.sleep(0.5)
     assert all(len(botapi.sent(chat)) == 1 for chat in chats)
     assert await count(tg_client, OutboundMessage, OutboundMessage.status != "sent") == 0
+
+
+async def test_an_update_of_a_type_aiogram_does_not_know_is_stored_and_logged_by_name_only(
+        tg_client: TestClient, botapi: FakeBotApi, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    update = {"update_id": 990_001, "purchased_paid_media_v99": {
+        "from": {"id": 7501, "is_bot": False, "first_name": "居民"}, "text": "我的电话 13812345678，家里老人卧病在床"}}
+    assert (await send_tg(tg_client, update)).status == 200
+    for _ in range(100):
+        if await count(tg_client, InboxMessage, InboxMessage.status == "processed") == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert await count(tg_client, InboxMessage, InboxMessage.status == "processed") == 1
+    unknown = [r for r in caplog.records if r.getMessage() == "telegram.update_unknown_type"]
+    assert len(unknown) == 1 and unknown[0].__dict__["fields"] == ["purchased_paid_media_v99"]
+    logged = "\n".join(r.getMessage() + str(r.__dict__) for r in caplog.records)
+    assert "13812345678" not in logged and "卧病" not in logged
+    assert not botapi.sent(7501)

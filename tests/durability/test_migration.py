@@ -1,0 +1,74 @@
+"""Upgrading moves sms_inbound's rows into the inbox: a message stored before the upgrade is still answered."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.app import create_app
+from bot.storage.db import alembic_config, make_engine
+from tests.conftest import SMS_SECRET, TEST_DATABASE_URL, _admin
+from tests.fakes import FakeGateway
+from tests.helpers import send_sms
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    if not TEST_DATABASE_URL:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'upgrade.db'}"
+        return
+    name = f"minsheng_upgrade_{uuid.uuid4().hex[:8]}"
+
+    async def run(statement: str) -> None:
+        conn = await _admin(TEST_DATABASE_URL)  # type: ignore[arg-type]
+        await conn.execute(statement)
+        await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def execute(url: str, statement: str) -> list[Any]:
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            result = await conn.execute(text(statement))
+            return list(result.all()) if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+async def test_messages_stored_before_the_upgrade_are_kept_and_a_waiting_one_is_answered(
+        empty_database: str, aiohttp_client: Any, make_settings: Any, gateway: FakeGateway) -> None:
+    await asyncio.to_thread(command.upgrade, alembic_config(empty_database), "0003")
+    at = "'2026-11-20 08:00:00+00'"
+    await execute(empty_database, f"""
+        INSERT INTO sms_inbound (id, message_id, sender, recipient, text, status, received_at, processed_at) VALUES
+        (7, 'gw-old-1', '+8613500000001', '1069', '菜单', 'processed', {at}, {at}),
+        (8, 'gw-old-2', '+8613500000002', '1069', '菜单', 'received', {at}, NULL)""")
+    await asyncio.to_thread(command.upgrade, alembic_config(empty_database), "head")
+
+    rows = await execute(empty_database, "SELECT id, channel, delivery_id, address, status FROM inbox ORDER BY id")
+    assert [tuple(r) for r in rows] == [(7, "sms", "gw-old-1", "+8613500000001", "processed"),
+                                        (8, "sms", "gw-old-2", "+8613500000002", "received")]
+    settings = make_settings(database_url=empty_database, sms_secret=SMS_SECRET, sms_gateway_url=gateway.url)
+    client = await aiohttp_client(create_app(settings))
+    # The one left waiting is answered; the one answered before is not answered again.
+    assert len(await gateway.wait_for("+8613500000002", 1, timeout=15)) == 1
+    await asyncio.sleep(0.5)
+    assert not gateway.to("+8613500000001")
+    # New messages get new ids (PostgreSQL's sequence was moved past the copied ones).
+    assert (await send_sms(client, "+8613500000003", "菜单")).status == 200
+    assert len(await gateway.wait_for("+8613500000003", 1, timeout=15)) == 1
+    ids = [r[0] for r in await execute(empty_database, "SELECT id FROM inbox ORDER BY id")]
+    assert ids[:2] == [7, 8] and ids[2] > 8
+    await client.close()
