@@ -43,7 +43,10 @@ class Settings(BaseSettings):
     inbox_concurrency: int = Field(default=8, ge=1, le=256)
     inbox_batch: int = Field(default=50, ge=1, le=1000)
     inbox_poll_seconds: float = Field(default=1.0, gt=0)
-    inbox_lease_seconds: float = Field(default=60.0, gt=0)
+    # Longer than any message takes (milliseconds, seconds when the database struggles); after a
+    # kill -9 it is how long the dead process's messages wait for another. The outbox's lease must
+    # outlast a send's own timeout (10–15 s), or a slow send could be sent again alongside.
+    inbox_lease_seconds: float = Field(default=20.0, gt=0)
     inbox_max_attempts: int = Field(default=5, ge=1)
     inbox_retention_days: int = Field(default=30, ge=1)
     # On SIGTERM: how long work under way may take to finish before it is given back.

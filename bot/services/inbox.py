@@ -82,7 +82,7 @@ class Inbox:
     """Stores what channels receive and processes it; one per service process."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], turns: Turns, outbox: OutboxWorker, *,
-                 concurrency: int = 8, batch: int = 50, poll_seconds: float = 1.0, lease_seconds: float = 60.0,
+                 concurrency: int = 8, batch: int = 50, poll_seconds: float = 1.0, lease_seconds: float = 20.0,
                  max_attempts: int = 5, retention_days: int = 30) -> None:
         self.sessions = sessions
         self.turns = turns

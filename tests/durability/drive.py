@@ -128,6 +128,7 @@ class Tally:
 
     answers: Counter[str] = field(default_factory=Counter)
     acknowledged: int = 0
+    acknowledged_at: list[float] = field(default_factory=list)
     finished: list[str] = field(default_factory=list)
     stuck: list[str] = field(default_factory=list)
     numbers: dict[str, str] = field(default_factory=dict)
@@ -151,6 +152,7 @@ class Sender:
                     self.tally.answers[str(response.status)] += 1
                     if response.status == 200:
                         self.tally.acknowledged += 1
+                        self.tally.acknowledged_at.append(time.monotonic())
                         return
                     # A 503 must say when to come back; anything else would be a defect.
                     assert response.status == 503, f"{path} answered {response.status}"

@@ -7,6 +7,7 @@ started again while residents walk the guided request over SMS and Telegram.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -102,12 +103,17 @@ async def test_a_database_outage_is_503_and_loses_nothing(
             during["healthz"] = await answer(http, "GET", base + "/healthz")
             await asyncio.sleep(6.0)
             await private_postgres.start()
+            back = time.monotonic()
             await burst
+            finished = time.monotonic()
     finally:
         await server.close()
     sms, telegram = (await outcome(private_postgres.url, "sms", phones),
                      await outcome(private_postgres.url, "telegram", [str(c) for c in chats]))
-    print(f"\npostgres outage: answers {dict(tally.answers)}, during {during}, sms {sms}, telegram {telegram}")
+    first = min((t for t in tally.acknowledged_at if t >= back), default=float("nan"))
+    print(f"\npostgres outage: answers {dict(tally.answers)}, during {during}, sms {sms}, telegram {telegram}; "
+          f"first acknowledgement {first - back:.2f} s after PostgreSQL was back, "
+          f"all done {finished - back:.1f} s after")
 
     assert all(status == 503 and retry for status, retry in during.values()), during
     assert tally.answers["503"] > 0 and tally.answers["500"] == 0

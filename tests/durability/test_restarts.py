@@ -14,6 +14,7 @@ holding exactly one ticket number.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -90,9 +91,11 @@ async def test_a_burst_survives_a_process_killed_or_restarted(
             else:
                 await sms_resident(sender, gateway, phones[n], tally, step_timeout=45)
 
+        started = time.monotonic()
         burst = asyncio.create_task(run_residents(resident, RESIDENTS, spread=3.0))
         await interrupt(services[0], how, after=2.0, report=report)
         await burst
+        report["burst_seconds"] = round(time.monotonic() - started, 1)
     contacts = [str(c) for c in chats] if channel == "telegram" else phones
     counted = await outcome(database_url, channel, contacts)
     wire = wire_duplicates_telegram(botapi, chats) if channel == "telegram" else wire_duplicates_sms(gateway)
