@@ -226,3 +226,26 @@ async def test_an_update_of_a_type_aiogram_does_not_know_is_stored_and_logged_by
     logged = "\n".join(r.getMessage() + str(r.__dict__) for r in caplog.records)
     assert "13812345678" not in logged and "卧病" not in logged
     assert not botapi.sent(7501)
+
+
+async def test_a_telegram_update_whose_processing_fails_is_taken_again_not_marked_done(
+        tg_client: TestClient, botapi: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    from handlers.engine import DialogEngine
+
+    real_handle = DialogEngine.handle
+    failed: list[int] = []
+
+    async def fails_once(self: DialogEngine, msg: Any, turn: Any = None) -> Any:
+        if not failed:
+            failed.append(1)
+            raise RuntimeError("the process died here")
+        return await real_handle(self, msg, turn)
+
+    monkeypatch.setattr(DialogEngine, "handle", fails_once)
+    assert (await send_tg(tg_client, tg_update(7601, "求助 隆务镇 家里老人生病"))).status == 200
+    sent = await botapi.wait_sent(7601, 1, timeout=15)
+    assert failed and len(sent) == 1 and re.search(r"编号 \d+（隆务镇）", sent[0]["text"])
+    assert await count(tg_client, Ticket) == 1
+    async with tg_client.app[SESSIONS]() as session:
+        attempts = await session.scalar(select(InboxMessage.attempts))
+    assert attempts == 1
