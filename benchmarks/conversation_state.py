@@ -35,12 +35,12 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import build_services
+from bot.domain.messages import Incoming
 from bot.i18n import make_i18n
 from bot.services.conversations import Turns
 from bot.settings import load_settings
 from bot.storage.db import make_engine, make_sessionmaker, upgrade_async
 from bot.storage.models import InboxMessage, utcnow
-from handlers.messages import Incoming
 from handlers.setup import build_engine
 
 # The conversation of a resident at the confirmation step of a guided request.
