@@ -6,10 +6,10 @@ import json
 import logging
 import re
 import socket
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from redis import exceptions as redis_errors
@@ -40,10 +40,17 @@ RETRY_AFTER_OUTAGE = 5
 _OUTAGES: tuple[type[BaseException], ...] = (
     ConnectionError, TimeoutError, socket.gaierror,  # refused or reset connections, timeouts, DNS
     sa_errors.OperationalError, sa_errors.InterfaceError, sa_errors.TimeoutError, sa_errors.DisconnectionError,
-    asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError,
-    asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError,
     redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError,
 )
+
+
+def _outages() -> tuple[type[BaseException], ...]:
+    """The kinds of error that mean an outage; asyncpg's only once it is loaded (a SQLite service never is)."""
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is None:
+        return _OUTAGES
+    return (*_OUTAGES, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError,
+            asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError)
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -52,12 +59,13 @@ def is_unavailable(exc: BaseException) -> bool:
     Such a failure is nobody's fault and passes: a request gets 503 with Retry-After, and work
     is tried again later without counting against it.
     """
+    outages = _outages()
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         # A bare OSError is how asyncio reports a connection that failed on every address.
-        if isinstance(current, _OUTAGES) or type(current) is OSError:
+        if isinstance(current, outages) or type(current) is OSError:
             return True
         if isinstance(current, sa_errors.DBAPIError) and current.connection_invalidated:
             return True

@@ -144,3 +144,27 @@ async def test_a_redis_outage_stops_only_what_needs_redis(
     await private_redis.start()
     response = await client.get("/console/", cookies={"minsheng_console": "a-session-id"})
     assert response.status == 200  # the sign-in page: Redis answers again, the session is unknown
+
+
+def test_an_outage_is_told_apart_from_a_defect() -> None:
+    """An outage is a 503 and is retried without counting; a defect is a 500 and counts."""
+    import asyncpg
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from bot.errors import is_unavailable
+
+    wrapped = DBAPIError("SELECT 1", {}, ConnectionResetError(), connection_invalidated=True)
+    for outage in (ConnectionRefusedError(), TimeoutError(), OSError("Multiple exceptions: [Errno 111]"),
+                   OperationalError("SELECT 1", {}, Exception("database is locked")), wrapped,
+                   asyncpg.CannotConnectNowError("the database system is starting up"), RedisConnectionError()):
+        assert is_unavailable(outage), outage
+    try:
+        try:
+            raise ConnectionRefusedError()
+        except ConnectionRefusedError as cause:
+            raise RuntimeError("storing failed") from cause
+    except RuntimeError as chained:
+        assert is_unavailable(chained)
+    for defect in (ValueError(), KeyError("x"), FileNotFoundError("locales"), PermissionError()):
+        assert not is_unavailable(defect), defect
