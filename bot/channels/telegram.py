@@ -26,6 +26,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -93,7 +94,7 @@ def resident_router() -> Router:
     @router.callback_query(F.message.chat.type == "private")
     async def on_button(query: CallbackQuery, engine: DialogEngine, turn: Turn) -> None:
         # Stops the button's spinner; a courtesy, so an unreachable Bot API does not hold the answer back.
-        with contextlib.suppress(TelegramAPIError, TimeoutError):
+        with contextlib.suppress(TelegramAPIError, ClientDecodeError, TimeoutError):
             await query.answer(request_timeout=5)
         if query.message is None or not query.data:
             return

@@ -21,8 +21,9 @@ import logging
 import re
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, ForceReply, Message
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
+from aiogram.types import CallbackQuery, ErrorEvent, ForceReply, Message
 
 from bot.domain.tickets import status_text
 from bot.services.workflow import TicketNotFound, Workflow, WorkflowError
@@ -36,6 +37,16 @@ NUMBER = re.compile(r"编号 (\d{6,24})")
 
 def staff_router() -> Router:
     router = Router(name=__name__)
+
+    @router.errors(ExceptionTypeFilter(TelegramAPIError, ClientDecodeError))
+    async def confirmation_not_sent(event: ErrorEvent) -> None:
+        """What staff did is done (the workflow committed it); only Telegram's confirmation to them failed.
+
+        Handled here, so that the update counts as processed: taken again, it would repeat the action
+        (受理 a second time, a link code already used) instead of its confirmation.
+        """
+        log.warning("telegram_staff.confirmation_failed", extra={
+            "update_id": event.update.update_id, "error": type(event.exception).__name__})
 
     @router.message(Command("link"))
     async def link(message: Message, command: CommandObject, staff: StaffDirectory, workflow: Workflow) -> None:

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select, update
 
 from bot.app import create_app
-from bot.keys import SESSIONS, STATE
+from bot.keys import INBOX, SESSIONS, STATE
 from bot.settings import Settings
 from bot.state import MemoryStore
 from bot.storage.models import ConversationState, InboxMessage, OutboundMessage, Ticket, utcnow
@@ -249,3 +249,39 @@ async def test_a_telegram_update_whose_processing_fails_is_taken_again_not_marke
     async with tg_client.app[SESSIONS]() as session:
         attempts = await session.scalar(select(InboxMessage.attempts))
     assert attempts == 1
+
+
+async def test_a_staff_button_pressed_while_telegram_fails_acts_once(
+        tg_client: TestClient, botapi: FakeBotApi, gateway: FakeGateway, caplog: pytest.LogCaptureFixture) -> None:
+    """受理 is done even though Telegram cannot confirm it: the update is not taken again to repeat it."""
+    from tests.tickets.support import bot_message, file_by_sms, group_button, settle, standard_staff, ticket_row
+    from tests.tickets.test_telegram_staff import CASEWORKER_TG, GROUP, link_group_and_caseworker
+
+    caplog.set_level(logging.INFO)
+    staff = await standard_staff(tg_client.app)
+    await link_group_and_caseworker(tg_client, botapi, staff)
+    number = await file_by_sms(tg_client, gateway, "+8613812340071", "求助 隆务镇 房子漏雨")
+    await settle(tg_client.app)
+    [post] = [m for m in botapi.sent(GROUP) if number in m["text"]]
+    accept = {b["text"]: b["callback_data"] for row in post["reply_markup"]["inline_keyboard"] for b in row}["受理"]
+    botapi.down = True
+    assert (await send_tg(tg_client, group_button(GROUP, CASEWORKER_TG, accept, bot_message(GROUP, 900,
+                                                                                          post["text"])))).status == 200
+    for _ in range(100):
+        if any(r.getMessage() == "telegram_staff.confirmation_failed" for r in caplog.records):
+            break
+        await asyncio.sleep(0.05)
+    assert (await ticket_row(tg_client.app, number)).status == "accepted"
+    assert await count(tg_client, InboxMessage, InboxMessage.status != "processed") == 0
+    assert await count(tg_client, InboxMessage, InboxMessage.attempts > 0) == 0
+    botapi.down = False
+
+
+async def test_while_draining_the_webhooks_say_come_back_and_store_nothing(
+        tg_client: TestClient, botapi: FakeBotApi) -> None:
+    tg_client.app[INBOX].draining = True
+    for response in (await send_sms(tg_client, "+8613812340072", "菜单"),
+                     await send_tg(tg_client, tg_update(7701, "菜单")), await tg_client.get("/healthz")):
+        assert response.status == 503 and response.headers["Retry-After"] == "2"
+    assert (await (await tg_client.get("/healthz")).json())["status"] == "draining"
+    assert await count(tg_client, InboxMessage) == 0
