@@ -225,9 +225,19 @@ class Outcome:
     contacts_without_ticket: int
 
 
-async def outcome(database_url: str, channel: str, contacts: Sequence[str]) -> Outcome:
+async def outcome(database_url: str, channel: str, contacts: Sequence[str], settle: float = 30.0) -> Outcome:
+    """Counted once the outbox has settled: a reply a killed process had sent but not marked is sent
+    again (and marked) when its lease runs out, after the resident already read it."""
     engine = make_engine(database_url)
     try:
+        deadline = time.monotonic() + settle
+        while time.monotonic() < deadline:
+            async with make_sessionmaker(engine)() as session:
+                pending = await session.scalar(select(func.count()).select_from(OutboundMessage)
+                                               .where(OutboundMessage.status == "pending"))
+            if not pending:
+                break
+            await asyncio.sleep(0.2)
         async with make_sessionmaker(engine)() as session:
             inbox = list(await session.scalars(select(InboxMessage).where(InboxMessage.channel == channel)))
             replies = Counter(
