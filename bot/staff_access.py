@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -21,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain.tickets import ADMIN, SUPERVISOR
 from bot.state import StateStore
 from bot.storage.models import LinkCode, Staff, StaffGroup, Ticket, utcnow
+
+# Accounts that may act: a disabled one is refused everywhere, as if it did not exist.
+ENABLED = Staff.disabled_at.is_(None)
 
 SESSION_TTL = 12 * 3600
 LINK_CODE_TTL = timedelta(minutes=15)
@@ -37,10 +40,13 @@ class Actor:
     role: str
     township_code: str | None
     county_code: str | None
+    # The account's session generation when it was read: a console session opened now carries it.
+    generation: int = field(default=0, compare=False)
 
     @classmethod
     def of(cls, staff: Staff) -> Actor:
-        return cls(staff.id, staff.name, staff.role, staff.township_code, staff.county_code)
+        return cls(staff.id, staff.name, staff.role, staff.township_code, staff.county_code,
+                   staff.session_generation or 0)
 
     def sees(self, ticket: Ticket) -> bool:
         if self.role == ADMIN:
@@ -83,17 +89,12 @@ class StaffDirectory:
         if not token or len(token) > 256:
             return None
         async with self.sessions() as session:
-            staff = await session.scalar(select(Staff).where(Staff.token_hash == hash_token(token)))
-        return Actor.of(staff) if staff else None
-
-    async def by_id(self, staff_id: int) -> Actor | None:
-        async with self.sessions() as session:
-            staff = await session.get(Staff, staff_id)
+            staff = await session.scalar(select(Staff).where(Staff.token_hash == hash_token(token), ENABLED))
         return Actor.of(staff) if staff else None
 
     async def by_telegram(self, user_id: int) -> Actor | None:
         async with self.sessions() as session:
-            staff = await session.scalar(select(Staff).where(Staff.telegram_user_id == user_id))
+            staff = await session.scalar(select(Staff).where(Staff.telegram_user_id == user_id, ENABLED))
         return Actor.of(staff) if staff else None
 
     async def check_password(self, name: str, password: str) -> Actor | None:
@@ -104,24 +105,37 @@ class StaffDirectory:
             self.hasher.verify(stored, password)
         except (VerificationError, InvalidHashError):
             return None
-        return Actor.of(staff) if staff and staff.password_hash else None
+        if staff is None or not staff.password_hash or staff.disabled_at is not None:
+            return None
+        return Actor.of(staff)
 
     # -- console sessions (in the shared state store, so every process knows them) ----------------
 
     async def open_session(self, actor: Actor) -> tuple[str, str]:
         """A new session id and its CSRF token."""
         session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-        await self.state.set_json(self._session_key(session_id), {"staff": actor.id, "csrf": csrf}, SESSION_TTL)
+        await self.state.set_json(self._session_key(session_id),
+                                  {"staff": actor.id, "csrf": csrf, "generation": actor.generation}, SESSION_TTL)
         return session_id, csrf
 
     async def session(self, session_id: str) -> tuple[Actor, str] | None:
+        """The session's staff member and CSRF token, read against the account on every request.
+
+        A session of a disabled account, or one opened before the password changed (the account's
+        generation moved on), is over; it is deleted so that the store forgets it too.
+        """
         if not session_id or len(session_id) > 100:
             return None
-        data = await self.state.get_json(self._session_key(session_id))
+        key = self._session_key(session_id)
+        data = await self.state.get_json(key)
         if not isinstance(data, dict):
             return None
-        actor = await self.by_id(int(data["staff"]))
-        return (actor, str(data["csrf"])) if actor else None
+        async with self.sessions() as session:
+            staff = await session.get(Staff, int(data["staff"]))
+        if staff is None or staff.disabled_at is not None or staff.session_generation != data.get("generation", 0):
+            await self.state.delete(key)
+            return None
+        return Actor.of(staff), str(data["csrf"])
 
     async def close_session(self, session_id: str) -> None:
         await self.state.delete(self._session_key(session_id))
@@ -157,7 +171,7 @@ class StaffDirectory:
             if used.rowcount != 1:  # type: ignore[attr-defined]
                 return None
             staff = await session.get(Staff, row.staff_id)
-            if staff is None:
+            if staff is None or staff.disabled_at is not None:
                 return None
             if row.purpose == "user":
                 # One Telegram account speaks for one staff member.

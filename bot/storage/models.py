@@ -200,6 +200,11 @@ class Staff(Base):
     password_hash: Mapped[str | None] = mapped_column(String(256))
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A disabled account signs in nowhere: no token, no console session, no Telegram.
+    disabled_at: Mapped[datetime | None] = mapped_column()
+    # Raised when the password changes or the account is disabled: a console session made under an
+    # older value is over, in every process, on its next request.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class StaffGroup(Base):
