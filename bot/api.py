@@ -83,7 +83,7 @@ async def ask(request: web.Request) -> web.Response:
     body = parse(AskRequest, await read_json(request))
     services = request.app[SERVICES]
     place = resolve_region(services.places, body.region)
-    answer = await services.kb.ask_async(body.text, place.code, locale=body.locale, on=services.now().date())
+    answer = await services.kb.ask_async(body.text, place.code, locale=body.locale, on=services.today())
     return web.json_response({
         "answered": answer.answered,
         "answer": answer.text,

@@ -94,6 +94,6 @@ async def screen(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     place = resolve_region(services.places, body.region)
     household = household_of(body)
-    on = services.now().date()
+    on = services.today()
     screening = services.screening.screen(household, place.code, on)
     return web.json_response(screening_json(services.places, place, screening, on.isoformat()))

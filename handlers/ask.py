@@ -20,7 +20,7 @@ async def answer_question(ctx: Context, text: str) -> list[Reply]:
     if not region:
         ctx.conv.start("region", "name", pending_question=text)
         return ctx.reply(_("请先告诉我您在哪个县（市、区）或乡镇，我按当地政策回答。例如：正安县、隆务镇"))
-    answer = await ctx.services.kb.ask_async(text, region, locale=ctx.locale, on=ctx.services.now().date())
+    answer = await ctx.services.kb.ask_async(text, region, locale=ctx.locale, on=ctx.services.today())
     return render(ctx, answer)
 
 
@@ -51,7 +51,7 @@ async def suggestion(ctx: Context, article_id: str) -> list[Reply]:
     if not region:
         return ctx.reply(_("请直接发您的问题。"))
     try:
-        answer = ctx.services.kb.article(article_id, region, locale=ctx.locale, on=ctx.services.now().date())
+        answer = ctx.services.kb.article(article_id, region, locale=ctx.locale, on=ctx.services.today())
     except KeyError:
         return ctx.reply(_("请直接发您的问题。"))
     return render(ctx, answer)

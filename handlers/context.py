@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.domain.messages import Incoming, Option, Reply
@@ -67,6 +67,7 @@ class Services(Protocol):
     @property
     def screening(self) -> Any: ...
     def now(self) -> datetime: ...
+    def today(self) -> date: ...
 
 
 @dataclass

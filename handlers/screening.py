@@ -86,7 +86,7 @@ def answers(ctx: Context) -> dict[str, Any]:
 
 def details(ctx: Context, a: dict[str, Any]) -> frozenset[str]:
     return ctx.services.screening.details_that_matter(ctx.conv.data["region"], a.get("residence", "rural"),
-                                                      ctx.services.now().date())
+                                                      ctx.services.today())
 
 
 def ask(ctx: Context, question: str, options: list[tuple[str, str]]) -> list[Reply]:
@@ -344,7 +344,7 @@ def request_of(region_code: str, a: dict[str, Any]) -> dict[str, Any]:
 def screen_answers(ctx: Context) -> Screening:
     request = request_of(ctx.conv.data["region"], answers(ctx))
     household = Household.from_request(request)
-    return ctx.services.screening.screen(household, request["region"], ctx.services.now().date())
+    return ctx.services.screening.screen(household, request["region"], ctx.services.today())
 
 
 def summary_options(screening: Screening) -> list[Option]:
@@ -393,7 +393,7 @@ def others(ctx: Context) -> list[Reply]:
 def screening_record(ctx: Context) -> dict[str, Any]:
     """What a ticket carries: the answers as a screening request and the verdicts they gave."""
     return {"request": request_of(ctx.conv.data["region"], answers(ctx)), "verdicts": ctx.conv.data.get("verdicts", {}),
-            "date": ctx.services.now().date().isoformat()}
+            "date": ctx.services.today().isoformat()}
 
 
 async def file_from_summary(ctx: Context, kind: str) -> list[Reply]:

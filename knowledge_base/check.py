@@ -7,6 +7,7 @@ import sys
 from datetime import date
 
 from knowledge_base.articles import PLACEHOLDER, Article, Concept, concepts, programs, read_articles
+from knowledge_base.dates import china_today
 from knowledge_base.documents import Document, documents
 from knowledge_base.jurisdictions import Jurisdictions, jurisdictions
 from knowledge_base.parameters import Parameter, Parameters, Source, read_parameters
@@ -189,7 +190,7 @@ def run(on: date | None = None) -> list[str]:
     if errors:
         return errors
     table = Parameters(parameters, places)
-    errors += article_errors(articles, table, docs, on or date.today())
+    errors += article_errors(articles, table, docs, on or china_today())
     errors += coverage_errors(articles, table)
     errors += section_errors(articles, table, docs)
     errors += lexicon_errors(concepts())

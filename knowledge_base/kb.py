@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from knowledge_base import semantic as sem
 from knowledge_base.articles import PLACEHOLDER, Article, Program, Variant, concepts, programs, read_articles
+from knowledge_base.dates import china_today
 from knowledge_base.documents import documents
 from knowledge_base.i18n import translator
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, Mention
@@ -156,7 +157,7 @@ class KnowledgeBase:
 
         ``vectors`` are query embeddings computed beforehand (:meth:`ask_async`); a question the
         semantic stage must read and that has none is embedded here, blocking."""
-        on = on or date.today()
+        on = on or china_today()
         where = self._place_for(text, region_code)
         if where.unserved is not None:
             return self._unserved(where.unserved, region_code, locale)
@@ -266,14 +267,14 @@ class KnowledgeBase:
     def article(self, article_id: str, region_code: str, locale: str = "zh_Hans", on: date | None = None) -> Answer:
         """One article for a place, as when a resident picks a suggestion (KeyError for an unknown id)."""
         article = self.articles[article_id]
-        on = on or date.today()
+        on = on or china_today()
         if self._variants_for(article, region_code, on):
             return self._localized(self._render_article(article, region_code, on), locale)
         return self._localized(self._not_published(Hit(article, 0.0, frozenset()), [], region_code, on), locale)
 
     def region_summary(self, region_code: str, on: date | None = None) -> str:
         """One short line of what the place (with the places above it) has published."""
-        on = on or date.today()
+        on = on or china_today()
         place = self.places.get(region_code)
         found = {article.program for article in self.articles.values()
                  if self._variants_for(article, region_code, on)}
@@ -439,7 +440,7 @@ class KnowledgeBase:
         """Article id → the key of the passage e5 reads for it in this place (which variants apply)."""
         keys = self._passage_keys.get(region_code)
         if keys is None:
-            on = on or date.today()
+            on = on or china_today()
             keys = {a.id: sem.passage_key(a, [code for _v, code in self._variants_for(a, region_code, on)])
                     for a in self.articles.values()}
             self._passage_keys[region_code] = keys
@@ -448,7 +449,7 @@ class KnowledgeBase:
     def semantic_texts(self, on: date | None = None) -> tuple[list[sem.Passage], list[tuple[str, str]]]:
         """What e5 reads ahead of time: one passage per article and set of publishing places (title,
         canonical questions, the answer as rendered there), and every canonical question."""
-        on = on or date.today()
+        on = on or china_today()
         passages: dict[str, sem.Passage] = {}
         for root in self.places.served_roots:
             for place in self.places.subtree(root):

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from knowledge_base.dates import china_today
 from knowledge_base.jurisdictions import Jurisdictions, jurisdictions
 from knowledge_base.units import UNIT_PATTERNS, Value, format_date, format_value
 
@@ -133,7 +134,7 @@ class Parameters:
         """
         if path not in self._codes_by_path:
             raise KeyError(path)
-        on = on or date.today()
+        on = on or china_today()
         for place in self.places.chain(region_code):
             parameter = self._by_key.get((path, place.code))
             if parameter is None:

@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from bot.domain.tickets import (
     ADMIN,
     CHANNEL_LABELS,
+    CHINA,
     CLOSED,
     DEADLINE_LABELS,
     HELP,
@@ -259,7 +260,7 @@ async def export_xlsx(request: web.Request, actor: Actor, _csrf: str) -> web.Str
 
 
 def export_name(extension: str) -> str:
-    return f'attachment; filename="minsheng-queue-{datetime.now():%Y%m%d-%H%M}.{extension}"'
+    return f'attachment; filename="minsheng-queue-{datetime.now(CHINA):%Y%m%d-%H%M}.{extension}"'
 
 
 # -- one ticket ---------------------------------------------------------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.services.tickets import TicketService
 from bot.storage.models import utcnow
 from knowledge_base import KnowledgeBase
+from knowledge_base.dates import china_today
 from knowledge_base.jurisdictions import Jurisdictions
 
 
@@ -22,3 +23,8 @@ class AppServices:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def today(self) -> date:
+        """The policy date: today in China, whatever the server's time zone (dated figures change at
+        midnight China time)."""
+        return china_today(self.now())

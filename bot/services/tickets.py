@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.tickets import CHINA, INITIAL_STATUS
 from bot.storage.models import Ticket, TicketEvent, utcnow
+from knowledge_base.dates import china_today
 from knowledge_base.jurisdictions import Jurisdictions
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class TicketService:
     """Files and reads tickets, each call in a transaction of its own, or ``bound`` to a caller's."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], places: Jurisdictions,
-                 deadlines: Callable[[str, str], float | None] | None = None) -> None:
+                 deadlines: Callable[[str, str, date], float | None] | None = None) -> None:
         self.sessions = sessions
         self.places = places
         self.deadlines = deadlines
@@ -94,11 +95,12 @@ class TicketService:
         async with self.sessions() as session:
             yield session
 
-    def hours(self, code: str, what: str, default: float) -> float:
-        """A deadline in hours for a place: its own published figure, else its county's, else the default."""
+    def hours(self, code: str, what: str, default: float, now: datetime) -> float:
+        """A deadline in hours for a place at ``now``: its own published figure, else its county's, else the
+        default."""
         if self.deadlines is None:
             return default
-        value = self.deadlines(code, what)
+        value = self.deadlines(code, what, china_today(now))
         return float(value) if value else default
 
     async def file(self, filing: Filing, now: datetime | None = None) -> Ticket:
@@ -109,8 +111,8 @@ class TicketService:
                 return existing
         now = now or self.clock()
         place = filing.township_code or filing.county_code
-        due = now + timedelta(hours=self.hours(place, "first_answer_hours", FIRST_ANSWER_HOURS))
-        aid_due = (now + timedelta(hours=self.hours(place, "urgent_aid_hours", URGENT_AID_HOURS))
+        due = now + timedelta(hours=self.hours(place, "first_answer_hours", FIRST_ANSWER_HOURS, now))
+        aid_due = (now + timedelta(hours=self.hours(place, "urgent_aid_hours", URGENT_AID_HOURS, now))
                    if filing.urgent else None)
         ticket = Ticket(
             number=f"n{uuid4().hex[:22]}", source_ref=filing.source_ref, kind=filing.kind,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiogram.utils.i18n import I18n
@@ -78,14 +78,14 @@ class Queue:
     limit: int = 500
 
 
-def kb_deadlines(parameters: Any) -> Callable[[str, str], float | None]:
-    """Deadline hours as each place publishes them in the knowledge base (temporary_assistance.*)."""
+def kb_deadlines(parameters: Any) -> Callable[[str, str, date], float | None]:
+    """Deadline hours as each place publishes them in the knowledge base (temporary_assistance.*), on a date."""
     paths = {"first_answer_hours": "temporary_assistance.response_hours",
              "urgent_aid_hours": "temporary_assistance.emergency_aid_hours"}
 
-    def hours(code: str, what: str) -> float | None:
+    def hours(code: str, what: str, on: date) -> float | None:
         try:
-            fact = parameters.get(paths[what], code)
+            fact = parameters.get(paths[what], code, on)
         except KeyError:
             return None
         value = getattr(fact, "value", None) if fact else None
@@ -272,7 +272,7 @@ class Workflow:
         values: dict[str, Any] = {"township_code": township_code, "county_code": county.code}
         if ticket.first_answered_at is None:
             # The receiving township gets its own full answer period; the aid deadline stays the resident's.
-            hours = self.tickets.hours(code, "first_answer_hours", FIRST_ANSWER_HOURS)
+            hours = self.tickets.hours(code, "first_answer_hours", FIRST_ANSWER_HOURS, now)
             values.update(due_at=now + timedelta(hours=hours), escalated_at=None)
         return values
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from knowledge_base.dates import china_today
 from knowledge_base.jurisdictions import Jurisdictions, jurisdictions
 from knowledge_base.parameters import Parameters
 from knowledge_base.screening.model import Household, Screening
@@ -24,7 +25,7 @@ class Screener:
         """Optional questions whose answer can change a verdict in this place: income deductions only where the
         place publishes both the deduction and a standard to compare with; school and move details only where it
         published an amount for them."""
-        day = on or date.today()
+        day = on or china_today()
 
         def fact(path: str) -> object:
             return self.parameters.get(path, region_code, day)
@@ -52,7 +53,7 @@ class Screener:
 
     def screen(self, household: Household, region_code: str, on: date | None = None) -> Screening:
         """One result per program, in the contract's order; ``on`` defaults to today."""
-        context = Context(household, region_code, on or date.today(), self.parameters, self.provisions, self.places)
+        context = Context(household, region_code, on or china_today(), self.parameters, self.provisions, self.places)
         for program, rule in RULES:
             context.results[program] = rule(context)
         return Screening(region_code, context.region, list(context.results.values()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.services.tickets import Filing, TicketService
 from bot.services.workflow import kb_deadlines
@@ -14,9 +14,10 @@ from knowledge_base.jurisdictions import jurisdictions
 
 def test_tongren_townships_use_tongren_published_hours_and_other_places_none() -> None:
     hours = kb_deadlines(KnowledgeBase.load().parameters)
-    assert hours("632301100", "first_answer_hours") == 12  # 隆务镇 inherits 同仁市's 12小时答复
-    assert hours("632301", "urgent_aid_hours") == 24
-    assert hours("520324101", "first_answer_hours") is None  # 正安县 publishes none: the default applies
+    today = date(2026, 11, 24)
+    assert hours("632301100", "first_answer_hours", today) == 12  # 隆务镇 inherits 同仁市's 12小时答复
+    assert hours("632301", "urgent_aid_hours", today) == 24
+    assert hours("520324101", "first_answer_hours", today) is None  # 正安县 publishes none: the default applies
 
 
 @dataclass
@@ -27,7 +28,7 @@ class _Fact:
 class _Parameters:
     """A place that publishes a 6-hour answer deadline and an 8-hour aid deadline."""
 
-    def get(self, path: str, code: str) -> _Fact | None:
+    def get(self, path: str, code: str, on: date) -> _Fact | None:
         if not code.startswith("350302"):
             return None
         return _Fact(6 if path.endswith("response_hours") else 8)
