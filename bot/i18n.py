@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aiogram.utils.i18n import I18n
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
+from locales import CATALOGS
+
 SUPPORTED = ("zh_Hans", "en")
 
 
 def make_i18n(default_locale: str = "zh_Hans") -> I18n:
-    return I18n(path=LOCALES, default_locale=default_locale, domain="messages")
+    return I18n(path=CATALOGS, default_locale=default_locale, domain="messages")

@@ -2,7 +2,8 @@
 
 The table ships as ``data/pinyin.txt`` (one line per toneless syllable, then its characters) so
 that loading costs milliseconds; importing pypinyin's own dictionary costs a quarter second.
-``python -m knowledge_base.pinyin`` rebuilds the table from pypinyin's dictionary (first reading).
+``python -m knowledge_base.pinyin`` rebuilds the table from pypinyin's dictionary (first reading);
+pypinyin is the optional ``build`` extra (``pip install -e '.[build]'``), not a run-time dependency.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ def syllables() -> dict[str, str]:
 
 def build_table() -> str:
     """The table text from pypinyin's dictionary (a build-time step, not used at run time)."""
-    from pypinyin.pinyin_dict import pinyin_dict
+    try:
+        from pypinyin.pinyin_dict import pinyin_dict
+    except ImportError:
+        raise SystemExit("rebuilding the pinyin table needs pypinyin: pip install -e '.[build]'") from None
 
     groups: dict[str, list[str]] = {}
     for code in range(0x4E00, 0xA000):
