@@ -103,6 +103,11 @@ async def error_middleware(request: web.Request,
                                  status=exc.status, headers={k: v for k, v in exc.headers.items()
                                                              if k.lower() in ("allow", "retry-after")})
     except Exception as exc:
+        if isinstance(exc, ConnectionResetError) and client_gone(request):
+            # The client hung up (a phone losing signal, a gateway's timeout): nothing is wrong here,
+            # and nobody is left to answer. Whatever it sent is stored or not; it will retry.
+            log.info("http.client_disconnected", extra={"path": request.path, "method": request.method})
+            return web.Response(status=CLIENT_CLOSED_REQUEST)
         if is_unavailable(exc):
             # Nothing was stored: a client that retries on 503 loses nothing.
             log.warning("http.unavailable", extra={"path": request.path, "method": request.method,
@@ -111,6 +116,16 @@ async def error_middleware(request: web.Request,
                                      status=503, headers={"Retry-After": str(RETRY_AFTER_OUTAGE)})
         log.exception("http.unhandled", extra={"path": request.path, "method": request.method})
         return web.json_response(error_body("internal", "internal error"), status=500)
+
+
+# What access logs conventionally record for a request the client abandoned; it is never sent.
+CLIENT_CLOSED_REQUEST = 499
+
+
+def client_gone(request: web.Request) -> bool:
+    """Whether the client's connection is closed (so an error reading or writing it is theirs, not ours)."""
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 # Deeper than any body this service takes; a client nesting further is refused, not recursed into.
