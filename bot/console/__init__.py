@@ -38,6 +38,7 @@ from bot.domain.tickets import (
     parse_status,
     status_text,
 )
+from bot.errors import clean_text
 from bot.keys import SETTINGS, STAFF, STATE, WORKFLOW
 from bot.services.workflow import Queue, TicketNotFound, Workflow, WorkflowError, mask_contact
 from bot.staff_access import Actor, same_secret
@@ -74,6 +75,12 @@ def not_found(actor: Actor | None, csrf: str = "") -> web.Response:
     return render("console_404.html", status=404, actor=actor, csrf=csrf)
 
 
+async def read_form(request: web.Request) -> dict[str, str]:
+    """The posted form's text fields, cleaned as every text from outside is (``clean_text``): a NUL or
+    another control character pasted into a reply or a note never reaches the database or a resident."""
+    return {key: clean_text(value) for key, value in (await request.post()).items() if isinstance(value, str)}
+
+
 async def current(request: web.Request) -> tuple[Actor, str] | None:
     return await request.app[STAFF].session(request.cookies.get(SESSION_COOKIE, ""))
 
@@ -88,8 +95,8 @@ def signed_in(view: Callable[[web.Request, Actor, str], Awaitable[web.StreamResp
             return render("console_login.html", status=401, error="请先登录。", csrf=_login_token(), actor=None)
         actor, csrf = found
         if request.method == "POST":
-            form = await request.post()
-            if not same_secret(str(form.get("csrf", "")), csrf):
+            form = await read_form(request)
+            if not same_secret(form.get("csrf", ""), csrf):
                 log.warning("console.csrf_refused", extra={"staff": actor.id, "path": request.path})
                 return render("console_error.html", status=403, actor=actor, csrf=csrf,
                               message="表单已过期，请返回刷新页面后再提交。")
@@ -118,10 +125,11 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
+    form = await read_form(request)
+    # The password as typed: it is only verified, never stored or shown.
+    name, password = form.get("name", "").strip(), str((await request.post()).get("password", ""))
     state = request.app[STATE]
-    if not same_secret(str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "") or "\x00"):
+    if not same_secret(form.get("csrf", ""), request.cookies.get(LOGIN_COOKIE, "") or "\x00"):
         return _login_page("表单已过期，请重新登录。", 403, name)
     by_address = await state.hit(f"console-login:addr:{request.remote}", LOGIN_WINDOW)
     by_name = await state.hit(f"console-login:name:{name[:64]}", LOGIN_WINDOW)
@@ -302,7 +310,7 @@ async def ticket_view(request: web.Request, actor: Actor, csrf: str) -> web.Stre
 async def _act(request: web.Request, actor: Actor, csrf: str,
                action: Callable[[dict[str, str]], Awaitable[Any]], done: str) -> web.StreamResponse:
     number = request.match_info["number"]
-    form = {k: str(v) for k, v in (await request.post()).items()}
+    form = await read_form(request)
     try:
         await action(form)
     except TicketNotFound:
@@ -377,10 +385,10 @@ async def telegram_view(request: web.Request, actor: Actor, csrf: str) -> web.St
 
 @signed_in
 async def telegram_code(request: web.Request, actor: Actor, csrf: str) -> web.StreamResponse:
-    form = await request.post()
-    purpose = str(form.get("purpose", ""))
+    form = await read_form(request)
+    purpose = form.get("purpose", "")
     places = dict(group_places(request, actor))
-    place = str(form.get("place", "")) if purpose == "group" else None
+    place = form.get("place", "") if purpose == "group" else None
     if purpose not in ("group", "user") or (purpose == "group" and place not in places):
         return render("console_telegram.html", status=422, actor=actor, csrf=csrf, places=list(places.items()),
                       code=None, purpose=None, place=None, error="请选择要关联的乡镇或县。")
