@@ -1,5 +1,6 @@
 """Starts an installed `minsheng serve` once, in an empty directory with the default settings, waits for
-/healthz to answer 200, then stops it with SIGTERM and expects a clean exit.
+/healthz to answer 200, checks that the console's sign-in page renders (templates from the package),
+then stops it with SIGTERM and expects a clean exit.
 
 `python .ci/serve_once.py /path/to/venv/bin/minsheng`
 """
@@ -25,6 +26,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return str(response.read().decode())
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return ""
+
+
 def main(minsheng: str) -> int:
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="minsheng-wheel-")
@@ -42,6 +51,7 @@ def main(minsheng: str) -> int:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
         took = time.monotonic() - started
+        console = fetch(f"http://127.0.0.1:{port}/console/") if status == 200 else ""
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -51,12 +61,12 @@ def main(minsheng: str) -> int:
                 proc.wait()
         log.seek(0)
         output = log.read()
-    if status != 200 or proc.returncode != 0:
-        print(f"serve_once: /healthz {status or 'never answered'}, exit {proc.returncode}\n{output[-3000:]}",
-              file=sys.stderr)
+    if status != 200 or "工作人员登录" not in console or proc.returncode != 0:
+        print(f"serve_once: /healthz {status or 'never answered'}, console page {len(console)} characters, "
+              f"exit {proc.returncode}\n{output[-3000:]}", file=sys.stderr)
         return 1
     print(f"serve_once: the installed wheel answered /healthz 200 after {took:.1f} s ({body.strip()[:120]}), "
-          "stopped cleanly")
+          "the console renders, stopped cleanly")
     return 0
 
 

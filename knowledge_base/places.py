@@ -543,8 +543,11 @@ def build_index(raw: list[dict[str, object]]) -> str:
     """``data/places.tsv`` from the nested ``{"code", "name", "children"}`` table (build time)."""
     import os
 
-    import jieba
-    from pypinyin import Style, lazy_pinyin
+    try:
+        import jieba
+        from pypinyin import Style, lazy_pinyin
+    except ImportError:
+        raise SystemExit("rebuilding the place index needs jieba and pypinyin: pip install -e '.[build]'") from None
 
     dictionary = _jieba_words(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"))
     frequent = frozenset(w for w, (freq, tag) in dictionary.items() if freq >= 300 and tag != "ns")
