@@ -31,7 +31,7 @@ def raised_on_new_year() -> tuple[KnowledgeBase, Parameters]:
     parameters = Parameters([replace(p, values=(*p.values, raised))
                              if (p.path, p.jurisdiction_code) == ("dibao.standard.rural", ZHENGAN) else p
                              for p in packaged.parameters], packaged.places)
-    return KnowledgeBase(list(packaged.articles.values()), parameters, packaged.index), parameters
+    return KnowledgeBase(list(packaged.articles.values()), parameters, packaged.index, packaged.semantic), parameters
 
 
 @pytest.fixture
