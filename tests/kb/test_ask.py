@@ -30,8 +30,8 @@ def steady_p99_ms(kb: KnowledgeBase, cases: list[dict[str, object]]) -> float:
 
     The budget is for the work a question costs: the thread's CPU time, not the wall clock, so that
     a test machine busy with other processes (CI beside a build, two cores shared) does not fail it
-    on scheduler noise; the best of three removes what is left (a cache warming, a page fault). The semantic stage, which a
-    few long questions consult, has its own budget (test_semantic.py).
+    on scheduler noise; the best of three removes what is left (a cache warming, a page fault). The
+    semantic stage, which a few long questions consult, has its own budget (test_semantic.py).
     """
     kb = KnowledgeBase(list(kb.articles.values()), kb.parameters, kb.index)
     from knowledge_base.jurisdictions import jurisdictions
