@@ -17,6 +17,7 @@ from bot.channels.telegram_staff import staff_router
 from bot.channels.wechat import WeChatChannel
 from bot.channels.wecom import WeComRobots
 from bot.console import setup_console
+from bot.console.wecom import setup_wecom_console
 from bot.errors import error_middleware
 from bot.i18n import make_i18n
 from bot.jobs import Escalator
@@ -224,6 +225,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(screen_api.routes)
     app.add_routes(staff_api.routes)
     setup_console(app)
+    setup_wecom_console(app)
     app.router.add_post("/sms/inbound", sms_inbound)
     app.router.add_post(WEBHOOK_PATH, telegram_webhook)
     app.router.add_get(settings.wechat_path, wechat_check)

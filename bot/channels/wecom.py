@@ -6,7 +6,9 @@ be taken), so the posts counted in ``wecom_posts`` over the last minute are exac
 wait than the minute has room for, the waiting ones are posted together in one markdown message
 (up to the robot's 4096 bytes), and when the minute is used up the message waits until it frees:
 nothing is dropped, nothing is posted twice (a process killed between the robot's answer and its
-own record may post once more, as every outbox channel may).
+own record may post once more, as every outbox channel may). Once three quarters of the minute's
+posts are used, the rest are paced (one per 60/limit s), each carrying every card waiting by then,
+so a burst of tickets keeps reaching the group within seconds instead of stopping for the minute.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class WeComRobots:
         self.http = http
         self.sessions = sessions
         self.per_minute = settings.wecom_per_minute
+        self.reserve = max(1, self.per_minute // 4)
+        self.gap = WINDOW.total_seconds() / self.per_minute
 
     async def send(self, address: str, text: str, options: list[dict[str, Any]], ref: str) -> None:
         """Posts the card ``ref`` to robot ``address``, with the cards waiting behind it if the minute is short."""
@@ -56,6 +60,12 @@ class WeComRobots:
             if room <= 0:
                 wait = (recent[0] + WINDOW - now).total_seconds() + 0.5
                 raise DeliveryDelayed("robot minute used", retry_after=max(1.0, wait))
+            # With the minute nearly used, posts are paced (one per 60/limit seconds) and carry every
+            # card waiting by then, so a burst keeps moving instead of stopping for the rest of the minute.
+            scarce = room <= self.reserve
+            since = (now - recent[-1]).total_seconds() if recent else WINDOW.total_seconds()
+            if scarce and since < self.gap:
+                raise DeliveryDelayed("robot paced", retry_after=self.gap - since)
             # Behind this message, only this process can touch the robot's later ones (they are not
             # the first of their address), so reading them and marking them sent below is safe.
             waiting = list(await session.execute(
@@ -65,7 +75,7 @@ class WeComRobots:
                 .order_by(OutboundMessage.id).limit(200)))
         batch: list[int] = []
         content = text
-        if len(waiting) + 1 > room:
+        if scarce or len(waiting) + 1 > room:
             for row_id, more in waiting:
                 joined = content + SEPARATOR + more
                 if len(joined.encode()) > MAX_BYTES:

@@ -242,7 +242,8 @@ async def test_voice_is_read_as_text_and_a_location_label_sets_the_region(wx: Te
     voice = wechat_xml("wechat_voice.xml", FromUserName=OPENID, Recognition="同仁市", MsgId=next_msg_id())
     assert "已设置地区：同仁市" in await say(wx, wxapi, OPENID, voice)
     other = "oLOCATION0000000000000000001"
-    location = wechat_xml("wechat_location.xml", FromUserName=other, Label="贵州省遵义市正安县凤仪街道", MsgId=next_msg_id())
+    location = wechat_xml("wechat_location.xml", FromUserName=other, Label="贵州省遵义市正安县凤仪街道",
+                          MsgId=next_msg_id())
     assert "已设置地区：凤仪街道" in await say(wx, wxapi, other, location)
     # A position report without a place name is taken and not answered.
     event = wechat_xml("wechat_location_event.xml", FromUserName=other)
