@@ -15,6 +15,7 @@ every HTTP call (the access token, 客服消息) goes through our aiohttp sessio
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from datetime import timedelta
@@ -332,7 +333,20 @@ class WeChatChannel:
             return DeliveryDelayed(f"errcode {exc.errcode}", retry_after=5.0 if exc.errcode == -1 else 60.0)
         return DeliveryRefused("refused", f"errcode {exc.errcode}")
 
-    async def create_menu(self) -> dict[str, Any]:
-        """Creates the custom menu (``menu_json``) through the API."""
-        token = await self.tokens.get()
-        return await self._post("/cgi-bin/menu/create", token, menu_json())
+
+async def create_menu(settings: Settings, store: StateStore) -> dict[str, Any]:
+    """Creates the custom menu (``menu_json``) through the API (``minsheng wechat menu --create``)."""
+    async with ClientSession() as http:
+        tokens = AccessTokens(settings, http, store)
+        token = await tokens.get()
+        for attempt in range(2):
+            async with http.post(f"{settings.wechat_api_base}/cgi-bin/menu/create", params={"access_token": token},
+                                 data=json.dumps(menu_json(), ensure_ascii=False).encode(),
+                                 headers={"Content-Type": "application/json; charset=utf-8"},
+                                 timeout=ClientTimeout(total=10)) as response:
+                data = await response.json(content_type=None)
+            if attempt == 0 and isinstance(data, dict) and data.get("errcode") in _STALE_TOKEN:
+                token = await tokens.refresh(token)
+                continue
+            break
+        return data if isinstance(data, dict) else {"errcode": -1, "errmsg": "not JSON"}

@@ -292,3 +292,19 @@ async def test_access_token_is_fetched_once_for_100_messages_across_two_processe
     await asyncio.gather(*(second.app[WECHAT].send(o, "通知", [], f"x-{o}") for o in openids))  # type: ignore[union-attr]
     assert len(wxapi.sent) == 200
     assert wxapi.fetched == 1
+
+
+async def test_menu_command_creates_the_menu_with_the_four_keys(wechat_settings: Callable[..., Settings],
+                                                               wxapi: FakeWeChatApi, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    settings = wechat_settings()
+    for name, value in (("MINSHENG_WECHAT_TOKEN", WECHAT_TOKEN), ("MINSHENG_WECHAT_APP_ID", WECHAT_APP_ID),
+                        ("MINSHENG_WECHAT_APP_SECRET", WECHAT_SECRET), ("MINSHENG_WECHAT_API_BASE", wxapi.url),
+                        ("MINSHENG_DATABASE_URL", settings.database_url)):
+        monkeypatch.setenv(name, value)
+    from bot.cli import main
+
+    code = await asyncio.to_thread(main, ["wechat", "menu", "--create"])
+    assert code == 0 and "errcode 0" in capsys.readouterr().out
+    keys = {b.get("key") for top in wxapi.menus[0]["button"] for b in [top, *top.get("sub_button", [])]}
+    assert {"ASK", "SCREEN", "REQUEST", "STATUS"} <= keys
