@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # Beyond the contract (documented in docs/operations.md).
     # The secret the SMS platform's push URLs carry (?token=…): its pushes are not signed.
     aliyun_sms_push_token: str | None = None
+    # Characters of the approved template around ${content} (e.g. "您好，" is 3): they count too.
+    aliyun_sms_template_chars: int = Field(default=0, ge=0, le=200)
     wechat_path: str = "/wechat"
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
     # Messages a WeCom group robot takes a minute (the platform's limit is 20).
@@ -158,8 +160,11 @@ class Settings(BaseSettings):
 
     @property
     def sms_signature_chars(self) -> int:
-        """Characters the platform adds to every SMS: 【签名】 counts in the segments (Aliyun only)."""
-        return len(self.aliyun_sms_sign_name) + 2 if self.sms_provider == "aliyun" and self.aliyun_sms_sign_name else 0
+        """Characters the platform adds to every SMS, which count in its segments (Aliyun only): the
+        【签名】 and the template's own text around the variable."""
+        if self.sms_provider != "aliyun" or not self.aliyun_sms_sign_name:
+            return 0
+        return len(self.aliyun_sms_sign_name) + 2 + self.aliyun_sms_template_chars
 
     @property
     def sms_max_chars(self) -> int:
