@@ -253,8 +253,9 @@ class WeChatChannel:
             log.info("wechat.ignored", extra={"type": getattr(message, "type", "?")})
             return web.Response(text="success")
         stored = await self.inbox.store(delivery)
+        # The openid is in an event's delivery id: logged by the stored row's id and kind only.
         log.info("wechat.stored" if stored is not None else "wechat.duplicate",
-                 extra={"delivery_id": delivery.delivery_id, "kind": (delivery.payload or {}).get("kind")})
+                 extra={"id": stored, "kind": (delivery.payload or {}).get("kind")})
         # Replies go out through 客服消息; "success" tells WeChat not to retry nor to warn the resident.
         return web.Response(text="success")
 

@@ -95,7 +95,10 @@ def kb_deadlines(parameters: Any) -> Callable[[str, str, date], float | None]:
 
 
 def mask_contact(channel: str, contact: str) -> str:
-    """Phone numbers as 138****5678, Telegram chat ids as *****6789: enough to recognise, not to reach."""
+    """Phone numbers as 138****5678, Telegram chat ids as *****6789, WeChat openids as ****WeS6o:
+    enough to recognise, not to reach."""
+    if channel == "wechat":
+        return "****" + contact[-5:]
     return mask_phone(contact)
 
 
