@@ -31,7 +31,8 @@ from tests.channels.support import (
 )
 from tests.conftest import TEST_REDIS_URL
 from tests.fakes import FakeWeChatApi
-from tests.tickets.support import add_staff, bearer, settle
+from tests.tickets.support import PASSWORD, add_staff, bearer, settle
+from tests.tickets.test_console import sign_in
 
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 
@@ -202,7 +203,7 @@ async def test_after_48_hours_a_reply_is_not_sent_and_the_ticket_says_so(wx: Tes
     async with wx.app[SESSIONS]() as session, session.begin():
         await session.execute(update(InboxMessage).where(InboxMessage.address == OPENID)
                               .values(received_at=utcnow() - timedelta(hours=49)))
-    token = await add_staff(wx.app, "longwu", township="632301100")
+    token = await add_staff(wx.app, "longwu", township="632301100", password=PASSWORD)
     sent_before = len(wxapi.sent)
     response = await wx.post(f"/api/v1/tickets/{number}/replies", json={"text": "请到镇民政办登记"},
                              headers=bearer(token))
@@ -212,6 +213,10 @@ async def test_after_48_hours_a_reply_is_not_sent_and_the_ticket_says_so(wx: Tes
     body = await (await wx.get(f"/api/v1/tickets/{number}", headers=bearer(token))).json()
     failed = [e for e in body["events"] if e["type"] == "delivery_failed"]
     assert len(failed) == 1 and "48小时" in failed[0]["text"] and "短信" in failed[0]["text"]
+    # The console shows it on the ticket page, with the channel and the openid masked.
+    await sign_in(wx, "longwu")
+    page = await (await wx.get(f"/console/tickets/{number}")).text()
+    assert "48小时" in page and "微信" in page and OPENID not in page and OPENID[-5:] in page
 
 
 async def test_after_unsubscribe_nothing_more_is_sent(wx: TestClient, wxapi: FakeWeChatApi) -> None:
