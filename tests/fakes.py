@@ -250,6 +250,9 @@ class FakeWeChatApi(LoopbackServer):
         await wait_until(self._changed, lambda: len(self.to(openid)) >= count, timeout)
         return self.to(openid)
 
+    async def until(self, done: Callable[[], bool], timeout: float) -> None:
+        await wait_until(self._changed, done, timeout)
+
 
 def aliyun_rpc_signature(secret: str, params: dict[str, str]) -> str:
     """The platform's RPC signature v1, written here from its documentation, independently of bot/."""
