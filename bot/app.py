@@ -10,14 +10,19 @@ from collections.abc import AsyncIterator
 from aiohttp import ClientSession, ClientTimeout, web
 
 from bot import api, screen_api, staff_api
+from bot.channels.aliyun_sms import AliyunSmsChannel
 from bot.channels.sms import SmsChannel
 from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel
 from bot.channels.telegram_staff import staff_router
+from bot.channels.wechat import WeChatChannel
+from bot.channels.wecom import WeComRobots
 from bot.console import setup_console
+from bot.console.wecom import setup_wecom_console
 from bot.errors import error_middleware
 from bot.i18n import make_i18n
 from bot.jobs import Escalator
 from bot.keys import (
+    ALIYUN_SMS,
     DB_ENGINE,
     ENGINE,
     ESCALATOR,
@@ -32,6 +37,8 @@ from bot.keys import (
     STATE,
     TELEGRAM,
     TURNS,
+    WECHAT,
+    WECOM,
     WORKFLOW,
 )
 from bot.services import AppServices
@@ -100,6 +107,7 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     workflow = Workflow(app[SESSIONS], services.places, services.tickets, app[ENGINE].i18n,
                         settings.sms_max_chars, services.now)
     services.tickets.announce = workflow.announce
+    workflow.public_url = settings.public_url
     app[WORKFLOW] = workflow
     app[STAFF] = StaffDirectory(app[SESSIONS], app[STATE])
     yield
@@ -119,6 +127,19 @@ async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
     sms = SmsChannel(settings, app[ENGINE], inbox, app[HTTP])
     app[SMS] = sms
     outbox.senders["sms"] = sms.send
+    aliyun = AliyunSmsChannel(settings, inbox, app[HTTP], app[SESSIONS])
+    aliyun.on_failed = app[WORKFLOW].record_delivery_failure
+    app[ALIYUN_SMS] = aliyun
+    if settings.sms_provider == "aliyun":
+        outbox.senders["sms"] = aliyun.send
+    wechat: WeChatChannel | None = None
+    if settings.wechat_enabled:
+        wechat = WeChatChannel(settings, app[ENGINE], inbox, app[HTTP], app[SESSIONS], app[STATE])
+        outbox.senders["wechat"] = wechat.send
+    app[WECHAT] = wechat
+    wecom = WeComRobots(settings, app[HTTP], app[SESSIONS])
+    app[WECOM] = wecom
+    outbox.senders["wecom"] = wecom.send
     app[WORKFLOW].on_queued = outbox.wake
     telegram: TelegramChannel | None = None
     if settings.telegram_enabled:
@@ -174,6 +195,28 @@ async def sms_inbound(request: web.Request) -> web.Response:
     return await request.app[SMS].inbound(request)
 
 
+async def wechat_check(request: web.Request) -> web.Response:
+    wechat = request.app[WECHAT]
+    if wechat is None:
+        raise web.HTTPNotFound()
+    return await wechat.check(request)
+
+
+async def wechat_receive(request: web.Request) -> web.Response:
+    wechat = request.app[WECHAT]
+    if wechat is None:
+        raise web.HTTPNotFound()
+    return await wechat.receive(request)
+
+
+async def aliyun_inbound(request: web.Request) -> web.Response:
+    return await request.app[ALIYUN_SMS].inbound(request)
+
+
+async def aliyun_report(request: web.Request) -> web.Response:
+    return await request.app[ALIYUN_SMS].report(request)
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app[SETTINGS] = settings
@@ -182,8 +225,13 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(screen_api.routes)
     app.add_routes(staff_api.routes)
     setup_console(app)
+    setup_wecom_console(app)
     app.router.add_post("/sms/inbound", sms_inbound)
     app.router.add_post(WEBHOOK_PATH, telegram_webhook)
+    app.router.add_get(settings.wechat_path, wechat_check)
+    app.router.add_post(settings.wechat_path, wechat_receive)
+    app.router.add_post("/sms/aliyun/inbound", aliyun_inbound)
+    app.router.add_post("/sms/aliyun/report", aliyun_report)
     return app
 
 

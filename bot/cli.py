@@ -98,6 +98,33 @@ def cmd_kb_vectors(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_wechat_menu(args: argparse.Namespace) -> int:
+    """Prints the 服务号's menu; with --create, creates it through the WeChat API."""
+    import json
+
+    from bot.channels.wechat import create_menu, menu_json
+    from bot.state import make_store
+
+    print(json.dumps(menu_json(), ensure_ascii=False, indent=2))
+    if not args.create:
+        return 0
+    settings = _settings()
+    if not (settings.wechat_app_id and settings.wechat_app_secret):
+        sys.stderr.write("minsheng: --create needs MINSHENG_WECHAT_APP_ID and MINSHENG_WECHAT_APP_SECRET\n")
+        return 2
+
+    async def create() -> dict[str, object]:
+        store = make_store(settings.redis_url)
+        try:
+            return await create_menu(settings, store)
+        finally:
+            await store.close()
+
+    answer = asyncio.run(create())
+    print(f"WeChat answered: errcode {answer.get('errcode')} {answer.get('errmsg', '')}")
+    return 0 if answer.get("errcode") == 0 else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minsheng", description="Minsheng (民生) social-assistance assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
+
+    wechat = sub.add_parser("wechat", help="WeChat Official Account tools")
+    wechat_sub = wechat.add_subparsers(dest="wechat_command", required=True)
+    menu = wechat_sub.add_parser("menu", help="print the menu (CLICK keys ASK, SCREEN, REQUEST, STATUS)")
+    menu.add_argument("--create", action="store_true", help="also create it through the WeChat API")
+    menu.set_defaults(run=cmd_wechat_menu)
 
     from bot.staff_cli import add_staff_commands
 

@@ -106,6 +106,8 @@ class Escalator:
                                         text=deadline.text.format(late=late), data={"county": ticket.county_code}))
                 if ticket.county_code not in groups:
                     groups[ticket.county_code] = await groups_for(session, [ticket.county_code])
+                await self.workflow.post_to_robots(session, ticket, [ticket.county_code], deadline.headline,
+                                                   f"esc-{deadline.name}-{ticket.id}")
                 for chat_id in groups[ticket.county_code]:
                     card = self.workflow.staff_card(ticket, deadline.headline)
                     await enqueue(session, "telegram", str(chat_id), card,

@@ -11,8 +11,11 @@ from bot.settings import Settings
 from bot.state import StateStore
 
 if TYPE_CHECKING:
+    from bot.channels.aliyun_sms import AliyunSmsChannel
     from bot.channels.sms import SmsChannel
     from bot.channels.telegram import TelegramChannel
+    from bot.channels.wechat import WeChatChannel
+    from bot.channels.wecom import WeComRobots
     from bot.jobs import Escalator
     from bot.services import AppServices
     from bot.services.conversations import Turns
@@ -37,3 +40,6 @@ STAFF: web.AppKey[StaffDirectory] = web.AppKey("staff")
 ESCALATOR: web.AppKey[Escalator] = web.AppKey("escalator")
 TURNS: web.AppKey[Turns] = web.AppKey("turns")
 INBOX: web.AppKey[Inbox] = web.AppKey("inbox")
+WECHAT: web.AppKey[WeChatChannel | None] = web.AppKey("wechat")
+ALIYUN_SMS: web.AppKey[AliyunSmsChannel] = web.AppKey("aliyun_sms")
+WECOM: web.AppKey[WeComRobots] = web.AppKey("wecom")

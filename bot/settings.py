@@ -7,6 +7,9 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Longest SMS the Aliyun platform sends (signature included), as one concatenated message.
+ALIYUN_MAX_CHARS = 500
+
 
 class SettingsError(Exception):
     """A configuration value is wrong; the message names the variable and says why."""
@@ -27,6 +30,27 @@ class Settings(BaseSettings):
     telegram_api_server: str | None = None
     telegram_webhook_secret: str | None = None
     public_url: str | None = None
+    sms_provider: Literal["generic", "aliyun"] = "generic"
+    aliyun_access_key_id: str | None = None
+    aliyun_access_key_secret: str | None = None
+    aliyun_sms_sign_name: str | None = None
+    aliyun_sms_template_code: str | None = None
+    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com"
+    wechat_token: str | None = None
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_aes_key: str | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com"
+
+    # Beyond the contract (documented in docs/operations.md).
+    # The secret the SMS platform's push URLs carry (?token=…): its pushes are not signed.
+    aliyun_sms_push_token: str | None = None
+    # Characters of the approved template around ${content} (e.g. "您好，" is 3): they count too.
+    aliyun_sms_template_chars: int = Field(default=0, ge=0, le=200)
+    wechat_path: str = "/wechat"
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    # Messages a WeCom group robot takes a minute (the platform's limit is 20).
+    wecom_per_minute: int = Field(default=20, ge=1, le=20)
 
     # Internals an operator may tune; not part of the public contract.
     max_body_bytes: int = 256 * 1024
@@ -57,7 +81,9 @@ class Settings(BaseSettings):
     console_secure_cookies: bool = False
 
     @field_validator("redis_url", "sms_secret", "sms_gateway_url", "telegram_token", "telegram_api_server",
-                     "telegram_webhook_secret", "public_url", mode="before")
+                     "telegram_webhook_secret", "public_url", "aliyun_access_key_id", "aliyun_access_key_secret",
+                     "aliyun_sms_sign_name", "aliyun_sms_template_code", "aliyun_sms_push_token", "wechat_token",
+                     "wechat_app_id", "wechat_app_secret", "wechat_aes_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -76,12 +102,42 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
-    @field_validator("sms_gateway_url", "telegram_api_server", "public_url")
+    @field_validator("sms_gateway_url", "telegram_api_server", "public_url", "aliyun_sms_endpoint", "wechat_api_base",
+                     "wecom_api_base")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/") if value else value
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes_key(cls, value: str | None) -> str | None:
+        if value is not None and len(value.strip()) != 43:
+            raise ValueError("must be the 43-character EncodingAESKey from the 服务号's server settings")
+        return value.strip() if value else value
+
+    @field_validator("wechat_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/") or any(ch in value for ch in "?#{} "):
+            raise ValueError("must be a plain path starting with /")
+        return value
+
+    @model_validator(mode="after")
+    def _aliyun_consistent(self) -> Settings:
+        if self.sms_provider == "aliyun":
+            missing = [name for name in ("aliyun_access_key_id", "aliyun_access_key_secret", "aliyun_sms_sign_name",
+                                         "aliyun_sms_template_code") if not getattr(self, name)]
+            if missing:
+                raise ValueError("MINSHENG_SMS_PROVIDER=aliyun needs " + ", ".join(
+                    "MINSHENG_" + name.upper() for name in missing))
+            if self.sms_max_chars + self.sms_signature_chars > ALIYUN_MAX_CHARS:
+                raise ValueError(f"MINSHENG_SMS_MAX_SEGMENTS is too large for the platform: a message with its "
+                                 f"signature may have at most {ALIYUN_MAX_CHARS} characters")
+        if self.wechat_aes_key and not self.wechat_app_id:
+            raise ValueError("MINSHENG_WECHAT_AES_KEY (safe mode) needs MINSHENG_WECHAT_APP_ID")
+        return self
 
     @model_validator(mode="after")
     def _telegram_consistent(self) -> Settings:
@@ -99,9 +155,22 @@ class Settings(BaseSettings):
         return bool(self.telegram_token) and self.telegram_mode != "off"
 
     @property
+    def wechat_enabled(self) -> bool:
+        return bool(self.wechat_token)
+
+    @property
+    def sms_signature_chars(self) -> int:
+        """Characters the platform adds to every SMS, which count in its segments (Aliyun only): the
+        【签名】 and the template's own text around the variable."""
+        if self.sms_provider != "aliyun" or not self.aliyun_sms_sign_name:
+            return 0
+        return len(self.aliyun_sms_sign_name) + 2 + self.aliyun_sms_template_chars
+
+    @property
     def sms_max_chars(self) -> int:
-        """Longest SMS reply in UCS-2 characters: 70 for one segment, 67 a part when concatenated."""
-        return 70 if self.sms_max_segments == 1 else 67 * self.sms_max_segments
+        """Longest SMS reply in UCS-2 characters: 70 for one segment, 67 a part when concatenated,
+        less the platform's signature where it adds one."""
+        return (70 if self.sms_max_segments == 1 else 67 * self.sms_max_segments) - self.sms_signature_chars
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.tickets import ADMIN, SUPERVISOR
 from bot.state import StateStore
-from bot.storage.models import LinkCode, Staff, StaffGroup, Ticket, utcnow
+from bot.storage.models import LinkCode, Staff, StaffGroup, Ticket, WeComRobot, utcnow
 
 # Accounts that may act: a disabled one is refused everywhere, as if it did not exist.
 ENABLED = Staff.disabled_at.is_(None)
@@ -196,6 +196,13 @@ class StaffDirectory:
 async def groups_for(session: AsyncSession, place_codes: list[str]) -> list[int]:
     """Chat ids of the Telegram groups linked to any of these places."""
     rows = await session.scalars(select(StaffGroup.chat_id).where(StaffGroup.place_code.in_(place_codes)))
+    return list(rows)
+
+
+async def robots_for(session: AsyncSession, place_codes: list[str]) -> list[int]:
+    """Ids of the WeCom group robots set for any of these places."""
+    rows = await session.scalars(select(WeComRobot.id).where(WeComRobot.place_code.in_(place_codes))
+                                 .order_by(WeComRobot.id))
     return list(rows)
 
 

@@ -273,7 +273,7 @@ OPENAPI: dict[str, Any] = {
                            "description": "first answer due (12 h after filing unless the place sets another)"},
                 "aid_due_at": {"type": "string", "format": "date-time", "nullable": True,
                                "description": "urgent (急难) requests: aid due (24 h unless the place sets another)"},
-                "channel": {"type": "string", "enum": ["sms", "telegram", "web", "cli"]},
+                "channel": {"type": "string", "enum": ["sms", "telegram", "wechat", "web", "cli"]},
                 "contact": {"type": "string", "description": "masked, e.g. 138****5678"},
                 "text": {"type": "string"}, "overdue": {"type": "boolean"}, "escalated": {"type": "boolean"},
                 "events": {"type": "array", "items": {"type": "object", "properties": {

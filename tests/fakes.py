@@ -182,3 +182,187 @@ class FakeBotApi(LoopbackServer):
 
     async def until(self, done: Callable[[], bool], timeout: float) -> None:
         await wait_until(self._changed, done, timeout)
+
+
+class FakeWeChatApi(LoopbackServer):
+    """The WeChat API server (api.weixin.qq.com) as the 服务号 uses it: ``/cgi-bin/token`` hands out
+    tokens (counted in ``fetched``; a new one replaces the old, as WeChat's does), 客服消息 at
+    ``/cgi-bin/message/custom/send`` are recorded per openid. A stale token gets errcode 40001;
+    ``answers`` maps an openid to an errcode to answer for it (45015 outside the 48 hours, …)."""
+
+    def __init__(self, app_id: str, secret: str) -> None:
+        self.app_id, self.secret = app_id, secret
+        self.fetched = 0
+        self.token = ""
+        self.sent: list[dict[str, Any]] = []
+        self.menus: list[dict[str, Any]] = []
+        self.answers: dict[str, int] = {}
+        self.stale = 0
+        self._changed = asyncio.Condition()
+        app = web.Application()
+        app.router.add_get("/cgi-bin/token", self._token)
+        app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
+        app.router.add_post("/cgi-bin/menu/create", self._menu)
+        super().__init__(app)
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    async def _token(self, request: web.Request) -> web.Response:
+        query = request.query
+        if query.get("grant_type") != "client_credential" or query.get("appid") != self.app_id \
+                or query.get("secret") != self.secret:
+            return web.json_response({"errcode": 40125, "errmsg": "invalid appsecret"})
+        self.fetched += 1
+        self.token = f"TOKEN-{self.fetched}-{time.monotonic_ns()}"
+        return web.json_response({"access_token": self.token, "expires_in": 7200})
+
+    def expire_token(self) -> None:
+        """As if WeChat had replaced the token (another fetch, or it ran out early)."""
+        self.token = "expired-" + self.token
+
+    async def _custom_send(self, request: web.Request) -> web.Response:
+        if request.query.get("access_token") != self.token:
+            self.stale += 1
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"})
+        body = await request.json()
+        if body.get("msgtype") != "text" or not isinstance(body.get("text"), dict) or not body.get("touser"):
+            return web.json_response({"errcode": 40008, "errmsg": "invalid message type"})
+        answer = self.answers.get(body["touser"])
+        if answer:
+            return web.json_response({"errcode": answer, "errmsg": "refused by the fake"})
+        async with self._changed:
+            self.sent.append(body)
+            self._changed.notify_all()
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _menu(self, request: web.Request) -> web.Response:
+        if request.query.get("access_token") != self.token:
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        self.menus.append(await request.json())
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    def to(self, openid: str) -> list[str]:
+        return [m["text"]["content"] for m in self.sent if m["touser"] == openid]
+
+    async def wait_for(self, openid: str, count: int, timeout: float = 10.0) -> list[str]:
+        await wait_until(self._changed, lambda: len(self.to(openid)) >= count, timeout)
+        return self.to(openid)
+
+    async def until(self, done: Callable[[], bool], timeout: float) -> None:
+        await wait_until(self._changed, done, timeout)
+
+
+def aliyun_rpc_signature(secret: str, params: dict[str, str]) -> str:
+    """The platform's RPC signature v1, written here from its documentation, independently of bot/."""
+    import base64
+    from urllib.parse import quote
+
+    def enc(value: str) -> str:
+        return quote(value, safe="").replace("+", "%20").replace("*", "%2A").replace("%7E", "~")
+
+    query = "&".join(f"{enc(k)}={enc(v)}" for k, v in sorted(params.items()) if k != "Signature")
+    string_to_sign = "POST&%2F&" + enc(query)
+    return base64.b64encode(hmac.new((secret + "&").encode(), string_to_sign.encode(), hashlib.sha1).digest()).decode()
+
+
+class FakeAliyunSms(LoopbackServer):
+    """Aliyun 短信服务's SendSms at ``/``: checks the signature and the signature name and template,
+    records what it would send (``sent``: phone, text from TemplateParam, OutId, BizId); numbers in
+    ``rejects`` get isv.MOBILE_NUMBER_ILLEGAL, and while ``throttled`` everything gets
+    isv.BUSINESS_LIMIT_CONTROL."""
+
+    def __init__(self, key_id: str, secret: str, sign_name: str, template: str) -> None:
+        self.key_id, self.secret, self.sign_name, self.template = key_id, secret, sign_name, template
+        self.sent: list[dict[str, Any]] = []
+        self.bad_signatures = 0
+        self.rejects: set[str] = set()
+        self.throttled = False
+        self._biz = itertools.count(900_000)
+        self._changed = asyncio.Condition()
+        app = web.Application()
+        app.router.add_post("/", self._send)
+        super().__init__(app)
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    async def _send(self, request: web.Request) -> web.Response:
+        params = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        request_id = f"REQ{next(self._biz)}"
+        if params.get("AccessKeyId") != self.key_id or \
+                not hmac.compare_digest(params.get("Signature", ""), aliyun_rpc_signature(self.secret, params)):
+            self.bad_signatures += 1
+            return web.json_response({"Code": "SignatureDoesNotMatch", "Message": "bad signature",
+                                      "RequestId": request_id}, status=400)
+        if params.get("Action") != "SendSms" or params.get("SignName") != self.sign_name \
+                or params.get("TemplateCode") != self.template:
+            return web.json_response({"Code": "isv.SMS_TEMPLATE_ILLEGAL", "Message": "bad template",
+                                      "RequestId": request_id})
+        if self.throttled:
+            return web.json_response({"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发分钟级流控Permits:1",
+                                      "RequestId": request_id})
+        phone = params.get("PhoneNumbers", "")
+        if phone in self.rejects:
+            return web.json_response({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号",
+                                      "RequestId": request_id})
+        biz_id = f"{next(self._biz)}^0"
+        async with self._changed:
+            self.sent.append({"phone": phone, "text": json.loads(params["TemplateParam"])["content"],
+                              "out_id": params.get("OutId"), "biz_id": biz_id})
+            self._changed.notify_all()
+        return web.json_response({"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": request_id})
+
+    def to(self, phone: str) -> list[dict[str, Any]]:
+        tail = "".join(ch for ch in phone if ch.isdigit())[-11:]
+        return [m for m in self.sent if m["phone"][-11:] == tail]
+
+    async def wait_for(self, phone: str, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        await wait_until(self._changed, lambda: len(self.to(phone)) >= count, timeout)
+        return self.to(phone)
+
+
+class FakeWeComRobot(LoopbackServer):
+    """企业微信 group robots at ``/cgi-bin/webhook/send?key=…``: records each markdown post with its
+    time; more than ``per_minute`` posts to one key within 60 s get errcode 45009, as the platform
+    answers; an unknown key gets 93000."""
+
+    def __init__(self, keys: set[str], per_minute: int = 20) -> None:
+        self.keys = keys
+        self.per_minute = per_minute
+        self.posts: list[tuple[float, str, str]] = []
+        self.limited = 0
+        self._changed = asyncio.Condition()
+        app = web.Application()
+        app.router.add_post("/cgi-bin/webhook/send", self._send)
+        super().__init__(app)
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    async def _send(self, request: web.Request) -> web.Response:
+        key = request.query.get("key", "")
+        if key not in self.keys:
+            return web.json_response({"errcode": 93000, "errmsg": "invalid webhook url"})
+        body = await request.json()
+        markdown = body.get("markdown") if body.get("msgtype") == "markdown" else None
+        content = markdown.get("content") if isinstance(markdown, dict) else None
+        if not isinstance(content, str) or not content or len(content.encode()) > 4096:
+            return web.json_response({"errcode": 40058, "errmsg": "markdown.content exceed max length or empty"})
+        now = time.monotonic()
+        if sum(1 for at, k, _ in self.posts if k == key and now - at < 60) >= self.per_minute:
+            self.limited += 1
+            return web.json_response({"errcode": 45009, "errmsg": "api freq out of limit"})
+        async with self._changed:
+            self.posts.append((now, key, content))
+            self._changed.notify_all()
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    def contents(self, key: str) -> list[str]:
+        return [c for _, k, c in self.posts if k == key]
+
+    async def until(self, done: Callable[[], bool], timeout: float) -> None:
+        await wait_until(self._changed, done, timeout)

@@ -39,9 +39,10 @@ def segments(text: str) -> int:
     return 1 if units <= 70 else -(-units // 67)
 
 
-def fit(text: str, max_segments: int) -> str:
-    """The longest prefix of ``text`` that fits ``max_segments``; the engine pages, this only guards."""
-    while segments(text) > max_segments:
+def fit(text: str, max_segments: int, reserved: int = 0) -> str:
+    """The longest prefix of ``text`` that fits ``max_segments`` with ``reserved`` characters the
+    platform adds (its 【signature】); the engine pages, this only guards."""
+    while segments("\u3000" * reserved + text) > max_segments:
         text = text[:-1]
     return text
 
@@ -83,7 +84,7 @@ class SmsChannel:
                                     rate_per_minute=RATE_LIMIT_PER_MINUTE))
 
     def render(self, reply: Reply) -> tuple[str, list[Option]]:
-        return fit(render_plain(reply), self.settings.sms_max_segments), []
+        return fit(render_plain(reply), self.settings.sms_max_segments, self.settings.sms_signature_chars), []
 
     # -- inbound ----------------------------------------------------------------------------------
 

@@ -180,7 +180,8 @@ def event_text(event_type: str, place: str = "") -> str:
 
 # -- channels and deadlines, as staff read them on a ticket --------------------------------------------
 
-CHANNEL_LABELS = {"sms": N_("短信"), "telegram": "Telegram", "cli": N_("终端"), "web": N_("网页")}
+CHANNEL_LABELS = {"sms": N_("短信"), "telegram": "Telegram", "wechat": N_("微信"), "wecom": N_("企业微信"),
+                  "cli": N_("终端"), "web": N_("网页")}
 DEADLINE_LABELS = {"first_answer": N_("首次答复期限"), "urgent_aid": N_("急难救助期限")}
 # Why a message did not reach the resident (the outbox's reasons), in a delivery_failed event.
 DELIVERY_FAILURE_LABELS = {
@@ -188,6 +189,9 @@ DELIVERY_FAILURE_LABELS = {
     "chat_not_found": N_("找不到居民的对话（账号可能已注销）"),
     "refused": N_("对方拒收"),
     "gave_up": N_("多次重试仍未送达"),
+    "window_closed": N_("居民超过48小时没有给公众号发消息，微信不再允许客服消息（居民留了手机号的，请发短信或打电话）"),
+    "unsubscribed": N_("居民已取消关注公众号"),
+    "not_delivered": N_("短信平台回执：未送达手机"),
 }
 
 

@@ -61,7 +61,8 @@ class DeliveryDelayed(Exception):
         self.detail, self.retry_after = detail, retry_after
 
 
-REASONS = frozenset({"blocked", "chat_not_found", "refused", "gave_up"})
+REASONS = frozenset({"blocked", "chat_not_found", "refused", "gave_up", "window_closed", "unsubscribed",
+                     "not_delivered"})
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,14 @@ from bot.domain.tickets import (
 from bot.logs import mask_phone
 from bot.services.outbox import Failure, enqueue
 from bot.services.tickets import FIRST_ANSWER_HOURS, TicketService
-from bot.staff_access import Actor, groups_for
+from bot.staff_access import Actor, groups_for, robots_for
 from bot.storage.models import OutboundMessage, Resident, Ticket, TicketEvent
 from knowledge_base.jurisdictions import Jurisdictions
 
 log = logging.getLogger(__name__)
 
 # Channels whose residents can be written to through the outbox.
-REACHABLE = frozenset({"sms", "telegram", "cli"})
+REACHABLE = frozenset({"sms", "telegram", "wechat", "cli"})
 MAX_REPLY_CHARS = 1000
 
 
@@ -95,7 +95,10 @@ def kb_deadlines(parameters: Any) -> Callable[[str, str, date], float | None]:
 
 
 def mask_contact(channel: str, contact: str) -> str:
-    """Phone numbers as 138****5678, Telegram chat ids as *****6789: enough to recognise, not to reach."""
+    """Phone numbers as 138****5678, Telegram chat ids as *****6789, WeChat openids as ****WeS6o:
+    enough to recognise, not to reach."""
+    if channel == "wechat":
+        return "****" + contact[-5:]
     return mask_phone(contact)
 
 
@@ -110,6 +113,8 @@ class Workflow:
         self.clock = clock
         # Called after a commit that queued messages (the outbox worker's wake-up).
         self.on_queued: Callable[[], None] = lambda: None
+        # MINSHENG_PUBLIC_URL: where a WeCom card's link to the ticket page points.
+        self.public_url: str | None = None
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -384,9 +389,34 @@ class Workflow:
             lines.append(f"{DEADLINE_LABELS['urgent_aid']}：{format_time(ticket.aid_due_at, 'zh_Hans')}")
         return "\n".join(lines)
 
+    def wecom_card(self, ticket: Ticket, headline: str) -> str:
+        """A ticket as a WeCom group reads it: markdown, contact masked, a link to its console page."""
+        kind = KIND_LABELS.get(ticket.kind, ticket.kind)
+        urgent = ' <font color="warning">急难</font>' if ticket.urgent else ""
+        lines = [f"**【{headline}】{kind} {ticket.number}**{urgent}",
+                 f"> 地点：{self.place_name(ticket)}",
+                 f"> 类别：{category_text(ticket.kind, ticket.category)}",
+                 f"> 联系人：{mask_contact(ticket.channel, ticket.contact)}"
+                 f"（{CHANNEL_LABELS.get(ticket.channel, '')}）",
+                 f"> {DEADLINE_LABELS['first_answer']}：{format_time(ticket.due_at, 'zh_Hans')}"]
+        if ticket.aid_due_at:
+            lines.append(f"> {DEADLINE_LABELS['urgent_aid']}：{format_time(ticket.aid_due_at, 'zh_Hans')}")
+        if self.public_url:
+            lines.append(f"[打开工单]({self.public_url}/console/tickets/{ticket.number})")
+        return "\n".join(lines)
+
+    async def post_to_robots(self, session: AsyncSession, ticket: Ticket, place_codes: list[str], headline: str,
+                             ref: str) -> None:
+        """Queues the ticket's card to the WeCom robots of these places, once per robot and ``ref``."""
+        for robot_id in await robots_for(session, place_codes):
+            await enqueue(session, "wecom", str(robot_id), self.wecom_card(ticket, headline),
+                          ref=f"wc-{ref}-{robot_id}"[:64])
+
     async def announce(self, session: AsyncSession, ticket: Ticket, headline: str = "新") -> None:
-        """Posts a new (or transferred) ticket to the linked Telegram group of its queue, with buttons."""
+        """Posts a new (or transferred) ticket to the linked Telegram groups and WeCom robots of its queue."""
         place = ticket.township_code or ticket.county_code
+        await self.post_to_robots(session, ticket, [place], headline,
+                                  f"{ticket.id}-{headline}-{ticket.township_code or 'c'}")
         for chat_id in await groups_for(session, [place]):
             options = [{"key": f"tk:accept:{ticket.number}", "label": "受理"},
                        {"key": f"tk:answer:{ticket.number}", "label": "回复居民"}]

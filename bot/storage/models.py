@@ -236,3 +236,52 @@ class LinkCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
+
+
+class WeComRobot(Base):
+    """A 企业微信 group robot (its webhook key) for a township's (or a county's) queue, set by an admin.
+
+    New tickets, escalations and transfers of that queue are posted to it through the outbox
+    (channel ``wecom``, address the robot's id).
+    """
+
+    __tablename__ = "wecom_robots"
+    __table_args__ = (UniqueConstraint("place_code", "key", name="uq_wecom_robots_place_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    place_code: Mapped[str] = mapped_column(String(12), index=True)
+    # The ``key`` of https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…: whoever has it can post.
+    key: Mapped[str] = mapped_column(String(64))
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WeComPost(Base):
+    """One post made to a robot, for its per-minute limit; kept an hour."""
+
+    __tablename__ = "wecom_posts"
+    __table_args__ = (Index("ix_wecom_posts_robot", "robot_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    robot_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column()
+    messages: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SmsReceipt(Base):
+    """A delivery receipt (SmsReport) pushed by the SMS platform, once per message and phone.
+
+    ``ref`` is the outbox message's ref, sent as the platform's ``OutId``: a receipt that says
+    delivered marks it so here; a failure fails the outbox message and shows on its ticket.
+    """
+
+    __tablename__ = "sms_receipts"
+    __table_args__ = (UniqueConstraint("biz_id", "phone", name="uq_sms_receipts_biz_phone"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    biz_id: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    delivered: Mapped[bool] = mapped_column(Boolean)
+    err_code: Mapped[str | None] = mapped_column(String(64))
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)

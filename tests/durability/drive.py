@@ -30,8 +30,9 @@ from sqlalchemy import func, select
 
 from bot.storage.db import make_engine, make_sessionmaker
 from bot.storage.models import InboxMessage, OutboundMessage, Ticket
+from tests.channels.support import text_xml, wechat_query
 from tests.conftest import SMS_SECRET, TELEGRAM_TOKEN, WEBHOOK_SECRET
-from tests.fakes import FakeBotApi, FakeGateway
+from tests.fakes import FakeBotApi, FakeGateway, FakeWeChatApi
 from tests.helpers import signed
 
 MINSHENG = str(Path(sys.executable).parent / "minsheng")
@@ -211,6 +212,32 @@ async def telegram_resident(sender: Sender, botapi: FakeBotApi, chat: int, tally
     tally.finished.append(str(chat))
 
 
+async def wechat_resident(sender: Sender, wxapi: FakeWeChatApi, openid: str, tally: Tally,
+                          step_timeout: float) -> None:
+    """Walks the steps on the 服务号: each a signed XML message with its own MsgId, answered by 客服消息."""
+    seen = 0
+    for index, text in enumerate(STEPS):
+        msg_id = zlib.crc32(openid.encode()) * 10 + index
+        raw = text_xml(openid, text, msg_id=msg_id).encode()
+        # Signed once, as WeChat does: a redelivery carries the same query.
+        await sender.deliver("/wechat?" + wechat_query(openid=openid), raw, {"Content-Type": "text/xml"})
+
+        def answered(i: int = index, after: int = seen) -> bool:
+            return any(ANSWERS[i] in m for m in wxapi.to(openid)[after:])
+
+        await wxapi.until(answered, step_timeout)
+        sent = wxapi.to(openid)
+        match = next((n for n in range(seen, len(sent)) if ANSWERS[index] in sent[n]), None)
+        if match is None:
+            tally.stuck.append(f"{openid[-6:]} step {index}")
+            return
+        seen = match + 1
+    found = TICKET.search(wxapi.to(openid)[seen - 1])
+    assert found, wxapi.to(openid)[seen - 1]
+    tally.numbers[openid] = found.group(1)
+    tally.finished.append(openid)
+
+
 @dataclass
 class Outcome:
     """Counted in the database after the run: what was acknowledged and what became of it."""
@@ -265,6 +292,10 @@ def wire_duplicates_sms(gateway: FakeGateway) -> int:
 
 def wire_duplicates_telegram(botapi: FakeBotApi, chats: Sequence[int]) -> int:
     return sum(max(0, len(botapi.sent(chat)) - len(STEPS)) for chat in chats)
+
+
+def wire_duplicates_wechat(wxapi: FakeWeChatApi, openids: Sequence[str]) -> int:
+    return sum(max(0, len(wxapi.to(openid)) - len(STEPS)) for openid in openids)
 
 
 def private_lines(lines: list[str], secrets: Sequence[str]) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.channels.support import WECHAT_APP_ID, WECHAT_SECRET, WECHAT_TOKEN
 from tests.conftest import TEST_DATABASE_URL
 from tests.durability.drive import (
     STEPS,
@@ -34,10 +35,12 @@ from tests.durability.drive import (
     service_env,
     sms_resident,
     telegram_resident,
+    wechat_resident,
     wire_duplicates_sms,
     wire_duplicates_telegram,
+    wire_duplicates_wechat,
 )
-from tests.fakes import FakeBotApi, FakeGateway
+from tests.fakes import FakeBotApi, FakeGateway, FakeWeChatApi
 
 pytestmark = pytest.mark.slow
 
@@ -45,9 +48,19 @@ RESIDENTS = 30
 
 
 @pytest.fixture
+async def wxapi() -> AsyncIterator[FakeWeChatApi]:
+    fake = FakeWeChatApi(WECHAT_APP_ID, WECHAT_SECRET)
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
 async def services(database_url: str, redis_url: str | None, gateway: FakeGateway, botapi: FakeBotApi,
-                   tmp_path: Path) -> AsyncIterator[list[Service]]:
-    env = service_env(database_url, redis_url, gateway, botapi)
+                   wxapi: FakeWeChatApi, tmp_path: Path) -> AsyncIterator[list[Service]]:
+    env = service_env(database_url, redis_url, gateway, botapi, MINSHENG_WECHAT_TOKEN=WECHAT_TOKEN,
+                      MINSHENG_WECHAT_APP_ID=WECHAT_APP_ID, MINSHENG_WECHAT_APP_SECRET=WECHAT_SECRET,
+                      MINSHENG_WECHAT_API_BASE=wxapi.url)
     names = ["first", "second"] if TEST_DATABASE_URL else ["only"]
     started = [Service(env, tmp_path, name) for name in names]
     try:
@@ -72,22 +85,25 @@ async def interrupt(service: Service, how: str, after: float, report: dict[str, 
     await service.start()
 
 
-@pytest.mark.parametrize("channel", ["telegram", "sms"])
+@pytest.mark.parametrize("channel", ["telegram", "sms", "wechat"])
 @pytest.mark.parametrize("how", ["kill", "term"])
 async def test_a_burst_survives_a_process_killed_or_restarted(
-        services: list[Service], gateway: FakeGateway, botapi: FakeBotApi, database_url: str,
+        services: list[Service], gateway: FakeGateway, botapi: FakeBotApi, wxapi: FakeWeChatApi, database_url: str,
         channel: str, how: str) -> None:
     if how == "term" and not TEST_DATABASE_URL:
         pytest.skip("SIGTERM is tested on PostgreSQL, with a second process to take over; SQLite runs kill -9")
     tally, report = Tally(), {}
     chats = [810_000 + n for n in range(RESIDENTS)]
     phones = [f"+86137{n:08d}" for n in range(RESIDENTS)]
+    openids = [f"oDURABLE{n:020d}" for n in range(RESIDENTS)]
     async with aiohttp.ClientSession() as http:
         sender = Sender(http, [s.url for s in services], tally)
 
         async def resident(n: int) -> None:
             if channel == "telegram":
                 await telegram_resident(sender, botapi, chats[n], tally, step_timeout=45)
+            elif channel == "wechat":
+                await wechat_resident(sender, wxapi, openids[n], tally, step_timeout=45)
             else:
                 await sms_resident(sender, gateway, phones[n], tally, step_timeout=45)
 
@@ -96,9 +112,14 @@ async def test_a_burst_survives_a_process_killed_or_restarted(
         await interrupt(services[0], how, after=2.0, report=report)
         await burst
         report["burst_seconds"] = round(time.monotonic() - started, 1)
-    contacts = [str(c) for c in chats] if channel == "telegram" else phones
+    contacts = {"telegram": [str(c) for c in chats], "wechat": openids}.get(channel, phones)
     counted = await outcome(database_url, channel, contacts)
-    wire = wire_duplicates_telegram(botapi, chats) if channel == "telegram" else wire_duplicates_sms(gateway)
+    if channel == "telegram":
+        wire = wire_duplicates_telegram(botapi, chats)
+    elif channel == "wechat":
+        wire = wire_duplicates_wechat(wxapi, openids)
+    else:
+        wire = wire_duplicates_sms(gateway)
     print(f"\n{channel} {how}: {tally.acknowledged} acknowledged of {RESIDENTS * len(STEPS)} sent, "
           f"answers {dict(tally.answers)}, {counted}, duplicates on the wire {wire}, {report}")
 
@@ -113,6 +134,6 @@ async def test_a_burst_survives_a_process_killed_or_restarted(
         # A drained process finished or gave back everything: nothing reaches the wire twice.
         assert report["exit_code"] == 0 and report["drain_seconds"] < 15
         assert wire == 0
-    secrets = [p[-8:] for p in phones] + ["两位老人", "隆务镇"]
+    secrets = [p[-8:] for p in phones] + [o[-12:] for o in openids] + ["两位老人", "隆务镇"]
     for service in services:
         assert not private_lines(service.log_lines(), secrets), service.name
