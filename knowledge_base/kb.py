@@ -28,7 +28,7 @@ LOCAL_PREFERENCE = 0.85
 MAX_SUGGESTIONS = 3
 # Matches this close to the best are near-ties, settled by the kind of answer asked (多少, 多久…).
 KIND_WINDOW = 0.95
-SAME_PROGRAM_KIND_WINDOW = 0.7
+SAME_PROGRAM_KIND_WINDOW = 0.6
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
 # A message this long that names no topic the lexicon knows is a situation told in the resident's
