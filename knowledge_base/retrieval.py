@@ -208,9 +208,9 @@ class Matcher:
     def read(self, text: str) -> Reading:
         normal = compact(text)
         found = self.find(normal)
-        # A situation yields to a program the question names (老伴干不了活 低保一个月给多少 asks about
+        # A situation yields to any topic the question names (老伴干不了活 低保一个月给多少 asks about
         # 低保's amount); otherwise it stands for the topic it points to (厂子倒闭了没活干: jobs).
-        if found & self.program_names:
+        if any(self.is_topical(c) and not self._is_situation(c) for c in found):
             found = {c for c in found if not self._is_situation(c)}
         else:
             found = {self.concepts[c].situation or c if self._is_situation(c) else c for c in found}
