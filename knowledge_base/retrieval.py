@@ -123,7 +123,7 @@ class Matcher:
                     covered[start:end] = [True] * length
                     # A generic word of four characters or more is read as itself, not as a typo of
                     # a topic (城乡居民 is everyone, not a misspelt 城镇居民).
-                    if self.is_topical(cid) or length >= LONG_WORD and not self.concepts.get(cid, _PLAIN).block:
+                    if self.is_topical(cid) or (length >= LONG_WORD and not self.concepts.get(cid, _PLAIN).block):
                         topical[start:end] = [True] * length
                     if self.concepts.get(cid, _PLAIN).block:
                         blocked_at.setdefault(cid, []).append((start, end))
