@@ -53,6 +53,8 @@ def format_date(value: date, style: str | None = None) -> str:
         return f"{value.year}年"
     if style == "month":
         return f"{value.year}年{value.month}月"
+    if style == "month_of_year":  # the end of a period within one year: 2020年3月至6月
+        return f"{value.month}月"
     if style == "month_end":
         return f"{value.year}年{value.month}月底"
     return f"{value.year}年{value.month}月{value.day}日"
