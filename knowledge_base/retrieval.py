@@ -79,6 +79,9 @@ class Matcher:
         self._sound_chars: dict[str, int] = {}
         self._one_off: dict[str, str] = {}
         for form, cid in self.forms.items():
+            # A situation is an everyday phrase, read only as written: 男人得了 is no typo of 男人没了.
+            if self._is_situation(cid):
+                continue
             sound = self.sound(form)
             if len(form) >= 2 and sound and len(sound) >= 4 and sound not in self._sound:
                 self._sound[sound] = cid
