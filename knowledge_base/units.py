@@ -29,7 +29,7 @@ UNIT_PATTERNS: dict[str, tuple[str, str]] = {
 }
 
 # Formats a template may ask for with ``{path|format}``.
-FORMATS = ("plain", "previous", "month", "month_end", "year", "since")
+FORMATS = ("plain", "previous", "month", "month_of_year", "month_end", "year", "since")
 
 MONEY_UNITS = frozenset(u for u in UNIT_PATTERNS if u.startswith("yuan"))
 
