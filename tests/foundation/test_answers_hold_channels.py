@@ -39,7 +39,8 @@ PATTERNS = [
 ]
 # (region, a near miss beside a program word): declined on every channel, never answered with a figure
 NEAR_MISSES = [("城厢区", "低保户孩子当兵有补助吗"), ("临夏州", "老党员有生活补贴吗")]
-CLARIFY = ("通伏乡", "家里遭了大难 一分钱都没有了 该找谁帮忙啊")
+# (a hardship told without naming any program: asked back, not guessed; 遭了大难 now reads as 急难)
+CLARIFY = ("通伏乡", "家里遇到了很大的困难 想问问政府能帮点啥")
 # (region, question about a place Minsheng does not serve, the resident's own figure it must not state)
 UNSERVED = [("正安县", "北京低保多少", "3876"), ("城厢区", "荔城区的低保标准一年多少", "7920")]
 
