@@ -101,6 +101,8 @@ _DOING_THERE = re.compile(
 )
 
 
+# After a prefecture's name: its urban districts (遵义市区的低保), not the counties under it.
+_CITY_PROPER = re.compile(r"市区|城区|主城区|市里头|市中心")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|块钱|块|倍|%|个小时|小时|天)?")
 
 
@@ -518,7 +520,18 @@ class KnowledgeBase:
         aside: list[tuple[int, int]] = []
         for mention in self._mentions(text):
             # A misspelt name (安厂镇) means no place for sure: the dialogs offer the one it may be.
-            if not mention.places or any(p.code in own for p in mention.places):
+            if not mention.places:
+                continue
+            if any(p.code in own for p in mention.places):
+                # 遵义市区 from 正安县: the city proper, not the county of the resident inside the city.
+                tail = text[mention.end:]
+                if mention.text.endswith("市") and tail.startswith("区"):
+                    tail = "市" + tail
+                if not (_CITY_PROPER.match(tail)
+                        and all(p.level in ("province", "prefecture") and p.code != region_code
+                                for p in mention.places)):
+                    continue
+                subjects.append(mention)
                 continue
             role, at = _role(text, mention.start, mention.end)
             # A place the knowledge base itself speaks of as a topic (去上海打工: 正安县's labour

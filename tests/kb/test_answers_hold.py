@@ -272,3 +272,11 @@ def test_a_long_story_is_answered_for_what_it_asks(kb: KnowledgeBase, text: str,
 def test_near_misses_are_declined(kb: KnowledgeBase, text: str, region: str) -> None:
     answer = kb.ask(text, region)
     assert not answer.answered and answer.article_id is None and not answer.clarify, answer.text
+
+
+def test_the_city_proper_above_the_residents_county_is_not_the_county(kb: KnowledgeBase) -> None:
+    # 遵义市区 is the city's own districts: 正安县's figure is no answer for it.
+    answer = kb.ask("遵义市区的低保多少", ZHENGAN)
+    assert not answer.answered and "正安县" in answer.text and "3876" not in answer.text, answer.text
+    # The city itself, as where the resident lives, still changes nothing.
+    assert "3876" in kb.ask("遵义市的低保多少", ZHENGAN).text
