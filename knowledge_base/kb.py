@@ -18,7 +18,7 @@ from knowledge_base.i18n import translator
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, Mention
 from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
 from knowledge_base.retrieval import Hit, Index, Matcher, Reading
-from knowledge_base.text import to_traditional
+from knowledge_base.text import compact, to_traditional
 
 if TYPE_CHECKING:
     import numpy as np
@@ -240,6 +240,14 @@ class KnowledgeBase:
         blocked = frozenset(b for i in asking for b in readings[i].blocked)
         # A question often spans its clause and the one before (听说有租房补贴，外地户口能不能申请).
         focus = frozenset(t for i in asking for j in (i - 1, i) if j >= 0 for t in readings[j].topical)
+        if not focus:
+            # …听说搬迁户的临时救助每人有一次，我家五口人，能拿好多: the topic is a little further back;
+            # a clause that only tells a situation (自己一分钱也拿不出来) names none.
+            for j in range(asking[-1] - 2, max(-1, asking[-1] - 4), -1):
+                named = matcher.find(compact(clauses[j]))
+                if any(matcher.is_topical(c) and not matcher.is_situation(c) for c in named):
+                    focus = readings[j].topical
+                    break
         # What the asking clauses say is read as they say it (a situation there is not outweighed by a
         # topic the story names elsewhere).
         concepts = (reading.concepts - (reading.blocked - blocked)) | focus

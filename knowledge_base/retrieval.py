@@ -80,7 +80,7 @@ class Matcher:
         self._one_off: dict[str, str] = {}
         for form, cid in self.forms.items():
             # A situation is an everyday phrase, read only as written: 男人得了 is no typo of 男人没了.
-            if self._is_situation(cid):
+            if self.is_situation(cid):
                 continue
             sound = self.sound(form)
             if len(form) >= 2 and sound and len(sound) >= 4 and sound not in self._sound:
@@ -100,7 +100,7 @@ class Matcher:
         parts = [table.get(c) for c in text]
         return "".join(p for p in parts if p) if all(parts) else None
 
-    def _is_situation(self, cid: str) -> bool:
+    def is_situation(self, cid: str) -> bool:
         concept = self.concepts.get(cid)
         return concept is not None and concept.situation is not None
 
@@ -215,10 +215,10 @@ class Matcher:
         found = self.find(normal)
         # A situation yields to any topic the question names (老伴干不了活 低保一个月给多少 asks about
         # 低保's amount); otherwise it stands for the topic it points to (厂子倒闭了没活干: jobs).
-        if any(self.is_topical(c) and not self._is_situation(c) for c in found):
-            found = {c for c in found if not self._is_situation(c)}
+        if any(self.is_topical(c) and not self.is_situation(c) for c in found):
+            found = {c for c in found if not self.is_situation(c)}
         else:
-            found = {self.concepts[c].situation or c if self._is_situation(c) else c for c in found}
+            found = {self.concepts[c].situation or c if self.is_situation(c) else c for c in found}
         topical = frozenset(c for c in found if self.is_topical(c))
         blocked = frozenset(c for c in found if c in self.concepts and self.concepts[c].block)
         return Reading(frozenset(found), topical, frozenset(bigrams(normal)), blocked)
