@@ -77,6 +77,9 @@ class Concept:
     # the topic named here (its own id when the lexicon says ``situation: true``) only when the question
     # names no other topic (老伴干不了活 低保一个月给多少 is about 低保标准, not about who qualifies).
     situation: str | None = None
+    # Everyday phrases (怎么发现, 不管事, 手上就有) are read only as written, never by sound or with one
+    # wrong character (微信怎么发语音 is no 怎么发现); situations are always read so.
+    literal: bool = False
 
 
 def _text(name: str) -> str:
@@ -96,7 +99,8 @@ def concepts() -> tuple[Concept, ...]:
     raw = yaml.load(_text("lexicon.yaml"), Loader=_Loader)["concepts"]
     return tuple(
         Concept(
-            cid, tuple(c["forms"]), bool(c.get("generic")), bool(c.get("block")), _situation(cid, c.get("situation"))
+            cid, tuple(c["forms"]), bool(c.get("generic")), bool(c.get("block")), _situation(cid, c.get("situation")),
+            bool(c.get("literal")),
         )
         for cid, c in raw.items()
     )

@@ -80,7 +80,7 @@ class Matcher:
         self._one_off: dict[str, str] = {}
         for form, cid in self.forms.items():
             # A situation is an everyday phrase, read only as written: 男人得了 is no typo of 男人没了.
-            if self.is_situation(cid):
+            if self.is_situation(cid) or self.concepts.get(cid, _PLAIN).literal:
                 continue
             sound = self.sound(form)
             if len(form) >= 2 and sound and len(sound) >= 4 and sound not in self._sound:
