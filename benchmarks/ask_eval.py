@@ -43,6 +43,7 @@ SETS = {
     "coverage": DATA / "ask_coverage.jsonl",
     "fresh": DATA / "ask_fresh.jsonl",
     "tune_c": DATA / "ask_tune_c.jsonl",
+    "tune_d": DATA / "ask_tune_d.jsonl",
 }
 METHODS = {
     "full": {"by_sound": True, "one_wrong": True},

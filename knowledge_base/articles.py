@@ -73,6 +73,13 @@ class Concept:
     forms: tuple[str, ...]
     generic: bool = False
     block: bool = False
+    # An everyday situation (干不了活, 男人跑了, 厂子倒闭了) says why the resident asks: it stands for
+    # the topic named here (its own id when the lexicon says ``situation: true``) only when the question
+    # names no other topic (老伴干不了活 低保一个月给多少 is about 低保标准, not about who qualifies).
+    situation: str | None = None
+    # Everyday phrases (怎么发现, 不管事, 手上就有) are read only as written, never by sound or with one
+    # wrong character (微信怎么发语音 is no 怎么发现); situations are always read so.
+    literal: bool = False
 
 
 def _text(name: str) -> str:
@@ -91,8 +98,18 @@ def concepts() -> tuple[Concept, ...]:
     """The lexicon (``lexicon.yaml``)."""
     raw = yaml.load(_text("lexicon.yaml"), Loader=_Loader)["concepts"]
     return tuple(
-        Concept(cid, tuple(c["forms"]), bool(c.get("generic")), bool(c.get("block"))) for cid, c in raw.items()
+        Concept(
+            cid, tuple(c["forms"]), bool(c.get("generic")), bool(c.get("block")), _situation(cid, c.get("situation")),
+            bool(c.get("literal")),
+        )
+        for cid, c in raw.items()
     )
+
+
+def _situation(cid: str, value: Any) -> str | None:
+    if value is True:
+        return cid
+    return str(value) if value else None
 
 
 def _sources(raw: Any, where: str, errors: list[str]) -> tuple[Source, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -18,7 +18,7 @@ from knowledge_base.i18n import translator
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, Mention
 from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
 from knowledge_base.retrieval import Hit, Index, Matcher, Reading
-from knowledge_base.text import to_traditional
+from knowledge_base.text import compact, to_traditional
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,7 +28,7 @@ LOCAL_PREFERENCE = 0.85
 MAX_SUGGESTIONS = 3
 # Matches this close to the best are near-ties, settled by the kind of answer asked (多少, 多久…).
 KIND_WINDOW = 0.95
-SAME_PROGRAM_KIND_WINDOW = 0.7
+SAME_PROGRAM_KIND_WINDOW = 0.6
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
 # A message this long that names no topic the lexicon knows is a situation told in the resident's
@@ -37,6 +37,17 @@ MAX_QUESTIONS = 2
 SEMANTIC_MIN_CHARS = 12
 _WORD_CHARS = re.compile(r"[^\W_]")
 _CLAUSE_BREAK = re.compile(r"[\s，,。.？?！!；;、]+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
+# A long story (this many clauses or more) is read for what it asks: the clauses that ask something
+# weigh more, and a topic Minsheng does not cover that only the story around them names (他爸妈离婚了 …
+# 助学贷款一年最多能贷多少) does not decline it.
+STORY_CLAUSES = 3
+STORY_MIN_CHARS = 30
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+STORY_FOCUS_WEIGHT = 1.0
+_ASKING = re.compile(
+    r"[吗呢么？?]|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|啥|什么|哪|多少|好多|能否|是否|多久|多长"
+    r"|几[次天年倍块岁]|几个钱|不$|(.)[不没]\1"
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,8 @@ _DOING_THERE = re.compile(
 )
 
 
+# After a prefecture's name: its urban districts (遵义市区的低保), not the counties under it.
+_CITY_PROPER = re.compile(r"市区|城区|主城区|市里头|市中心")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|块钱|块|倍|%|个小时|小时|天)?")
 
 
@@ -215,6 +228,39 @@ class KnowledgeBase:
                 asking.append(clause)
         return asking[:MAX_QUESTIONS] if len(asking) > 1 else [text]
 
+    def _story_focus(self, text: str, reading: Reading) -> tuple[Reading, frozenset[str]]:
+        """For a long story: the reading with only the blocked topics its asking clauses name, and the
+        topics those clauses and the clause before each name."""
+        clauses = [c for c in _CLAUSE_BREAK.split(text) if c]
+        if len(clauses) < STORY_CLAUSES or len(_CJK.findall(text)) < STORY_MIN_CHARS:
+            return reading, frozenset()
+        matcher = self.index.matcher
+        asking = [i for i, c in enumerate(clauses) if _ASKING.search(c)] or [len(clauses) - 1]
+        readings = [matcher.read(c) for c in clauses]
+        blocked = frozenset(b for i in asking for b in readings[i].blocked)
+        # A question often spans its clause and the one before (听说有租房补贴，外地户口能不能申请).
+        focus = frozenset(t for i in asking for j in (i - 1, i) if j >= 0 for t in readings[j].topical)
+        if not focus:
+            # …听说搬迁户的临时救助每人有一次，我家五口人，能拿好多: the topic is a little further back;
+            # a clause that only tells a situation (自己一分钱也拿不出来) names none.
+            for j in range(asking[-1] - 2, max(-1, asking[-1] - 4), -1):
+                named = matcher.find(compact(clauses[j]))
+                if any(matcher.is_topical(c) and not matcher.is_situation(c) for c in named):
+                    focus = readings[j].topical
+                    break
+        # What the asking clauses say is read as they say it (a situation there is not outweighed by a
+        # topic the story names elsewhere).
+        concepts = (reading.concepts - (reading.blocked - blocked)) | focus
+        return replace(reading, blocked=blocked, concepts=concepts, topical=reading.topical | focus), focus
+
+    def _focused(self, hits: list[Hit], focus: frozenset[str]) -> list[Hit]:
+        boosted = [
+            Hit(h.article, h.score + STORY_FOCUS_WEIGHT * sum(self.index.idf(c) for c in h.shared_topical & focus),
+                h.shared_topical)
+            for h in hits
+        ]
+        return sorted(boosted, key=lambda h: h.score, reverse=True)
+
     def _by_kind_asked(self, reading: Reading, hits: list[Hit]) -> list[Hit]:
         """Among near-equal matches, the one that gives the kind of answer asked (多少 → an amount) first:
         五保老人一个月领几个钱 is about 特困供养标准 more than about 敬老院."""
@@ -235,7 +281,10 @@ class KnowledgeBase:
     ) -> Answer:
         place_code = where.code
         reading = self.index.matcher.read(text)
+        reading, focus = self._story_focus(text, reading)
         hits = self.index.search(reading)
+        if hits and focus:
+            hits = self._focused(hits, focus)
         if hits:
             hits = self._by_kind_asked(reading, hits)
         elif self._consults_semantic(text, reading, hits):
@@ -479,7 +528,18 @@ class KnowledgeBase:
         aside: list[tuple[int, int]] = []
         for mention in self._mentions(text):
             # A misspelt name (安厂镇) means no place for sure: the dialogs offer the one it may be.
-            if not mention.places or any(p.code in own for p in mention.places):
+            if not mention.places:
+                continue
+            if any(p.code in own for p in mention.places):
+                # 遵义市区 from 正安县: the city proper, not the county of the resident inside the city.
+                tail = text[mention.end:]
+                if mention.text.endswith("市") and tail.startswith("区"):
+                    tail = "市" + tail
+                if not (_CITY_PROPER.match(tail)
+                        and all(p.level in ("province", "prefecture") and p.code != region_code
+                                for p in mention.places)):
+                    continue
+                subjects.append(mention)
                 continue
             role, at = _role(text, mention.start, mention.end)
             # A place the knowledge base itself speaks of as a topic (去上海打工: 正安县's labour

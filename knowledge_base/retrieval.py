@@ -58,6 +58,8 @@ class Matcher:
         self, concepts: Iterable[Concept], keywords: Iterable[str], by_sound: bool = True, one_wrong: bool = True
     ) -> None:
         self.by_sound, self.one_wrong = by_sound, one_wrong
+        # Concepts that name a program (低保, 特困, 临时救助); the index that reads articles sets them.
+        self.program_names: frozenset[str] = frozenset()
         self.concepts = {c.id: c for c in concepts}
         self.forms: dict[str, str] = {}
         for concept in self.concepts.values():
@@ -77,6 +79,9 @@ class Matcher:
         self._sound_chars: dict[str, int] = {}
         self._one_off: dict[str, str] = {}
         for form, cid in self.forms.items():
+            # A situation is an everyday phrase, read only as written: 男人得了 is no typo of 男人没了.
+            if self.is_situation(cid) or self.concepts.get(cid, _PLAIN).literal:
+                continue
             sound = self.sound(form)
             if len(form) >= 2 and sound and len(sound) >= 4 and sound not in self._sound:
                 self._sound[sound] = cid
@@ -94,6 +99,10 @@ class Matcher:
         table = syllables()
         parts = [table.get(c) for c in text]
         return "".join(p for p in parts if p) if all(parts) else None
+
+    def is_situation(self, cid: str) -> bool:
+        concept = self.concepts.get(cid)
+        return concept is not None and concept.situation is not None
 
     def is_topical(self, cid: str) -> bool:
         concept = self.concepts.get(cid)
@@ -115,9 +124,11 @@ class Matcher:
                     cid = self.forms[form]
                     found.add(cid)
                     covered[start:end] = [True] * length
-                    if self.is_topical(cid):
+                    # A generic word of four characters or more is read as itself, not as a typo of
+                    # a topic (城乡居民 is everyone, not a misspelt 城镇居民).
+                    if self.is_topical(cid) or (length >= LONG_WORD and not self.concepts.get(cid, _PLAIN).block):
                         topical[start:end] = [True] * length
-                    elif self.concepts.get(cid, _PLAIN).block:
+                    if self.concepts.get(cid, _PLAIN).block:
                         blocked_at.setdefault(cid, []).append((start, end))
         if self.by_sound:
             for segment in _uncovered(text, covered):
@@ -202,6 +213,12 @@ class Matcher:
     def read(self, text: str) -> Reading:
         normal = compact(text)
         found = self.find(normal)
+        # A situation yields to any topic the question names (老伴干不了活 低保一个月给多少 asks about
+        # 低保's amount); otherwise it stands for the topic it points to (厂子倒闭了没活干: jobs).
+        if any(self.is_topical(c) and not self.is_situation(c) for c in found):
+            found = {c for c in found if not self.is_situation(c)}
+        else:
+            found = {self.concepts[c].situation or c if self.is_situation(c) else c for c in found}
         topical = frozenset(c for c in found if self.is_topical(c))
         blocked = frozenset(c for c in found if c in self.concepts and self.concepts[c].block)
         return Reading(frozenset(found), topical, frozenset(bigrams(normal)), blocked)
@@ -254,6 +271,7 @@ class Index:
             for concept in title:
                 named[concept] = named.get(concept, 0) + 1
         self._program_names = {p: frozenset(c for c, n in named.items() if n > 1) for p, named in in_titles.items()}
+        matcher.program_names = frozenset(c for names in self._program_names.values() for c in names)
         # Everything an article speaks of, its answers included: 同仁市's answer on 基础养老金 speaks of
         # 养老保险, so a question about that is not declined as being about pensions in general.
         self._mentions: list[frozenset[str]] = [

@@ -29,7 +29,7 @@ UNIT_PATTERNS: dict[str, tuple[str, str]] = {
 }
 
 # Formats a template may ask for with ``{path|format}``.
-FORMATS = ("plain", "previous", "month", "month_end", "year", "since")
+FORMATS = ("plain", "previous", "month", "month_of_year", "month_end", "year", "since")
 
 MONEY_UNITS = frozenset(u for u in UNIT_PATTERNS if u.startswith("yuan"))
 
@@ -53,6 +53,8 @@ def format_date(value: date, style: str | None = None) -> str:
         return f"{value.year}年"
     if style == "month":
         return f"{value.year}年{value.month}月"
+    if style == "month_of_year":  # the end of a period within one year: 2020年3月至6月
+        return f"{value.month}月"
     if style == "month_end":
         return f"{value.year}年{value.month}月底"
     return f"{value.year}年{value.month}月{value.day}日"

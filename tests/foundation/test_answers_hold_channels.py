@@ -26,8 +26,21 @@ PATTERNS = [
     ("printed, not 暂未公布", "通伏乡", "急事来不及办手续 能先给钱吗", "先行救助", ["暂未公布"]),
     ("context place", "正安县", "我姐在城厢区说她们那里低保是7920，我们这里呢？", "3876", ["7920"]),
     ("context place", "通伏乡", "我表哥在正安县 说易地搬迁的一人给1500 咱这急难型临时救助一人给多少", "1200", ["1500"]),
+    # round 2: situations told in everyday words, how the offices work, long stories
+    ("situation (round 2)", "正安县", "厂子倒闭了没活干", "推荐就业岗位", ["7920"]),
+    ("situation (round 2)", "通伏乡", "厂子倒闭了没活干，家里吃着低保", "公益性岗位", ["3876"]),
+    ("how it works (round 2)", "城厢区", "我走不动 不去申请会有人来找我吗", "网格员", ["暂未公布"]),
+    ("how it works (round 2)", "临夏州", "你们咋知道谁家困难 是不是要自己去报", "入户排查", ["暂未公布"]),
+    ("long story (round 2)", "正安县",
+     "我们是易地搬迁过来的，地也没了，活路也没找到，听说搬迁户有临时救助，一个人给好多钱", "1500", ["1200"]),
+    ("long story (round 2)", "城厢区",
+     "我家大儿子是智力残疾，一直没结婚跟我们住，村里说家里收入算起来超了吃不了低保，那他一个人能不能单独申请",
+     "单人保", ["3876"]),
 ]
-CLARIFY = ("通伏乡", "家里遭了大难 一分钱都没有了 该找谁帮忙啊")
+# (region, a near miss beside a program word): declined on every channel, never answered with a figure
+NEAR_MISSES = [("城厢区", "低保户孩子当兵有补助吗"), ("临夏州", "老党员有生活补贴吗")]
+# (a hardship told without naming any program: asked back, not guessed; 遭了大难 now reads as 急难)
+CLARIFY = ("通伏乡", "家里遇到了很大的困难 想问问政府能帮点啥")
 # (region, question about a place Minsheng does not serve, the resident's own figure it must not state)
 UNSERVED = [("正安县", "北京低保多少", "3876"), ("城厢区", "荔城区的低保标准一年多少", "7920")]
 
@@ -164,3 +177,19 @@ async def test_a_place_we_do_not_serve_on_every_channel(client: TestClient, gate
     for said in (body["answer"], sms, telegram):
         assert "我们只有" in said and "当地民政部门" in said, said
         never_says(said, [own])
+
+
+@pytest.mark.parametrize(("region", "question"), NEAR_MISSES)
+async def test_a_near_miss_is_declined_on_every_channel(client: TestClient, gateway: FakeGateway,
+                                                      tg_client: TestClient, botapi: FakeBotApi,
+                                                      region: str, question: str) -> None:
+    body = await (await client.post("/api/v1/ask", json={"text": question, "region": region})).json()
+    assert body["answered"] is False and body["sources"] == [] and body["clarify"] == [], body
+    phone = await sms_start(client, gateway, region)
+    sms = await sms_reply(client, gateway, phone, question)
+    chat = 9600 + next(_numbers)
+    await tg_say(tg_client, botapi, tg_update(chat, region), chat)
+    telegram = (await tg_say(tg_client, botapi, tg_update(chat, question), chat))["text"]
+    for said in (body["answer"], sms, telegram):
+        assert "不在民生助手能解答的范围内" in said and "来源" not in said, said
+        never_says(said, ["7920", "3876"])

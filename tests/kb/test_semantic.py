@@ -12,7 +12,8 @@ from knowledge_base import KnowledgeBase
 from knowledge_base.check import semantic_errors
 
 TONGFU = "640221203"
-SITUATIONS = ["家里遭了大难 一分钱都没有了 该找谁帮忙啊", "我家情况特别困难 日子过不下去了 政府能帮帮我们吗",
+# (家里遭了大难 … now reads as 急难 in the lexicon; this one names no topic at all)
+SITUATIONS = ["家里遇到了很大的困难 想问问政府能帮点啥", "我家情况特别困难 日子过不下去了 政府能帮帮我们吗",
               "娃上学 住房这些救助 是民政管吗 我们也搞不清楚"]
 
 
