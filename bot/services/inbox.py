@@ -49,6 +49,11 @@ RERUNS = 3
 PRUNE_EVERY = 600.0
 # The window of an intake's ``rate_per_minute``.
 RATE_WINDOW = timedelta(minutes=1)
+# While webhooks arrive together (a group commit of more than one row within this many seconds),
+# at most BURST_CONCURRENCY messages are processed at once: the event loop is the acknowledgements'
+# first, and a burst lengthens the queue in the database, not the time a sender waits for its 200.
+BURST_SECONDS = 0.5
+BURST_CONCURRENCY = 1
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class Inbox:
         self._loop: asyncio.Task[None] | None = None
         self._pruned_at = time.monotonic()
         self._writer = GroupWriter(sessions)
+        self._burst_until = 0.0
 
     @property
     def in_progress(self) -> int:
@@ -123,6 +129,8 @@ class Inbox:
         if self.draining:
             raise Unavailable("draining", "this process is restarting; retry shortly")
         stored = await self._writer.write(delivery)
+        if self._writer.last_group > 1:
+            self._burst_until = time.monotonic() + BURST_SECONDS
         if stored is not None:
             self._wake.set()
         return stored
@@ -137,7 +145,7 @@ class Inbox:
         failures = 0
         while not self.draining:
             self._wake.clear()
-            room = min(self.concurrency - len(self._running), self.batch)
+            room = min(self._concurrency_now() - len(self._running), self.batch)
             taken: list[int] = []
             if room > 0:
                 try:
@@ -161,6 +169,12 @@ class Inbox:
                 continue  # there may be more, and room for it
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+
+    def _concurrency_now(self) -> int:
+        """Full concurrency, except while a burst is being acknowledged (see BURST_CONCURRENCY)."""
+        if time.monotonic() < self._burst_until:
+            return min(BURST_CONCURRENCY, self.concurrency)
+        return self.concurrency
 
     def _finished(self, inbox_id: int, _task: asyncio.Task[None]) -> None:
         self._running.pop(inbox_id, None)
@@ -328,6 +342,8 @@ class GroupWriter:
         self.max_group = max_group
         self._waiting: list[tuple[Delivery, asyncio.Future[int | None]]] = []
         self._task: asyncio.Task[None] | None = None
+        # How many rows the last group held: more than one means webhooks are arriving together.
+        self.last_group = 0
 
     async def write(self, delivery: Delivery) -> int | None:
         future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
@@ -343,6 +359,7 @@ class GroupWriter:
         try:
             while self._waiting:
                 group, self._waiting = self._waiting[: self.max_group], self._waiting[self.max_group :]
+                self.last_group = len(group)
                 try:
                     ids = await self._insert([d for d, _ in group])
                 except Exception as exc:
