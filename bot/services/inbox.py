@@ -399,10 +399,13 @@ class GroupWriter:
                 "payload": d.payload, "status": RECEIVED, "attempts": 0, "received_at": now,
                 "next_attempt_at": now})
         async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                insert_for(session)(InboxMessage).values(list(rows.values()))
-                .on_conflict_do_nothing(index_elements=["channel", "delivery_id"])
-                .returning(InboxMessage.id, InboxMessage.channel, InboxMessage.delivery_id))
+            # One statement whatever the group's size (its compiled form is cached), executed for
+            # many rows: SQLAlchemy sends them as multi-row INSERTs ("insertmanyvalues").
+            statement = (insert_for(session)(InboxMessage.__table__)
+                         .on_conflict_do_nothing(index_elements=["channel", "delivery_id"])
+                         .returning(InboxMessage.id, InboxMessage.channel, InboxMessage.delivery_id))
+            connection = await session.connection()
+            result = await connection.execute(statement, list(rows.values()))
             return {(channel, delivery_id): inbox_id for inbox_id, channel, delivery_id in result}
 
 
