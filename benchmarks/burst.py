@@ -233,8 +233,8 @@ class Databases:
             self.made.append(db)
             url = self.admin_url.rsplit("/", 1)[0] + "/" + db
         env = {**clean_env(), "MINSHENG_DATABASE_URL": url}
-        subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, cwd=self.workdir, check=True,
-                       capture_output=True)
+        await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env,
+                                cwd=self.workdir, check=True, capture_output=True)
         return url
 
     async def drop_all(self) -> None:
@@ -353,11 +353,16 @@ def lua(workdir: Path, name: str, pool: Path, path: str, header: str, threads: i
     return script
 
 
-def wrk(url: str, script: Path, args: argparse.Namespace, server: int) -> dict[str, Any]:
+async def wrk(url: str, script: Path, args: argparse.Namespace, server: int) -> dict[str, Any]:
+    """Runs wrk without blocking this loop: the fake gateway and Bot API answer the replies meanwhile."""
     load = loadavg()
     cpu = cpu_seconds(server)
-    out = subprocess.run(["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
-                          "--timeout", "10s", "-s", str(script), url], capture_output=True, text=True, check=True).stdout
+    process = await asyncio.create_subprocess_exec(
+        "wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "--timeout", "10s",
+        "-s", str(script), url, stdout=asyncio.subprocess.PIPE)
+    out = (await process.communicate())[0].decode()
+    if process.returncode:
+        raise SystemExit(f"wrk failed ({process.returncode}) on {url}")
 
     def ms(label: str) -> float:
         match = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out)
@@ -430,7 +435,7 @@ async def burst(base: str, sink: Sink, size: int, connections: int) -> dict[str,
         await asyncio.gather(*(worker(http) for _ in range(connections)))
     acked = time.perf_counter() - t0
     deadline = time.perf_counter() + max(300.0, size / 10)
-    while time.perf_counter() < deadline and sum(1 for p in sent if p in sink.arrived) < size:
+    while time.perf_counter() < deadline and sum(1 for p in sent if p in sink.arrived) < size:  # noqa: ASYNC110
         await asyncio.sleep(0.2)
     replied = [sink.arrived[p] - t for p, t in sent.items() if p in sink.arrived]
     last = max((sink.arrived[p] for p in sent if p in sink.arrived), default=t0)
@@ -489,14 +494,14 @@ async def run(args: argparse.Namespace) -> None:
     try:
         ceiling_url = await databases.new("ceiling")
         port = free_port()
-        ceiling = subprocess.Popen([sys.executable, __file__, "--role", "ceiling", "--port", str(port),
+        ceiling = subprocess.Popen([sys.executable, __file__, "--role", "ceiling", "--port", str(port),  # noqa: ASYNC220
                                     "--database-url", ceiling_url], cwd=workdir)
         try:
             base = f"http://127.0.0.1:{port}"
             await wait_healthy(base, ceiling)
-            c_sms = wrk(base + "/sms/inbound", sms_lua, args, ceiling.pid)
-            c_tg = wrk(base + "/telegram/webhook", tg_lua, args, ceiling.pid)
-            c_bare = wrk(base + "/api/v1/ask", ask_lua, args, ceiling.pid)
+            c_sms = await wrk(base + "/sms/inbound", sms_lua, args, ceiling.pid)
+            c_tg = await wrk(base + "/telegram/webhook", tg_lua, args, ceiling.pid)
+            c_bare = await wrk(base + "/api/v1/ask", ask_lua, args, ceiling.pid)
         finally:
             stop(ceiling)
         rows += [("ceiling (HMAC + INSERT)", "/sms/inbound", c_sms, None),
@@ -520,7 +525,7 @@ async def run(args: argparse.Namespace) -> None:
                     env["MINSHENG_REDIS_URL"] = args.redis_url
                 port = free_port()
                 log = (workdir / f"serve{n}.log").open("wb")
-                serve = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port),
+                serve = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port),  # noqa: ASYNC220
                                           "--workers", str(n)], env=env, cwd=workdir, stdout=log,
                                          stderr=subprocess.STDOUT)
                 label = f"minsheng serve ×{n}"
@@ -528,14 +533,14 @@ async def run(args: argparse.Namespace) -> None:
                     base = f"http://127.0.0.1:{port}"
                     await wait_healthy(base, serve)
                     await asyncio.sleep(3 + n)  # every worker up (they share the port), e5 loaded
-                    r_sms = wrk(base + "/sms/inbound", sms_lua, args, serve.pid)
+                    r_sms = await wrk(base + "/sms/inbound", sms_lua, args, serve.pid)
                     rows.append((label, "/sms/inbound", r_sms, c_sms["rps"]))
                     after_sms = await drained(url, args.drain_timeout)
-                    r_tg = wrk(base + "/telegram/webhook", tg_lua, args, serve.pid)
+                    r_tg = await wrk(base + "/telegram/webhook", tg_lua, args, serve.pid)
                     rows.append((label, "/telegram/webhook", r_tg, c_tg["rps"]))
                     after_tg = await drained(url, args.drain_timeout)
                     bursts.append((label, await burst(base, sink, args.burst, args.connections), after_sms, after_tg))
-                    r_ask = wrk(base + "/api/v1/ask", ask_lua, args, serve.pid)
+                    r_ask = await wrk(base + "/api/v1/ask", ask_lua, args, serve.pid)
                     rows.append((label, "/api/v1/ask", r_ask, c_bare["rps"]))
                 finally:
                     stop(serve)
@@ -544,7 +549,7 @@ async def run(args: argparse.Namespace) -> None:
         print(f"\n/api/v1/ask: {n_questions} distinct questions (tests/kb/data), ratio to bare aiohttp JSON")
         print("\nafter each wrk run: time until every stored message was processed and replied "
               "(stored / still waiting / replies unsent)")
-        for label, b, sms_done, tg_done in bursts:
+        for label, _b, sms_done, tg_done in bursts:
             print(f"{label}: after SMS {sms_done[0]:.1f} s ({sms_done[1]} stored, {sms_done[2]} waiting, "
                   f"{sms_done[3]} unsent); after Telegram {tg_done[0]:.1f} s ({tg_done[1]} stored in all, "
                   f"{tg_done[2]} waiting, {tg_done[3]} unsent)")

@@ -6,14 +6,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from aiohttp import ClientSession, ClientTimeout, web
 
 from bot import api, screen_api, staff_api
+from bot.channels import WEBHOOK_PATH
 from bot.channels.aliyun_sms import AliyunSmsChannel
 from bot.channels.sms import SmsChannel
-from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel
-from bot.channels.telegram_staff import staff_router
 from bot.channels.wechat import WeChatChannel
 from bot.channels.wecom import WeComRobots
 from bot.console import setup_console
@@ -55,6 +55,9 @@ from handlers.setup import build_engine
 from knowledge_base import KnowledgeBase
 from knowledge_base.jurisdictions import jurisdictions
 from knowledge_base.screening import Screener
+
+if TYPE_CHECKING:
+    from bot.channels.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +146,10 @@ async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
     app[WORKFLOW].on_queued = outbox.wake
     telegram: TelegramChannel | None = None
     if settings.telegram_enabled:
+        # aiogram is imported only where Telegram runs: it costs seconds of start-up.
+        from bot.channels.telegram import TelegramChannel
+        from bot.channels.telegram_staff import staff_router
+
         telegram = TelegramChannel(settings, app[ENGINE], inbox, app[HTTP], app[ENGINE].i18n,
                                    routers=[staff_router()], workflow=app[WORKFLOW], staff=app[STAFF])
         outbox.senders["telegram"] = telegram.send
