@@ -10,14 +10,11 @@ from typing import TYPE_CHECKING
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from bot import api, screen_api, staff_api
 from bot.channels import WEBHOOK_PATH
 from bot.channels.aliyun_sms import AliyunSmsChannel
 from bot.channels.sms import SmsChannel
 from bot.channels.wechat import WeChatChannel
 from bot.channels.wecom import WeComRobots
-from bot.console import setup_console
-from bot.console.wecom import setup_wecom_console
 from bot.errors import error_middleware
 from bot.i18n import make_i18n
 from bot.jobs import Escalator
@@ -228,6 +225,12 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([database_ctx, state_ctx, http_client_ctx, services_ctx, channels_ctx])
+    # The HTTP surfaces are imported here, not with the module: `minsheng chat` uses the contexts
+    # above without a server, and the console alone (jinja2, openpyxl) costs a fifth of its start.
+    from bot import api, screen_api, staff_api
+    from bot.console import setup_console
+    from bot.console.wecom import setup_wecom_console
+
     app.add_routes(api.routes)
     app.add_routes(screen_api.routes)
     app.add_routes(staff_api.routes)
