@@ -145,7 +145,11 @@ class Inbox:
         failures = 0
         while not self.draining:
             self._wake.clear()
-            room = min(self._concurrency_now() - len(self._running), self.batch)
+            limit = self._concurrency_now()
+            room = min(limit - len(self._running), self.batch)
+            if self._running and room < max(1, limit // 2):
+                # Claiming costs a pass over the waiting rows: claim for several free slots at once.
+                room = 0
             taken: list[int] = []
             if room > 0:
                 try:
