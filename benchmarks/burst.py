@@ -468,7 +468,7 @@ def report(rows: list[tuple[str, str, dict[str, Any], float | None]]) -> None:
         ratio = f"{r['rps'] / base:.3f}×" if base else "—"
         flag = "  REPEATED IDS" if r.get("repeated") and path != "/api/v1/ask" else ""
         print(f"{what:26} {path:20} {r['rps']:8.0f} {ratio:>7} {r['p50']:8.1f} {r['p99']:8.1f} {r['errors']:7d}"
-              f"  {r['load']}{flag}")
+              f" {r['cpu_us']:10.0f}  {r['load']}{flag}")
 
 
 async def run(args: argparse.Namespace) -> None:
