@@ -52,8 +52,11 @@ RATE_WINDOW = timedelta(minutes=1)
 # While webhooks arrive together (a group commit of more than one row within this many seconds),
 # at most BURST_CONCURRENCY messages are processed at once: the event loop is the acknowledgements'
 # first, and a burst lengthens the queue in the database, not the time a sender waits for its 200.
+# One is begun at most every BURST_PACE seconds: replies keep flowing (10 a second a process)
+# however long the burst lasts, and the acknowledgements get most of the loop.
 BURST_SECONDS = 0.5
 BURST_CONCURRENCY = 1
+BURST_PACE = 0.1
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class Inbox:
         self._pruned_at = time.monotonic()
         self._writer = GroupWriter(sessions)
         self._burst_until = 0.0
+        self._taken_at = 0.0
 
     @property
     def in_progress(self) -> int:
@@ -150,6 +154,9 @@ class Inbox:
             if self._running and room < max(1, limit // 2):
                 # Claiming costs a pass over the waiting rows: claim for several free slots at once.
                 room = 0
+            paced = self._in_burst() and time.monotonic() - self._taken_at < BURST_PACE
+            if paced:
+                room = 0
             taken: list[int] = []
             if room > 0:
                 try:
@@ -164,6 +171,8 @@ class Inbox:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), min(5.0, 0.25 * 2 ** min(failures, 5)))
                     continue
+            if taken:
+                self._taken_at = time.monotonic()
             for inbox_id in taken:
                 task = asyncio.create_task(self._process(inbox_id))
                 self._running[inbox_id] = task
@@ -172,13 +181,14 @@ class Inbox:
             if taken and len(taken) == room:
                 continue  # there may be more, and room for it
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), BURST_PACE if paced else self.poll_seconds)
+
+    def _in_burst(self) -> bool:
+        return time.monotonic() < self._burst_until
 
     def _concurrency_now(self) -> int:
         """Full concurrency, except while a burst is being acknowledged (see BURST_CONCURRENCY)."""
-        if time.monotonic() < self._burst_until:
-            return min(BURST_CONCURRENCY, self.concurrency)
-        return self.concurrency
+        return min(BURST_CONCURRENCY, self.concurrency) if self._in_burst() else self.concurrency
 
     def _finished(self, inbox_id: int, _task: asyncio.Task[None]) -> None:
         self._running.pop(inbox_id, None)
