@@ -6,18 +6,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from aiohttp import ClientSession, ClientTimeout, web
 
-from bot import api, screen_api, staff_api
+from bot.channels import WEBHOOK_PATH
 from bot.channels.aliyun_sms import AliyunSmsChannel
 from bot.channels.sms import SmsChannel
-from bot.channels.telegram import WEBHOOK_PATH, TelegramChannel
-from bot.channels.telegram_staff import staff_router
 from bot.channels.wechat import WeChatChannel
 from bot.channels.wecom import WeComRobots
-from bot.console import setup_console
-from bot.console.wecom import setup_wecom_console
 from bot.errors import error_middleware
 from bot.i18n import make_i18n
 from bot.jobs import Escalator
@@ -55,6 +52,9 @@ from handlers.setup import build_engine
 from knowledge_base import KnowledgeBase
 from knowledge_base.jurisdictions import jurisdictions
 from knowledge_base.screening import Screener
+
+if TYPE_CHECKING:
+    from bot.channels.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,10 @@ async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
     app[WORKFLOW].on_queued = outbox.wake
     telegram: TelegramChannel | None = None
     if settings.telegram_enabled:
+        # aiogram is imported only where Telegram runs: it costs seconds of start-up.
+        from bot.channels.telegram import TelegramChannel
+        from bot.channels.telegram_staff import staff_router
+
         telegram = TelegramChannel(settings, app[ENGINE], inbox, app[HTTP], app[ENGINE].i18n,
                                    routers=[staff_router()], workflow=app[WORKFLOW], staff=app[STAFF])
         outbox.senders["telegram"] = telegram.send
@@ -221,6 +225,12 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_middleware])
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([database_ctx, state_ctx, http_client_ctx, services_ctx, channels_ctx])
+    # The HTTP surfaces are imported here, not with the module: `minsheng chat` uses the contexts
+    # above without a server, and the console alone (jinja2, openpyxl) costs a fifth of its start.
+    from bot import api, screen_api, staff_api
+    from bot.console import setup_console
+    from bot.console.wecom import setup_wecom_console
+
     app.add_routes(api.routes)
     app.add_routes(screen_api.routes)
     app.add_routes(staff_api.routes)

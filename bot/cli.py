@@ -6,8 +6,11 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import signal
+import subprocess
 import sys
+import time
 
 from aiohttp import web
 
@@ -28,16 +31,67 @@ def _settings() -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     setup_logging()
+    if args.workers > 1:
+        return supervise(settings, args)
     log.info("serve.starting", extra={"host": args.host, "port": args.port,
                                       "database": settings.database_url.split(":", 1)[0],
                                       "redis": bool(settings.redis_url), "telegram": settings.telegram_mode
                                       if settings.telegram_enabled else "off",
                                       "sms": bool(settings.sms_secret)})
-    asyncio.run(serve(settings, args.host, args.port))
+    asyncio.run(serve(settings, args.host, args.port, reuse_port=args.reuse_port))
     return 0
 
 
-async def serve(settings: Settings, host: str, port: int) -> None:
+def workers_refused(settings: Settings) -> str | None:
+    """Why several processes cannot share this configuration (None: they can)."""
+    if settings.database_url.startswith("sqlite"):
+        return "--workers above 1 needs PostgreSQL (MINSHENG_DATABASE_URL=postgresql+asyncpg://…): " \
+               "SQLite is one process's database"
+    if not settings.redis_url:
+        return "--workers above 1 needs Redis (MINSHENG_REDIS_URL): console sessions, login limits and " \
+               "locks are otherwise kept in each process on its own"
+    return None
+
+
+def supervise(settings: Settings, args: argparse.Namespace) -> int:
+    """``serve --workers N``: N service processes on one port (SO_REUSEPORT, the kernel spreads the
+    connections), started and stopped together. SIGTERM or SIGINT is passed on to every worker,
+    which drains as a single process does; a worker that dies otherwise is started again."""
+    refused = workers_refused(settings)
+    if refused:
+        sys.stderr.write(f"minsheng: {refused}\n")
+        return 2
+    command = [sys.executable, "-m", "bot.cli", "serve", "--host", args.host, "--port", str(args.port),
+               "--reuse-port"]
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    workers = [subprocess.Popen(command) for _ in range(args.workers)]
+    started = [time.monotonic()] * len(workers)
+    log.info("serve.workers", extra={"workers": args.workers, "pids": [w.pid for w in workers]})
+    while not stopping:
+        for index, worker in enumerate(workers):
+            # One that died soon after starting (the database down, say) is not restarted in a tight loop.
+            if worker.poll() is not None and not stopping and time.monotonic() - started[index] > 5.0:
+                log.error("serve.worker_died", extra={"pid": worker.pid, "code": worker.returncode})
+                workers[index] = subprocess.Popen(command)
+                started[index] = time.monotonic()
+        time.sleep(0.2)
+    for worker in workers:
+        if worker.poll() is None:
+            os.kill(worker.pid, signal.SIGTERM)
+    for worker in workers:
+        worker.wait()
+    log.info("serve.workers_stopped")
+    return 0
+
+
+async def serve(settings: Settings, host: str, port: int, reuse_port: bool = False) -> None:
     """Runs until SIGTERM or SIGINT, then drains before it exits (see ``bot.app.drain``).
 
     While it drains the server still answers: webhooks get 503 with Retry-After and /healthz says
@@ -58,7 +112,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
         log.info("serve.listening", extra={"host": host, "port": port})
         await stop.wait()
         await drain(app)
@@ -132,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP API, SMS and Telegram channels and background jobs")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
+                       help="service processes on the port (above 1: PostgreSQL and Redis only)")
+    # A worker of `--workers N`: shares the port with its siblings.
+    serve.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     serve.set_defaults(run=cmd_serve)
 
     chat = sub.add_parser("chat", help="talk to the dialog engine in the terminal, as over SMS")

@@ -7,9 +7,11 @@ Whatever lies outside scope does not exist for that person: callers answer 404, 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,8 +29,13 @@ ENABLED = Staff.disabled_at.is_(None)
 
 SESSION_TTL = 12 * 3600
 LINK_CODE_TTL = timedelta(minutes=15)
-# A hash argon2 never matches, verified when the name is unknown so that timing does not tell names apart.
-_DUMMY_HASH = PasswordHasher().hash(secrets.token_urlsafe(16))
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash argon2 never matches, verified when the name is unknown so that timing does not tell names
+    apart. Made on first use, not at import: argon2 is slow on purpose (0.45 s here), and every
+    `minsheng` command imports this module."""
+    return PasswordHasher().hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,8 @@ class StaffDirectory:
         self.sessions = sessions
         self.state = state
         self.hasher = PasswordHasher()
+        # Ready before the first sign-in with an unknown name, without holding up start-up.
+        threading.Thread(target=_dummy_hash, daemon=True, name="argon2-dummy").start()
 
     async def by_token(self, token: str) -> Actor | None:
         if not token or len(token) > 256:
@@ -100,7 +109,7 @@ class StaffDirectory:
     async def check_password(self, name: str, password: str) -> Actor | None:
         async with self.sessions() as session:
             staff = await session.scalar(select(Staff).where(Staff.name == name[:64]))
-        stored = staff.password_hash if staff and staff.password_hash else _DUMMY_HASH
+        stored = staff.password_hash if staff and staff.password_hash else _dummy_hash()
         try:
             self.hasher.verify(stored, password)
         except (VerificationError, InvalidHashError):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram.utils.i18n import gettext as _
-
 from bot.domain.messages import Option, Reply
+from bot.i18n import gettext as _
 from handlers.context import Context
 from handlers.engine import DialogEngine
 from knowledge_base import Answer, Source

@@ -8,10 +8,9 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
-
 from bot.domain.messages import Incoming, Option, Reply, split_pages, ucs2_len
+from bot.i18n import I18n
+from bot.i18n import gettext as _
 from bot.services.residents import Profile
 from handlers.context import Context, Conversation, Services
 from knowledge_base.text import clean, compact

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
-
 from bot.domain.messages import Option, Reply
+from bot.i18n import I18n
+from bot.i18n import gettext as _
 from handlers.context import Context
 from handlers.engine import DialogEngine
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import re
 
-from aiogram.utils.i18n import gettext as _
-
 from bot.domain.messages import Option, Reply
+from bot.i18n import gettext as _
 from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine
 from knowledge_base.jurisdictions import Jurisdiction, Mention

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from aiogram.utils.i18n import gettext as _
-
 from bot.domain.messages import Option, Reply
 from bot.domain.tickets import CATEGORIES, HELP, MONITORING, category_label, format_time, status_label
+from bot.i18n import gettext as _
 from bot.services.tickets import Filing
 from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine

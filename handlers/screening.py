@@ -12,10 +12,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aiogram.utils.i18n import gettext as _
-
 from bot.domain.messages import Option, Reply
 from bot.domain.tickets import HELP, MONITORING
+from bot.i18n import gettext as _
 from handlers import requests
 from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine

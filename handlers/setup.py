@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-from aiogram.utils.i18n import I18n
-
+from bot.i18n import I18n
 from handlers import ask, menu, region, requests, screening, status
 from handlers.context import Services
 from handlers.engine import DialogEngine, Turn

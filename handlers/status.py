@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aiogram.utils.i18n import gettext as _
-
 from bot.domain.messages import Option, Reply
 from bot.domain.tickets import format_time, status_label
+from bot.i18n import gettext as _
 from handlers.context import Context
 from handlers.engine import REASK, DialogEngine
 from knowledge_base.text import digits

@@ -21,6 +21,7 @@ import hashlib
 import os
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +41,9 @@ DATA_FILE = "data/semantic.npz"
 NEAR = 0.905
 MAX_CHOICES = 3
 _BATCH_LIMIT = 16
+# Query vectors kept (least recently used dropped): a burst after an announcement asks the same
+# few questions many times, and each costs tens of milliseconds of e5 on one thread.
+_REMEMBERED = 4096
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class QueryEncoder:
         self._load_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="e5")
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Queue] = weakref.WeakKeyDictionary()
+        self._remembered: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._remembered_lock = threading.Lock()
 
     def _loaded(self) -> Any:
         with self._load_lock:
@@ -91,13 +97,41 @@ class QueryEncoder:
         return self._executor.submit(self._encode, list(texts)).result()
 
     def _encode(self, texts: list[str]) -> np.ndarray:
+        """The vectors of ``texts``, those embedded before from memory, the rest by e5 in one batch."""
         import numpy as np
 
-        return np.asarray(self._loaded().query(texts), dtype=np.float32).reshape(len(texts), -1)
+        with self._remembered_lock:
+            known = {t: self._remembered[t] for t in texts if t in self._remembered}
+            for t in known:
+                self._remembered.move_to_end(t)
+        new = list(dict.fromkeys(t for t in texts if t not in known))
+        if new:
+            rows = np.asarray(self._loaded().query(new), dtype=np.float32).reshape(len(new), -1)
+            fresh = dict(zip(new, rows, strict=True))
+            with self._remembered_lock:
+                self._remembered.update(fresh)
+                while len(self._remembered) > _REMEMBERED:
+                    self._remembered.popitem(last=False)
+            known.update(fresh)
+        return np.stack([known[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
+
+    def _recall(self, texts: Sequence[str]) -> np.ndarray | None:
+        """The vectors of ``texts`` if every one was embedded before (no trip to the worker thread)."""
+        import numpy as np
+
+        with self._remembered_lock:
+            if not texts or any(t not in self._remembered for t in texts):
+                return None
+            for t in texts:
+                self._remembered.move_to_end(t)
+            return np.stack([self._remembered[t] for t in texts])
 
     async def encode_async(self, texts: Sequence[str]) -> np.ndarray:
         """Query vectors without blocking the loop: questions that arrive while a batch is being
         embedded wait for the next batch together, so a burst is embedded a batch at a time."""
+        recalled = self._recall(texts)
+        if recalled is not None:
+            return recalled
         loop = asyncio.get_running_loop()
         queue = self._queues.get(loop)
         if queue is None:

@@ -36,12 +36,14 @@ from aiogram.exceptions import (
 )
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from aiogram.types.update import UpdateTypeLookupError
-from aiogram.utils.i18n import I18n, SimpleI18nMiddleware
+from aiogram.utils.i18n import SimpleI18nMiddleware
 from aiohttp import ClientSession, ClientTimeout, web
 from pydantic import ValidationError
 
+from bot.channels import WEBHOOK_PATH
 from bot.domain.messages import Attachment, Incoming, Option, Reply
 from bot.errors import ApiError, is_unavailable, loads_json
+from bot.i18n import I18n
 from bot.services.conversations import Turn
 from bot.services.inbox import Delivery, Inbox
 from bot.services.outbox import DeliveryDelayed, DeliveryRefused
@@ -51,7 +53,6 @@ from handlers.engine import DialogEngine
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_PATH = "/telegram/webhook"
 POLL_TIMEOUT = 25
 
 # Bot commands and the text command each one stands for on every channel.
@@ -146,7 +147,8 @@ class TelegramChannel:
         self.dispatcher.include_routers(*routers, resident_router())
         # Staff handlers translate with the sender's Telegram language; residents' dialogs set
         # their own remembered locale inside the engine.
-        SimpleI18nMiddleware(i18n).setup(self.dispatcher)
+        # aiogram's middleware drives our I18n through the interface they share (bot.i18n).
+        SimpleI18nMiddleware(i18n).setup(self.dispatcher)  # type: ignore[arg-type]
         self._polling: asyncio.Task[None] | None = None
         self.channel = "telegram"
         self.rate_per_minute: int | None = None

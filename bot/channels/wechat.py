@@ -21,7 +21,6 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from aiogram.utils.i18n import gettext as _
 from aiohttp import ClientSession, ClientTimeout, web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +33,7 @@ from wechatpy.utils import check_signature
 
 from bot.domain.messages import Incoming, Option, Reply
 from bot.errors import ApiError
+from bot.i18n import gettext as _
 from bot.services.conversations import Turn
 from bot.services.inbox import Delivery, Inbox
 from bot.services.outbox import DeliveryDelayed, DeliveryRefused

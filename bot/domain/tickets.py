@@ -26,8 +26,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from aiogram.utils.i18n import gettext as _
 from babel.dates import format_datetime
+
+from bot.domain.i18n import gettext as _
 
 CHINA = ZoneInfo("Asia/Shanghai")
 

@@ -49,6 +49,14 @@ RERUNS = 3
 PRUNE_EVERY = 600.0
 # The window of an intake's ``rate_per_minute``.
 RATE_WINDOW = timedelta(minutes=1)
+# While webhooks arrive together (a group commit of more than one row within this many seconds),
+# at most BURST_CONCURRENCY messages are processed at once: the event loop is the acknowledgements'
+# first, and a burst lengthens the queue in the database, not the time a sender waits for its 200.
+# One is begun at most every BURST_PACE seconds: replies keep flowing (10 a second a process)
+# however long the burst lasts, and the acknowledgements get most of the loop.
+BURST_SECONDS = 0.5
+BURST_CONCURRENCY = 1
+BURST_PACE = 0.1
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,9 @@ class Inbox:
         self._running: dict[int, asyncio.Task[None]] = {}
         self._loop: asyncio.Task[None] | None = None
         self._pruned_at = time.monotonic()
+        self._writer = GroupWriter(sessions)
+        self._burst_until = 0.0
+        self._taken_at = 0.0
 
     @property
     def in_progress(self) -> int:
@@ -112,20 +123,18 @@ class Inbox:
     async def store(self, delivery: Delivery) -> int | None:
         """Stores a delivery once; None when this channel's ``delivery_id`` was stored before.
 
+        Deliveries that arrive together are written in one transaction (group commit): each caller
+        waits for the commit that holds its row, so a burst costs one durable write per group
+        rather than one per message, and nobody is answered before their row is on disk.
+
         Raises ``Unavailable`` while the process drains, and the database's own error when it is
         unreachable: either way nothing was stored, and the caller must not acknowledge.
         """
         if self.draining:
             raise Unavailable("draining", "this process is restarting; retry shortly")
-        now = utcnow()
-        async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                insert_for(session)(InboxMessage)
-                .values(channel=delivery.channel, delivery_id=delivery.delivery_id, address=delivery.address,
-                        text=delivery.text, payload=delivery.payload, status=RECEIVED, attempts=0,
-                        received_at=now, next_attempt_at=now)
-                .on_conflict_do_nothing(index_elements=["channel", "delivery_id"]).returning(InboxMessage.id))
-            stored = result.scalar_one_or_none()
+        stored = await self._writer.write(delivery)
+        if self._writer.last_group > 1:
+            self._burst_until = time.monotonic() + BURST_SECONDS
         if stored is not None:
             self._wake.set()
         return stored
@@ -140,7 +149,14 @@ class Inbox:
         failures = 0
         while not self.draining:
             self._wake.clear()
-            room = min(self.concurrency - len(self._running), self.batch)
+            limit = self._concurrency_now()
+            room = min(limit - len(self._running), self.batch)
+            if self._running and room < max(1, limit // 2):
+                # Claiming costs a pass over the waiting rows: claim for several free slots at once.
+                room = 0
+            paced = self._in_burst() and time.monotonic() - self._taken_at < BURST_PACE
+            if paced:
+                room = 0
             taken: list[int] = []
             if room > 0:
                 try:
@@ -155,6 +171,8 @@ class Inbox:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), min(5.0, 0.25 * 2 ** min(failures, 5)))
                     continue
+            if taken:
+                self._taken_at = time.monotonic()
             for inbox_id in taken:
                 task = asyncio.create_task(self._process(inbox_id))
                 self._running[inbox_id] = task
@@ -163,7 +181,14 @@ class Inbox:
             if taken and len(taken) == room:
                 continue  # there may be more, and room for it
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), BURST_PACE if paced else self.poll_seconds)
+
+    def _in_burst(self) -> bool:
+        return time.monotonic() < self._burst_until
+
+    def _concurrency_now(self) -> int:
+        """Full concurrency, except while a burst is being acknowledged (see BURST_CONCURRENCY)."""
+        return min(BURST_CONCURRENCY, self.concurrency) if self._in_burst() else self.concurrency
 
     def _finished(self, inbox_id: int, _task: asyncio.Task[None]) -> None:
         self._running.pop(inbox_id, None)
@@ -315,3 +340,95 @@ class Inbox:
             except Exception as exc:
                 self._log_failure("inbox.release_failed", exc)
         log.info("inbox.drained", extra={"finished": len(running) - len(unfinished), "released": len(unfinished)})
+
+
+class GroupWriter:
+    """Inbox inserts that arrive together committed together: one INSERT … ON CONFLICT DO NOTHING of
+    many rows, one commit, then every waiting caller hears its row's id (None: stored before).
+
+    One group is written at a time; whatever arrives meanwhile forms the next group. Alone, a
+    delivery is written at once (no waiting for company). A group that fails for a reason other
+    than an outage is written again row by row, so one bad row fails only its own sender.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_group: int = 500) -> None:
+        self.sessions = sessions
+        self.max_group = max_group
+        self._waiting: list[tuple[Delivery, asyncio.Future[int | None]]] = []
+        self._task: asyncio.Task[None] | None = None
+        # How many rows the last group held: more than one means webhooks are arriving together.
+        self.last_group = 0
+
+    async def write(self, delivery: Delivery) -> int | None:
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        # Read even when its sender hung up meanwhile, so a failed group leaves no unread error behind.
+        future.add_done_callback(_consumed)
+        self._waiting.append((delivery, future))
+        if self._task is None:
+            self._task = asyncio.create_task(self._flush(), name="inbox-writer")
+        # Shielded: a sender that hangs up does not cancel the group its row is in.
+        return await asyncio.shield(future)
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[: self.max_group], self._waiting[self.max_group :]
+                self.last_group = len(group)
+                try:
+                    ids = await self._insert([d for d, _ in group])
+                except Exception as exc:
+                    if len(group) > 1 and not is_unavailable(exc):
+                        await self._one_by_one(group)
+                    else:
+                        _fail(group, exc)
+                    continue
+                seen: set[tuple[str, str]] = set()
+                for delivery, future in group:
+                    key = (delivery.channel, delivery.delivery_id)
+                    # The same delivery twice in one group: the first caller stored it.
+                    stored = ids.get(key) if key not in seen else None
+                    seen.add(key)
+                    if not future.done():
+                        future.set_result(stored)
+        finally:
+            self._task = None
+
+    async def _one_by_one(self, group: list[tuple[Delivery, asyncio.Future[int | None]]]) -> None:
+        for delivery, future in group:
+            try:
+                stored = (await self._insert([delivery])).get((delivery.channel, delivery.delivery_id))
+            except Exception as exc:
+                _fail([(delivery, future)], exc)
+            else:
+                if not future.done():
+                    future.set_result(stored)
+
+    async def _insert(self, deliveries: list[Delivery]) -> dict[tuple[str, str], int]:
+        """Inserts the rows not stored before; their ids by (channel, delivery_id)."""
+        now = utcnow()
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for d in deliveries:
+            rows.setdefault((d.channel, d.delivery_id), {
+                "channel": d.channel, "delivery_id": d.delivery_id, "address": d.address, "text": d.text,
+                "payload": d.payload, "status": RECEIVED, "attempts": 0, "received_at": now,
+                "next_attempt_at": now})
+        async with self.sessions() as session, session.begin():
+            # One statement whatever the group's size (its compiled form is cached), executed for
+            # many rows: SQLAlchemy sends them as multi-row INSERTs ("insertmanyvalues").
+            statement = (insert_for(session)(InboxMessage.__table__)
+                         .on_conflict_do_nothing(index_elements=["channel", "delivery_id"])
+                         .returning(InboxMessage.id, InboxMessage.channel, InboxMessage.delivery_id))
+            connection = await session.connection()
+            result = await connection.execute(statement, list(rows.values()))
+            return {(channel, delivery_id): inbox_id for inbox_id, channel, delivery_id in result}
+
+
+def _fail(group: list[tuple[Delivery, asyncio.Future[int | None]]], exc: Exception) -> None:
+    for _delivery, future in group:
+        if not future.done():
+            future.set_exception(exc)
+
+
+def _consumed(future: asyncio.Future[int | None]) -> None:
+    if not future.cancelled():
+        future.exception()

@@ -150,14 +150,16 @@ class OutboxWorker:
     async def _deliver_claimed(self, ids: list[int]) -> None:
         for index, message_id in enumerate(ids):
             try:
+                # The row, and whether it is the first still waiting for its address: one round trip.
                 async with self.sessions() as session:
-                    message = await session.get(OutboundMessage, message_id)
-                    if message is None or message.status != PENDING:
-                        self._held.discard(message_id)
-                        continue
-                    first = await session.scalar(select(OutboundMessage.id).where(
-                        OutboundMessage.id == message_id, first_of_address(OutboundMessage, PENDING)))
-                if first is None:
+                    row = (await session.execute(
+                        select(OutboundMessage, first_of_address(OutboundMessage, PENDING))
+                        .where(OutboundMessage.id == message_id))).first()
+                message, first = (row[0], bool(row[1])) if row is not None else (None, False)
+                if message is None or message.status != PENDING:
+                    self._held.discard(message_id)
+                    continue
+                if not first:
                     # An earlier message to this address is still waiting (a retry): the poller
                     # sends them in order.
                     await self._give_back(ids[index:])

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import raiseload
@@ -38,6 +36,8 @@ from bot.domain.tickets import (
     status_label,
     status_text,
 )
+from bot.i18n import I18n
+from bot.i18n import gettext as _
 from bot.logs import mask_phone
 from bot.services.outbox import Failure, enqueue
 from bot.services.tickets import FIRST_ANSWER_HOURS, TicketService

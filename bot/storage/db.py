@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 T = TypeVar("T")
 
@@ -88,6 +90,8 @@ def insert_for(session: AsyncSession) -> Any:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -99,8 +103,44 @@ def upgrade(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    from alembic import command
+
     command.upgrade(alembic_config(url), "head")
 
 
 async def upgrade_async(url: str) -> None:
-    await asyncio.to_thread(upgrade, url)
+    """Brings the schema up to date; a database already there is only looked at (no Alembic: importing
+    it and reading the migrations costs 0.4 s of every start, measured with ``python -X importtime``)."""
+    if not await at_head(url):
+        await asyncio.to_thread(upgrade, url)
+
+
+def head_revisions() -> set[str]:
+    """The newest migrations' ids, read from the files (what Alembic calls the heads)."""
+    revisions: dict[str, set[str]] = {}
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        values: dict[str, Any] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+                continue
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                values[target.id] = ast.literal_eval(node.value)
+        if "revision" in values:
+            down = values.get("down_revision")
+            revisions[values["revision"]] = set(down if isinstance(down, tuple | list) else [down] if down else [])
+    below = set().union(*revisions.values()) if revisions else set()
+    return set(revisions) - below
+
+
+async def at_head(url: str) -> bool:
+    """Whether the database's schema is already at the newest migration (False if it cannot tell)."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            current = set((await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars())
+    except Exception:  # no table yet, or anything else: Alembic itself decides
+        return False
+    finally:
+        await engine.dispose()
+    return bool(current) and current == head_revisions()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -37,14 +37,19 @@ async def take_due(session: AsyncSession, model: Any, waiting: str, now: datetim
     """Leases up to ``limit`` rows that are due, free, and first of their address; oldest first.
 
     One statement: on PostgreSQL the candidates are locked with SKIP LOCKED, so processes claiming
-    at the same moment take different rows instead of waiting on each other.
+    at the same moment take different rows instead of waiting on each other. The first row of each
+    address is found by grouping (``min(id)`` per channel and address), not by an anti-join: with the
+    statistics of a table a burst has just filled (a few rows, says PostgreSQL), the anti-join was
+    planned as a nested loop over every waiting row twice, 13 s a claim with 5,000 waiting (measured,
+    EXPLAIN ANALYZE); the grouping is one pass whatever the planner believes.
     """
-    candidates = (select(model.id)
-                  .where(model.status == waiting, model.next_attempt_at <= now, lease_free(model, now),
-                         first_of_address(model, waiting), *where)
+    firsts = (select(func.min(model.id).label("id")).where(model.status == waiting, *where)
+              .group_by(model.channel, model.address).subquery())
+    candidates = (select(model.id).join(firsts, model.id == firsts.c.id)
+                  .where(model.next_attempt_at <= now, lease_free(model, now))
                   .order_by(model.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        candidates = candidates.with_for_update(skip_locked=True, of=model)
     result = await session.scalars(
         update(model).where(model.id.in_(candidates.scalar_subquery()), lease_free(model, now))
         .values(locked_until=now + lease).returning(model.id))

@@ -56,11 +56,33 @@ async def test_questions_arriving_together_are_embedded_in_batches(kb: Knowledge
         return real(texts)
 
     monkeypatch.setattr(encoder, "_encode", counted)
+    encoder._remembered.clear()  # embedded afresh, not recalled from the run above
     texts = SITUATIONS * 4
     together = await asyncio.gather(*(encoder.encode_async([t]) for t in texts))
     assert sum(batches) == len(texts) and len(batches) < len(texts)
     for text, vector in zip(texts, together, strict=True):
         assert float(vector[0] @ alone[SITUATIONS.index(text)]) > 0.999
+
+
+async def test_a_question_asked_again_is_not_embedded_again(kb: KnowledgeBase,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    assert kb.semantic is not None
+    encoder = kb.semantic.encoder
+    encoder._remembered.clear()  # the knowledge base is shared with the tests above
+    first = await encoder.encode_async([SITUATIONS[0]])
+    model = encoder._loaded()
+    calls: list[list[str]] = []
+    real = model.query
+
+    def counted(texts: list[str]) -> object:
+        calls.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(model, "query", counted)
+    again = await asyncio.gather(*(encoder.encode_async([SITUATIONS[0]]) for _ in range(5)))
+    mixed = await encoder.encode_async([SITUATIONS[0], SITUATIONS[1]])
+    assert calls == [[SITUATIONS[1]]]  # only the one never seen before
+    assert all(float(v[0] @ first[0]) > 0.9999 for v in [*again, mixed])
 
 
 def test_the_semantic_path_stays_within_its_budget(kb: KnowledgeBase) -> None:
