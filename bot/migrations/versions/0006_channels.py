@@ -1,6 +1,6 @@
 """WeCom group robots per queue (and their posts, for the rate limit), SMS platform delivery receipts
 
-Revision ID: 0008
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-30 14:00:00
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 import bot.storage.models
 
-revision = "0008"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
