@@ -15,6 +15,8 @@ Workflows (the roles that may move a ticket *into* each status are ``TRANSITION_
                  pending | transferred | accepted | in_progress → transferred (to a township
                  or back to the county queue; supervisors triage the county queue this way)
     monitoring:  applied → village_review → township_review           caseworker, supervisor, admin
+                 applied | village_review | township_review: transferred to another township,
+                 keeping its status (a transfer event, not a status)
                  township_review → county_review → included           supervisor, admin
                  applied … county_review → excluded (reason)          supervisor, admin
 
@@ -124,6 +126,17 @@ TRANSITION_ROLES: dict[str, frozenset[str]] = {
     "included": COUNTY_STAFF,
     "excluded": COUNTY_STAFF,
 }
+
+
+# A 监测 application filed in the wrong township moves to the right one before the county's review,
+# keeping its place in the chain (its status does not change); a help request becomes 已转办.
+MONITORING_TRANSFERABLE = frozenset({"applied", "village_review", "township_review"})
+
+
+def transferable(kind: str, status: str) -> bool:
+    if kind == MONITORING:
+        return status in MONITORING_TRANSFERABLE
+    return "transferred" in next_statuses(kind, status)
 
 
 def next_statuses(kind: str, status: str) -> frozenset[str]:

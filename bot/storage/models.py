@@ -138,6 +138,11 @@ class Ticket(Base):
         Index("ix_tickets_queue", "township_code", "status"),
         Index("ix_tickets_county", "county_code", "status"),
         Index("ix_tickets_due", "status", "due_at"),
+        # The queue's order (urgent first, then the soonest deadline) per township and per county, so a
+        # page is read off the index; and "assigned to me".
+        Index("ix_tickets_township_order", "township_code", "urgent", "due_at"),
+        Index("ix_tickets_county_order", "county_code", "urgent", "due_at"),
+        Index("ix_tickets_assignee", "assignee", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -164,6 +169,8 @@ class Ticket(Base):
     # An urgent request still open past its aid deadline is escalated once more, on its own.
     aid_escalated_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
+    # The staff member (by account name) working the ticket, or None; always of the ticket's township.
+    assignee: Mapped[str | None] = mapped_column(String(64))
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan", lazy="selectin"
