@@ -208,8 +208,35 @@ DELIVERY_FAILURE_LABELS = {
 }
 
 
-def format_time(moment: datetime, locale: str) -> str:
-    """A ticket's time as people read it: China time, 11月23日 14:05 (Nov 23 14:05 in English)."""
+def format_time(moment: datetime, locale: str, now: datetime | None = None) -> str:
+    """A ticket's time as people read it: China time, 11月23日 14:05 (Nov 23 14:05 in English); with the
+    year (2025年11月23日 14:05, Nov 23, 2025 14:05) when it is not this year in China."""
     babel_locale = "en" if locale.startswith("en") else "zh_Hans_CN"
-    pattern = "MMM d HH:mm" if babel_locale == "en" else "M月d日 HH:mm"
-    return format_datetime(moment.astimezone(CHINA), pattern, locale=babel_locale)
+    local = moment.astimezone(CHINA)
+    this_year = (now or datetime.now(CHINA)).astimezone(CHINA).year
+    if babel_locale == "en":
+        pattern = "MMM d HH:mm" if local.year == this_year else "MMM d, y HH:mm"
+    else:
+        pattern = "M月d日 HH:mm" if local.year == this_year else "y年M月d日 HH:mm"
+    return format_datetime(local, pattern, locale=babel_locale)
+
+
+# How long is left before a deadline, or how long it is past, as a caseworker reads it at a glance.
+LEFT = {"minutes": N_("还剩 {n} 分钟"), "hours": N_("还剩 {n} 小时"), "days": N_("还剩 {n} 天")}
+LATE = {"minutes": N_("已超时 {n} 分钟"), "hours": N_("已超时 {n} 小时"), "days": N_("已超时 {n} 天")}
+
+
+def time_left(deadline: datetime, now: datetime) -> tuple[str, int, bool]:
+    """(message id, n, past) for a deadline seen at ``now``: 还剩 3 小时, 已超时 2 小时, 还剩 2 天.
+
+    Under an hour counts minutes, under two days hours, beyond that days (each rounded down)."""
+    seconds = (deadline - now).total_seconds()
+    past = seconds <= 0
+    seconds = abs(seconds)
+    if seconds < 3600:
+        unit, n = "minutes", max(int(seconds // 60), 1)
+    elif seconds < 48 * 3600:
+        unit, n = "hours", int(seconds // 3600)
+    else:
+        unit, n = "days", int(seconds // 86400)
+    return (LATE if past else LEFT)[unit], n, past

@@ -434,6 +434,19 @@ class Workflow:
             return list(await session.scalars(select(Staff.name).where(where, Staff.disabled_at.is_(None))
                                               .order_by(Staff.name)))
 
+    async def colleagues(self, actor: Actor) -> list[str]:
+        """Names of the enabled staff in the caller's area (the queue's assignee filter)."""
+        where: ColumnElement[bool]
+        if actor.role == ADMIN:
+            where = Staff.id.is_not(None)
+        elif actor.role == "supervisor":
+            where = Staff.county_code == actor.county_code
+        else:
+            where = Staff.township_code == actor.township_code
+        async with self.sessions() as session:
+            return list(await session.scalars(select(Staff.name).where(where, Staff.disabled_at.is_(None))
+                                              .order_by(Staff.name).limit(300)))
+
     async def assign(self, actor: Actor, number: str, staff: str | None, seen: str | None = None) -> Ticket:
         """Assigns the ticket to ``staff`` (a name; None unassigns), a colleague of the ticket's township.
 
