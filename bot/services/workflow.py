@@ -114,6 +114,14 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
                     and_(Ticket.aid_due_at.is_not(None), Ticket.aid_due_at <= now)))
 
 
+def overdue_at(status: str, first_answered_at: datetime | None, due_at: datetime, aid_due_at: datetime | None,
+               now: datetime) -> bool:
+    """``overdue_clause`` in Python, for one ticket's columns."""
+    if status not in OPEN:
+        return False
+    return (first_answered_at is None and due_at <= now) or (aid_due_at is not None and aid_due_at <= now)
+
+
 def escalated_clause() -> ColumnElement[bool]:
     """An open ticket escalated to the county for either deadline and still waiting on it."""
     return and_(Ticket.status.in_(sorted(OPEN)),
@@ -211,17 +219,55 @@ class Workflow:
 
     async def page(self, actor: Actor, queue: Queue) -> Page:
         """Page ``queue.page`` of ``queue.limit`` tickets, the true total, and the counts per status
-        (under every filter but the status and overdue ones: the numbers beside the status choices)."""
+        (under every filter but the status and overdue ones: the numbers beside the status choices).
+
+        Without a search the counts and the total are read off the covering queue indexes and the page
+        off the order index. A search (``q``) cannot use an index (text and phone digits are matched
+        anywhere), so the matching tickets are read once, in their light columns, and counted,
+        filtered, sorted and paged from that one reading.
+        """
+        if queue.q.strip():
+            return await self._searched(actor, queue)
+        offset = (max(queue.page, 1) - 1) * queue.limit
         async with self.sessions() as session:
-            tickets = list(await session.scalars(self._queue_query(actor, queue).limit(queue.limit)
-                                                 .offset((max(queue.page, 1) - 1) * queue.limit)))
-            total = int(await session.scalar(select(func.count()).select_from(Ticket)
-                                             .where(*self._filtered(actor, queue))) or 0)
             rows = await session.execute(select(Ticket.status, func.count()).where(
                 *self._filtered(actor, queue, with_status=False)).group_by(Ticket.status))
-        counts = {status: 0 for status in STATUS_LABELS}
-        counts.update({status: int(n) for status, n in rows.all()})
+            counts = {status: 0 for status in STATUS_LABELS}
+            counts.update({status: int(n) for status, n in rows.all()})
+            if queue.overdue:
+                total = int(await session.scalar(select(func.count()).select_from(Ticket)
+                                                 .where(*self._filtered(actor, queue))) or 0)
+            else:
+                total = sum(n for status, n in counts.items() if self._status_chosen(queue, status))
+            tickets = list(await session.scalars(self._queue_query(actor, queue).limit(queue.limit).offset(offset)))
         return Page(tickets, total, counts)
+
+    @staticmethod
+    def _status_chosen(queue: Queue, status: str) -> bool:
+        return queue.status == "all" or (status in OPEN if queue.status == "open" else status == queue.status)
+
+    async def _searched(self, actor: Actor, queue: Queue) -> Page:
+        now = self.clock()
+        light = select(Ticket.id, Ticket.status, Ticket.urgent, Ticket.due_at, Ticket.first_answered_at,
+                       Ticket.aid_due_at).where(*self._filtered(actor, queue, with_status=False))
+        async with self.sessions() as session:
+            found = (await session.execute(light)).all()
+            counts = {status: 0 for status in STATUS_LABELS}
+            chosen = []
+            for row in found:
+                counts[row.status] = counts.get(row.status, 0) + 1
+                if not self._status_chosen(queue, row.status):
+                    continue
+                if queue.overdue and not overdue_at(row.status, row.first_answered_at, row.due_at, row.aid_due_at,
+                                                    now):
+                    continue
+                chosen.append(row)
+            chosen.sort(key=lambda r: (not r.urgent, r.due_at, r.id))
+            offset = (max(queue.page, 1) - 1) * queue.limit
+            ids = [r.id for r in chosen[offset:offset + queue.limit]]
+            by_id = {t.id: t for t in await session.scalars(
+                select(Ticket).where(Ticket.id.in_(ids)).options(raiseload(Ticket.events)))} if ids else {}
+        return Page([by_id[i] for i in ids if i in by_id], len(chosen), counts)
 
     async def count_escalated(self, actor: Actor) -> int:
         async with self.sessions() as session:
@@ -246,12 +292,8 @@ class Workflow:
         return ticket
 
     def is_overdue(self, ticket: Ticket, now: datetime | None = None) -> bool:
-        now = now or self.clock()
-        if ticket.status in CLOSED:
-            return False
-        late_answer = ticket.first_answered_at is None and ticket.due_at <= now
-        late_aid = ticket.aid_due_at is not None and ticket.aid_due_at <= now
-        return late_answer or late_aid
+        return overdue_at(ticket.status, ticket.first_answered_at, ticket.due_at, ticket.aid_due_at,
+                          now or self.clock())
 
     def allowed_moves(self, actor: Actor, ticket: Ticket) -> list[str]:
         """The statuses this person may move the ticket to now (transfer excluded: it needs a target)."""
