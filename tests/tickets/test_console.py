@@ -110,7 +110,7 @@ async def test_working_a_ticket_in_the_console_reaches_the_resident_once(client:
     assert "已受理" in await response.text()
     response = await client.post(f"/console/tickets/{number}/transition", data={"to": "rejected", "note": "",
                                                                                "csrf": csrf_of(page)})
-    assert response.status == 422 and "note" in await response.text()
+    assert response.status == 422 and "请在“说明”里写上理由" in await response.text()
     await settle(client.app)
     await asyncio.sleep(0.3)
     told = texts(gateway.to(PHONE)[before:])
