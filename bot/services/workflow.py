@@ -77,6 +77,8 @@ class TicketNotFound(WorkflowError):
 
 
 UNASSIGNED = "none"
+# A search matching at most this many tickets has its page read by their ids.
+FEW = 500
 STALE = N_("这件办理刚被别人（或您在另一个页面）改过了，下面是它现在的情况，请看过后再操作。")
 
 
@@ -247,27 +249,33 @@ class Workflow:
         return queue.status == "all" or (status in OPEN if queue.status == "open" else status == queue.status)
 
     async def _searched(self, actor: Actor, queue: Queue) -> Page:
-        now = self.clock()
-        light = select(Ticket.id, Ticket.status, Ticket.urgent, Ticket.due_at, Ticket.first_answered_at,
-                       Ticket.aid_due_at).where(*self._filtered(actor, queue, with_status=False))
+        # One reading of the matches' ids and statuses gives the counts; then the page is either read
+        # by those ids (few matches) or off the order index with the search as a filter, which stops
+        # at the page's end (many matches: a common word).
+        offset = (max(queue.page, 1) - 1) * queue.limit
         async with self.sessions() as session:
-            found = (await session.execute(light)).all()
+            found = (await session.execute(select(Ticket.id, Ticket.status).where(
+                *self._filtered(actor, queue, with_status=False)))).all()
             counts = {status: 0 for status in STATUS_LABELS}
-            chosen = []
-            for row in found:
-                counts[row.status] = counts.get(row.status, 0) + 1
-                if not self._status_chosen(queue, row.status):
-                    continue
-                if queue.overdue and not overdue_at(row.status, row.first_answered_at, row.due_at, row.aid_due_at,
-                                                    now):
-                    continue
-                chosen.append(row)
-            chosen.sort(key=lambda r: (not r.urgent, r.due_at, r.id))
-            offset = (max(queue.page, 1) - 1) * queue.limit
-            ids = [r.id for r in chosen[offset:offset + queue.limit]]
-            by_id = {t.id: t for t in await session.scalars(
-                select(Ticket).where(Ticket.id.in_(ids)).options(raiseload(Ticket.events)))} if ids else {}
-        return Page([by_id[i] for i in ids if i in by_id], len(chosen), counts)
+            ids = []
+            for ticket_id, status in found:
+                counts[status] = counts.get(status, 0) + 1
+                if self._status_chosen(queue, status):
+                    ids.append(ticket_id)
+            if len(ids) <= FEW:
+                where: list[ColumnElement[bool]] = [Ticket.id.in_(ids)]
+                if queue.overdue:
+                    where.append(overdue_clause(self.clock()))
+                query = select(Ticket).where(*where).options(raiseload(Ticket.events)) \
+                    .order_by(Ticket.urgent.desc(), Ticket.due_at, Ticket.id)
+                total = len(ids) if not queue.overdue else int(await session.scalar(
+                    select(func.count()).select_from(Ticket).where(*where)) or 0)
+            else:
+                query = self._queue_query(actor, queue)
+                total = len(ids) if not queue.overdue else int(await session.scalar(
+                    select(func.count()).select_from(Ticket).where(*self._filtered(actor, queue))) or 0)
+            tickets = list(await session.scalars(query.limit(queue.limit).offset(offset))) if ids else []
+        return Page(tickets, total, counts)
 
     async def count_escalated(self, actor: Actor) -> int:
         async with self.sessions() as session:
