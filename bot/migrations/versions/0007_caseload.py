@@ -1,7 +1,7 @@
 """a ticket can be assigned to a staff member; indexes for the queue's order, counts and overdue filter
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0008 (0006_channels.py, the head of main)
 Create Date: 2026-11-30 14:00:00
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
