@@ -31,7 +31,28 @@ def api_error(exc: WorkflowError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, exc.field)
 
 
-def read_queue(request: web.Request) -> Queue:
+MAX_PER_PAGE = 200
+
+
+def _int(query: Any, name: str, default: int, low: int, high: int) -> int:
+    try:
+        value = int(query.get(name, str(default)))
+    except ValueError:
+        raise ApiError(400, "invalid", f"{name} must be a number", name) from None
+    if not low <= value <= high:
+        raise ApiError(400, "invalid", f"{name} must be between {low} and {high}", name)
+    return value
+
+
+def _flag(query: Any, name: str) -> bool | None:
+    if name not in query:
+        return None
+    if query[name] not in ("true", "false", "1", "0"):
+        raise ApiError(400, "invalid", f"{name} must be true or false", name)
+    return query[name] in ("true", "1")
+
+
+def read_queue(request: web.Request, actor: Actor) -> Queue:
     query = request.query
     status = query.get("status", "open")
     if status not in ("open", "all") and parse_status(status) is None:
@@ -39,30 +60,39 @@ def read_queue(request: web.Request) -> Queue:
     kind = query.get("kind") or None
     if kind not in (None, HELP, MONITORING):
         raise ApiError(400, "invalid", "kind must be help or monitoring", "kind")
-    urgent: bool | None = None
-    if "urgent" in query:
-        if query["urgent"] not in ("true", "false", "1", "0"):
-            raise ApiError(400, "invalid", "urgent must be true or false", "urgent")
-        urgent = query["urgent"] in ("true", "1")
-    try:
-        limit = int(query.get("limit", "500"))
-    except ValueError:
-        raise ApiError(400, "invalid", "limit must be a number", "limit") from None
-    if not 1 <= limit <= 5000:
-        raise ApiError(400, "invalid", "limit must be between 1 and 5000", "limit")
+    q = query.get("q", "").strip()
+    if len(q) > 100:
+        raise ApiError(400, "invalid", "q must be at most 100 characters", "q")
+    township = None
+    if query.get("township", "").strip():
+        try:
+            township = request.app[WORKFLOW].scoped_township(actor, query["township"])
+        except WorkflowError as exc:
+            raise ApiError(400, "invalid", exc.message, "township") from None
+    assignee = query.get("assignee", "").strip() or None
+    if assignee == "me":
+        assignee = actor.name
+    if "per_page" in query or "page" in query or "limit" not in query:
+        per_page = _int(query, "per_page", 50, 1, MAX_PER_PAGE)
+    else:  # v1's limit: one page of up to 5,000
+        per_page = _int(query, "limit", 500, 1, 5000)
+    page = _int(query, "page", 1, 1, 1_000_000)
+    overdue = _flag(query, "overdue")
     resolved = status if status in ("open", "all") else parse_status(status) or status
-    return Queue(status=resolved, kind=kind, urgent=urgent, limit=limit)
+    return Queue(status=resolved, kind=kind, urgent=_flag(query, "urgent"), overdue=overdue or None, limit=per_page,
+                 q=q, township=township, assignee=assignee, page=page)
 
 
 @routes.get("/api/v1/tickets")
 async def list_tickets(request: web.Request) -> web.Response:
     actor = await require_staff(request)
-    queue = read_queue(request)
+    queue = read_queue(request, actor)
     workflow = request.app[WORKFLOW]
     now = workflow.clock()
-    tickets = await workflow.queue(actor, queue)
-    return web.json_response({"tickets": [ticket_json(t, workflow.places, now, overdue=workflow.is_overdue(t, now))
-                                          for t in tickets]})
+    found = await workflow.page(actor, queue)
+    return web.json_response({
+        "tickets": [ticket_json(t, workflow.places, now, overdue=workflow.is_overdue(t, now)) for t in found.tickets],
+        "total": found.total, "page": queue.page, "per_page": queue.limit, "counts": found.counts})
 
 
 async def _one(request: web.Request, actor: Actor) -> dict[str, Any]:
@@ -123,6 +153,43 @@ async def post_transition(request: web.Request) -> web.Response:
     return web.json_response(await _one(request, actor))
 
 
+class NoteBody(BaseModel):
+    text: str = Field(min_length=1, max_length=1000)
+
+
+@routes.post("/api/v1/tickets/{number}/notes")
+async def post_note(request: web.Request) -> web.Response:
+    actor = await require_staff(request)
+    workflow = request.app[WORKFLOW]
+    number = request.match_info["number"]
+    try:
+        await workflow.find(actor, number)
+        body = parse(NoteBody, await read_json(request))
+        event = await workflow.note(actor, number, body.text)
+    except WorkflowError as exc:
+        raise api_error(exc) from None
+    return web.json_response({"number": number, "event": {"at": event.at.isoformat(), "type": event.type,
+                                                          "by": event.by, "text": event.text}}, status=201)
+
+
+class AssignBody(BaseModel):
+    staff: str | None = Field(max_length=64)
+
+
+@routes.post("/api/v1/tickets/{number}/assign")
+async def post_assign(request: web.Request) -> web.Response:
+    actor = await require_staff(request)
+    workflow = request.app[WORKFLOW]
+    number = request.match_info["number"]
+    try:
+        await workflow.find(actor, number)
+        body = parse(AssignBody, await read_json(request))
+        await workflow.assign(actor, number, body.staff)
+    except WorkflowError as exc:
+        raise api_error(exc) from None
+    return web.json_response(await _one(request, actor))
+
+
 @routes.get("/api/v1/openapi.json")
 async def openapi(_request: web.Request) -> web.Response:
     return web.json_response(OPENAPI)
@@ -176,10 +243,22 @@ OPENAPI: dict[str, Any] = {
                  "description": "open, all, or one status value"},
                 {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["help", "monitoring"]}},
                 {"name": "urgent", "in": "query", "schema": {"type": "boolean"}},
-                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000,
-                                                             "default": 500}}],
-            "responses": {"200": _json({"type": "object", "properties": {"tickets": {
-                "type": "array", "items": _ref("Ticket")}}}, "tickets in the caller's scope"),
+                {"name": "overdue", "in": "query", "schema": {"type": "boolean"},
+                 "description": "past the first-answer deadline unanswered, or urgent and past the aid deadline"},
+                {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 100},
+                 "description": "the ticket number, the last digits (4 or more) of the contact, or text"},
+                {"name": "township", "in": "query", "schema": {"type": "string"},
+                 "description": "a township name or code in the caller's area (supervisors, admins)"},
+                {"name": "assignee", "in": "query", "schema": {"type": "string"},
+                 "description": "a staff name, me, or none (unassigned)"},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                "maximum": MAX_PER_PAGE, "default": 50}}],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "tickets": {"type": "array", "items": _ref("Ticket")}, "total": {"type": "integer"},
+                "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                "counts": {"type": "object", "additionalProperties": {"type": "integer"}}}},
+                "one page of the caller's tickets, urgent first, then soonest deadline"),
                 "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}},
         "/api/v1/tickets/{number}": {"get": {
             "summary": "One ticket with its history (404 outside the caller's scope)",
@@ -207,6 +286,21 @@ OPENAPI: dict[str, Any] = {
                                  "or county name or code"}}}}}},
             "responses": {"200": _json(_ref("Ticket"), "the ticket after the change"), **_STAFF_ERRORS,
                           "403": {"$ref": "#/components/responses/Error"},
+                          "409": {"$ref": "#/components/responses/Error"}, **_ERRORS}}},
+        "/api/v1/tickets/{number}/notes": {"post": {
+            "summary": "A note only staff see (event type note); the resident never receives it",
+            "security": [{"bearer": []}], "parameters": [_NUMBER],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["text"],
+                "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 1000}}}}}},
+            "responses": {"201": _json({"type": "object"}, "recorded"), **_STAFF_ERRORS, **_ERRORS}}},
+        "/api/v1/tickets/{number}/assign": {"post": {
+            "summary": "Assign the ticket to a staff member of its township (null unassigns)",
+            "security": [{"bearer": []}], "parameters": [_NUMBER],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["staff"],
+                "properties": {"staff": {"type": "string", "nullable": True}}}}}},
+            "responses": {"200": _json(_ref("Ticket"), "the ticket after the change"), **_STAFF_ERRORS,
                           "409": {"$ref": "#/components/responses/Error"}, **_ERRORS}}},
     },
     "components": {
@@ -276,6 +370,9 @@ OPENAPI: dict[str, Any] = {
                 "channel": {"type": "string", "enum": ["sms", "telegram", "wechat", "web", "cli"]},
                 "contact": {"type": "string", "description": "masked, e.g. 138****5678"},
                 "text": {"type": "string"}, "overdue": {"type": "boolean"}, "escalated": {"type": "boolean"},
+                "assignee": {"type": "string", "nullable": True},
+                "screening": {"type": "object", "nullable": True,
+                              "description": "the self-screening answers the ticket was filed with"},
                 "events": {"type": "array", "items": {"type": "object", "properties": {
                     "at": {"type": "string", "format": "date-time"}, "type": {"type": "string"},
                     "by": {"type": "string"}, "text": {"type": "string"}}}}}},

@@ -94,7 +94,7 @@ def staff_router() -> Router:
                 await query.answer("没有找到该编号，或不在您的辖区。", show_alert=True)
                 return
             except WorkflowError as exc:
-                await query.answer(f"未能受理：{exc.message}", show_alert=True)
+                await query.answer(f"未能受理：{exc.zh}", show_alert=True)
                 return
             await query.answer(status_text(ticket.status, workflow.county_name(ticket.county_code)))
             await message.reply(f"编号 {ticket.number} 已由 {actor.name} 受理。")
@@ -128,7 +128,7 @@ def staff_router() -> Router:
             await message.reply("没有找到该编号，或不在您的辖区；本条未发送给居民。")
             return
         except WorkflowError as exc:
-            await message.reply(f"未发送：{exc.message}")
+            await message.reply(f"未发送：{exc.zh}")
             return
         await message.reply(f"已发送给居民（编号 {found.group(1)}）。")
 

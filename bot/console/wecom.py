@@ -40,21 +40,21 @@ async def _page(request: web.Request, actor: Actor, csrf: str, status: int = 200
         robots = list(await session.scalars(select(WeComRobot).order_by(WeComRobot.place_code, WeComRobot.id)))
     rows = [{"id": r.id, "place": places.get(r.place_code, r.place_code), "tail": r.key[-4:], "by": r.added_by,
              "at": r.added_at} for r in robots]
-    return render("console_wecom.html", status=status, actor=actor, csrf=csrf, places=list(places.items()),
+    return render(request, "console_wecom.html", status=status, actor=actor, csrf=csrf, places=list(places.items()),
                   robots=rows, error=error, notice=notice)
 
 
 @signed_in
 async def wecom_view(request: web.Request, actor: Actor, csrf: str) -> web.StreamResponse:
     if actor.role != ADMIN:
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     return await _page(request, actor, csrf)
 
 
 @signed_in
 async def wecom_add(request: web.Request, actor: Actor, csrf: str) -> web.StreamResponse:
     if actor.role != ADMIN:
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     form = await read_form(request)
     place = form.get("place", "")
     if place not in dict(group_places(request, actor)):
@@ -74,12 +74,12 @@ async def wecom_add(request: web.Request, actor: Actor, csrf: str) -> web.Stream
 @signed_in
 async def wecom_remove(request: web.Request, actor: Actor, csrf: str) -> web.StreamResponse:
     if actor.role != ADMIN:
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     robot_id = request.match_info["robot"]
     async with request.app[SESSIONS]() as session, session.begin():
         removed = await session.execute(delete(WeComRobot).where(WeComRobot.id == int(robot_id)))
     if not removed.rowcount:  # type: ignore[attr-defined]
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     log.info("console.wecom_removed", extra={"staff": actor.id, "robot": robot_id})
     return await _page(request, actor, csrf, notice="已删除。")
 

@@ -15,6 +15,8 @@ Workflows (the roles that may move a ticket *into* each status are ``TRANSITION_
                  pending | transferred | accepted | in_progress → transferred (to a township
                  or back to the county queue; supervisors triage the county queue this way)
     monitoring:  applied → village_review → township_review           caseworker, supervisor, admin
+                 applied | village_review | township_review: transferred to another township,
+                 keeping its status (a transfer event, not a status)
                  township_review → county_review → included           supervisor, admin
                  applied … county_review → excluded (reason)          supervisor, admin
 
@@ -127,6 +129,17 @@ TRANSITION_ROLES: dict[str, frozenset[str]] = {
 }
 
 
+# A 监测 application filed in the wrong township moves to the right one before the county's review,
+# keeping its place in the chain (its status does not change); a help request becomes 已转办.
+MONITORING_TRANSFERABLE = frozenset({"applied", "village_review", "township_review"})
+
+
+def transferable(kind: str, status: str) -> bool:
+    if kind == MONITORING:
+        return status in MONITORING_TRANSFERABLE
+    return "transferred" in next_statuses(kind, status)
+
+
 def next_statuses(kind: str, status: str) -> frozenset[str]:
     """Where a ticket of ``kind`` in ``status`` may move; nothing once it is closed."""
     return TRANSITIONS.get(kind, {}).get(status, frozenset())
@@ -196,8 +209,35 @@ DELIVERY_FAILURE_LABELS = {
 }
 
 
-def format_time(moment: datetime, locale: str) -> str:
-    """A ticket's time as people read it: China time, 11月23日 14:05 (Nov 23 14:05 in English)."""
+def format_time(moment: datetime, locale: str, now: datetime | None = None) -> str:
+    """A ticket's time as people read it: China time, 11月23日 14:05 (Nov 23 14:05 in English); with the
+    year (2025年11月23日 14:05, Nov 23, 2025 14:05) when it is not this year in China."""
     babel_locale = "en" if locale.startswith("en") else "zh_Hans_CN"
-    pattern = "MMM d HH:mm" if babel_locale == "en" else "M月d日 HH:mm"
-    return format_datetime(moment.astimezone(CHINA), pattern, locale=babel_locale)
+    local = moment.astimezone(CHINA)
+    this_year = (now or datetime.now(CHINA)).astimezone(CHINA).year
+    if babel_locale == "en":
+        pattern = "MMM d HH:mm" if local.year == this_year else "MMM d, y HH:mm"
+    else:
+        pattern = "M月d日 HH:mm" if local.year == this_year else "y年M月d日 HH:mm"
+    return format_datetime(local, pattern, locale=babel_locale)
+
+
+# How long is left before a deadline, or how long it is past, as a caseworker reads it at a glance.
+LEFT = {"minutes": N_("还剩 {n} 分钟"), "hours": N_("还剩 {n} 小时"), "days": N_("还剩 {n} 天")}
+LATE = {"minutes": N_("已超时 {n} 分钟"), "hours": N_("已超时 {n} 小时"), "days": N_("已超时 {n} 天")}
+
+
+def time_left(deadline: datetime, now: datetime) -> tuple[str, int, bool]:
+    """(message id, n, past) for a deadline seen at ``now``: 还剩 3 小时, 已超时 2 小时, 还剩 2 天.
+
+    Under an hour counts minutes, under two days hours, beyond that days (each rounded down)."""
+    seconds = (deadline - now).total_seconds()
+    past = seconds <= 0
+    seconds = abs(seconds)
+    if seconds < 3600:
+        unit, n = "minutes", max(int(seconds // 60), 1)
+    elif seconds < 48 * 3600:
+        unit, n = "hours", int(seconds // 3600)
+    else:
+        unit, n = "days", int(seconds // 86400)
+    return (LATE if past else LEFT)[unit], n, past

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import raiseload
 
@@ -25,6 +25,8 @@ from bot.domain.tickets import (
     DEADLINE_LABELS,
     DELIVERY_FAILURE_LABELS,
     KIND_LABELS,
+    MONITORING,
+    N_,
     NEEDS_REASON,
     OPEN,
     STATUS_LABELS,
@@ -35,6 +37,7 @@ from bot.domain.tickets import (
     parse_status,
     status_label,
     status_text,
+    transferable,
 )
 from bot.i18n import I18n
 from bot.i18n import gettext as _
@@ -42,7 +45,7 @@ from bot.logs import mask_phone
 from bot.services.outbox import Failure, enqueue
 from bot.services.tickets import FIRST_ANSWER_HOURS, TicketService
 from bot.staff_access import Actor, groups_for, robots_for
-from bot.storage.models import OutboundMessage, Resident, Ticket, TicketEvent
+from bot.storage.models import OutboundMessage, Resident, Staff, Ticket, TicketEvent
 from knowledge_base.jurisdictions import Jurisdictions
 
 log = logging.getLogger(__name__)
@@ -53,29 +56,87 @@ MAX_REPLY_CHARS = 1000
 
 
 class WorkflowError(Exception):
-    """A staff action that cannot be done as asked; ``field`` names the input at fault."""
+    """A staff action that cannot be done as asked; ``field`` names the input at fault.
 
-    def __init__(self, code: str, message: str, field: str | None = None, status: int = 422) -> None:
+    ``message`` is the API's (English, stable); ``zh`` says the same to a caseworker in Chinese, with
+    what to do about it, for the console (a gettext message id, translated where it is shown).
+    """
+
+    def __init__(self, code: str, message: str, field: str | None = None, status: int = 422,
+                 zh: str = "") -> None:
         super().__init__(message)
         self.code, self.message, self.field, self.status = code, message, field, status
+        self.zh = zh or message
 
 
 class TicketNotFound(WorkflowError):
     """No such ticket, or not in the caller's scope: the two are never told apart."""
 
     def __init__(self, number: str) -> None:
-        super().__init__("not_found", f"no ticket {number}", None, 404)
+        super().__init__("not_found", f"no ticket {number}", None, 404, zh=N_("没有这件办理，或不在您的辖区。"))
+
+
+UNASSIGNED = "none"
+# A search matching at most this many tickets has its page read by their ids.
+FEW = 500
+STALE = N_("这件办理刚被别人（或您在另一个页面）改过了，下面是它现在的情况，请看过后再操作。")
 
 
 @dataclass(frozen=True)
 class Queue:
-    """A queue view: ``status`` is "open", "all" or one status value."""
+    """A queue view: ``status`` is "open", "all" or one status value; ``q`` searches the ticket number,
+    the last digits of the contact and the text; ``township`` a township code within the caller's
+    scope; ``assignee`` a staff name, or UNASSIGNED."""
 
     status: str = "open"
     kind: str | None = None
     urgent: bool | None = None
     overdue: bool | None = None
     limit: int = 500
+    q: str = ""
+    township: str | None = None
+    assignee: str | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a queue, the number of tickets in the whole of it, and its tickets per status."""
+
+    tickets: list[Ticket]
+    total: int
+    counts: dict[str, int]
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """The one rule for "overdue", in SQL (``Workflow.is_overdue`` is the same rule in Python): an open
+    ticket past its first-answer deadline without an answer, or an urgent one past its aid deadline."""
+    return and_(Ticket.status.in_(sorted(OPEN)),
+                or_(and_(Ticket.first_answered_at.is_(None), Ticket.due_at <= now),
+                    and_(Ticket.aid_due_at.is_not(None), Ticket.aid_due_at <= now)))
+
+
+def overdue_at(status: str, first_answered_at: datetime | None, due_at: datetime, aid_due_at: datetime | None,
+               now: datetime) -> bool:
+    """``overdue_clause`` in Python, for one ticket's columns."""
+    if status not in OPEN:
+        return False
+    return (first_answered_at is None and due_at <= now) or (aid_due_at is not None and aid_due_at <= now)
+
+
+def escalated_clause() -> ColumnElement[bool]:
+    """An open ticket escalated to the county for either deadline and still waiting on it."""
+    return and_(Ticket.status.in_(sorted(OPEN)),
+                or_(and_(Ticket.escalated_at.is_not(None), Ticket.first_answered_at.is_(None)),
+                    Ticket.aid_escalated_at.is_not(None)))
+
+
+def is_escalated(ticket: Ticket) -> bool:
+    """``escalated_clause`` in Python: the 已上报 badge and the API's ``escalated``."""
+    if ticket.status in CLOSED:
+        return False
+    return (ticket.escalated_at is not None and ticket.first_answered_at is None) or \
+        ticket.aid_escalated_at is not None
 
 
 def kb_deadlines(parameters: Any) -> Callable[[str, str, date], float | None]:
@@ -118,32 +179,115 @@ class Workflow:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def _queue_query(self, actor: Actor, queue: Queue) -> Select[Ticket]:
-        query = select(Ticket).where(actor.ticket_filter()).options(raiseload(Ticket.events))
-        if queue.status == "open":
-            query = query.where(Ticket.status.in_(sorted(OPEN)))
-        elif queue.status != "all":
-            query = query.where(Ticket.status == queue.status)
+    def _filtered(self, actor: Actor, queue: Queue, with_status: bool = True) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = [actor.ticket_filter()]
+        if with_status:
+            if queue.status == "open":
+                where.append(Ticket.status.in_(sorted(OPEN)))
+            elif queue.status != "all":
+                where.append(Ticket.status == queue.status)
+            if queue.overdue:
+                where.append(overdue_clause(self.clock()))
         if queue.kind:
-            query = query.where(Ticket.kind == queue.kind)
+            where.append(Ticket.kind == queue.kind)
         if queue.urgent is not None:
-            query = query.where(Ticket.urgent.is_(queue.urgent))
-        if queue.overdue:
-            query = query.where(Ticket.first_answered_at.is_(None), Ticket.due_at <= self.clock(),
-                                Ticket.status.in_(sorted(OPEN)))
-        return query.order_by(Ticket.due_at, Ticket.id).limit(queue.limit)
+            where.append(Ticket.urgent.is_(queue.urgent))
+        if queue.township:
+            where.append(Ticket.township_code == queue.township)
+        if queue.assignee == UNASSIGNED:
+            where.append(Ticket.assignee.is_(None))
+        elif queue.assignee:
+            where.append(Ticket.assignee == queue.assignee)
+        q = queue.q.strip()
+        if q:
+            found = [Ticket.text.contains(q, autoescape=True)]
+            digits = q.lstrip("+")
+            if digits.isdigit():
+                found.append(Ticket.number == digits)
+                if len(digits) >= 4:
+                    found.append(Ticket.contact.endswith(digits, autoescape=True))
+            where.append(or_(*found))
+        return where
+
+    def _queue_query(self, actor: Actor, queue: Queue) -> Select[Ticket]:
+        # Urgent (急难) tickets first, then the soonest first-answer deadline.
+        return (select(Ticket).where(*self._filtered(actor, queue)).options(raiseload(Ticket.events))
+                .order_by(Ticket.urgent.desc(), Ticket.due_at, Ticket.id))
 
     async def queue(self, actor: Actor, queue: Queue) -> list[Ticket]:
-        """The caller's tickets, soonest deadline first."""
+        """The caller's tickets, urgent first, then soonest deadline first (up to ``queue.limit``)."""
         async with self.sessions() as session:
-            return list(await session.scalars(self._queue_query(actor, queue)))
+            return list(await session.scalars(self._queue_query(actor, queue).limit(queue.limit)))
+
+    async def page(self, actor: Actor, queue: Queue) -> Page:
+        """Page ``queue.page`` of ``queue.limit`` tickets, the true total, and the counts per status
+        (under every filter but the status and overdue ones: the numbers beside the status choices).
+
+        Without a search the counts and the total are read off the covering queue indexes and the page
+        off the order index. A search (``q``) cannot use an index (text and phone digits are matched
+        anywhere), so the matching tickets are read once, in their light columns, and counted,
+        filtered, sorted and paged from that one reading.
+        """
+        if queue.q.strip():
+            return await self._searched(actor, queue)
+        offset = (max(queue.page, 1) - 1) * queue.limit
+        async with self.sessions() as session:
+            rows = await session.execute(select(Ticket.status, func.count()).where(
+                *self._filtered(actor, queue, with_status=False)).group_by(Ticket.status))
+            counts = {status: 0 for status in STATUS_LABELS}
+            counts.update({status: int(n) for status, n in rows.all()})
+            if queue.overdue:
+                total = int(await session.scalar(select(func.count()).select_from(Ticket)
+                                                 .where(*self._filtered(actor, queue))) or 0)
+            else:
+                total = sum(n for status, n in counts.items() if self._status_chosen(queue, status))
+            tickets = list(await session.scalars(self._queue_query(actor, queue).limit(queue.limit).offset(offset)))
+        return Page(tickets, total, counts)
+
+    @staticmethod
+    def _status_chosen(queue: Queue, status: str) -> bool:
+        return queue.status == "all" or (status in OPEN if queue.status == "open" else status == queue.status)
+
+    async def _searched(self, actor: Actor, queue: Queue) -> Page:
+        # One reading of the matches' ids and statuses gives the counts; then the page is either read
+        # by those ids (few matches) or off the order index with the search as a filter, which stops
+        # at the page's end (many matches: a common word).
+        offset = (max(queue.page, 1) - 1) * queue.limit
+        async with self.sessions() as session:
+            found = (await session.execute(select(Ticket.id, Ticket.status).where(
+                *self._filtered(actor, queue, with_status=False)))).all()
+            counts = {status: 0 for status in STATUS_LABELS}
+            ids = []
+            for ticket_id, status in found:
+                counts[status] = counts.get(status, 0) + 1
+                if self._status_chosen(queue, status):
+                    ids.append(ticket_id)
+            if len(ids) <= FEW:
+                where: list[ColumnElement[bool]] = [Ticket.id.in_(ids)]
+                if queue.overdue:
+                    where.append(overdue_clause(self.clock()))
+                query = select(Ticket).where(*where).options(raiseload(Ticket.events)) \
+                    .order_by(Ticket.urgent.desc(), Ticket.due_at, Ticket.id)
+                total = len(ids) if not queue.overdue else int(await session.scalar(
+                    select(func.count()).select_from(Ticket).where(*where)) or 0)
+            else:
+                query = self._queue_query(actor, queue)
+                total = len(ids) if not queue.overdue else int(await session.scalar(
+                    select(func.count()).select_from(Ticket).where(*self._filtered(actor, queue))) or 0)
+            tickets = list(await session.scalars(query.limit(queue.limit).offset(offset))) if ids else []
+        return Page(tickets, total, counts)
 
     async def count_escalated(self, actor: Actor) -> int:
         async with self.sessions() as session:
             return int(await session.scalar(
-                select(func.count()).select_from(Ticket).where(
-                    actor.ticket_filter(), Ticket.escalated_at.is_not(None), Ticket.first_answered_at.is_(None),
-                    Ticket.status.in_(sorted(OPEN)))) or 0)
+                select(func.count()).select_from(Ticket).where(actor.ticket_filter(), escalated_clause())) or 0)
+
+    async def count_new(self, actor: Actor, since: datetime) -> int:
+        """Open tickets that came into the caller's queue after ``since`` (the console's auto-refresh)."""
+        async with self.sessions() as session:
+            return int(await session.scalar(
+                select(func.count()).select_from(Ticket).where(actor.ticket_filter(), Ticket.created_at > since,
+                                                               Ticket.status.in_(sorted(OPEN)))) or 0)
 
     async def find(self, actor: Actor, number: str) -> Ticket:
         """The ticket with its events, if the caller may see it; TicketNotFound otherwise."""
@@ -156,12 +300,8 @@ class Workflow:
         return ticket
 
     def is_overdue(self, ticket: Ticket, now: datetime | None = None) -> bool:
-        now = now or self.clock()
-        if ticket.status in CLOSED:
-            return False
-        late_answer = ticket.first_answered_at is None and ticket.due_at <= now
-        late_aid = ticket.aid_due_at is not None and ticket.aid_due_at <= now
-        return late_answer or late_aid
+        return overdue_at(ticket.status, ticket.first_answered_at, ticket.due_at, ticket.aid_due_at,
+                          now or self.clock())
 
     def allowed_moves(self, actor: Actor, ticket: Ticket) -> list[str]:
         """The statuses this person may move the ticket to now (transfer excluded: it needs a target)."""
@@ -169,7 +309,7 @@ class Workflow:
         return [s for s in STATUS_LABELS if s in moves and actor.role in TRANSITION_ROLES[s] and s != "transferred"]
 
     def can_transfer(self, actor: Actor, ticket: Ticket) -> bool:
-        return "transferred" in next_statuses(ticket.kind, ticket.status)
+        return transferable(ticket.kind, ticket.status)
 
     def transfer_targets(self, actor: Actor, ticket: Ticket) -> list[tuple[str, str]]:
         """(code, label) of the places this person may transfer the ticket to."""
@@ -190,9 +330,11 @@ class Workflow:
         """A staff answer: recorded, and sent to the resident even if they opted out of notifications."""
         text = text.strip()
         if not text:
-            raise WorkflowError("empty", "text must not be empty", "text")
+            raise WorkflowError("empty", "text must not be empty", "text",
+                                zh=N_("回复内容是空的，请写上要告诉居民的话再发送。"))
         if len(text) > MAX_REPLY_CHARS:
-            raise WorkflowError("too_long", f"text is longer than {MAX_REPLY_CHARS} characters", "text")
+            raise WorkflowError("too_long", f"text is longer than {MAX_REPLY_CHARS} characters", "text",
+                                zh=N_("内容太长（最多 1000 字），请删减后再发送。"))
         ticket = await self.find(actor, number)
         now = self.clock()
         async with self.sessions() as session, session.begin():
@@ -214,21 +356,29 @@ class Workflow:
         status = parse_status(to or "")
         if status is None:
             raise WorkflowError("unknown_status", f"unknown status '{to[:40]}'; one of: "
-                                + ", ".join(STATUS_LABELS), "to")
+                                + ", ".join(STATUS_LABELS), "to", zh=N_("没有这个办理状态，请用页面上的按钮。"))
         note = (note or "").strip()
         if len(note) > MAX_REPLY_CHARS:
-            raise WorkflowError("too_long", f"note is longer than {MAX_REPLY_CHARS} characters", "note")
+            raise WorkflowError("too_long", f"note is longer than {MAX_REPLY_CHARS} characters", "note",
+                                zh=N_("说明太长（最多 1000 字），请删减后再提交。"))
         ticket = await self.find(actor, number)
         moves = next_statuses(ticket.kind, ticket.status)
+        if status == "transferred" and transferable(ticket.kind, ticket.status):
+            moves = moves | {"transferred"}
         if status not in moves:
             raise WorkflowError("not_allowed", f"a {ticket.kind} ticket in status {ticket.status} cannot move to "
-                                f"{status}", "to", 409)
+                                f"{status}", "to", 409,
+                                zh=N_("这件办理现在的状态不能直接改为这一步，请按页面上现有的按钮办理。"))
         if actor.role not in TRANSITION_ROLES[status]:
-            raise WorkflowError("role", f"a {actor.role} cannot move a ticket to {status}", "to", 403)
+            raise WorkflowError("role", f"a {actor.role} cannot move a ticket to {status}", "to", 403,
+                                zh=N_("这一步由县级工作人员办理，请等待县级审定。"))
         if status in NEEDS_REASON and not note:
-            raise WorkflowError("reason_required", f"moving to {status} needs a reason in note", "note")
+            raise WorkflowError("reason_required", f"moving to {status} needs a reason in note", "note",
+                                zh=N_("不予受理、不予纳入须写明理由：请在“说明”里写上理由再提交。"))
         now = self.clock()
-        values: dict[str, Any] = {"status": status}
+        # A help request waits as 已转办 in its new queue; a 监测 application keeps its place in its chain.
+        keeps = status == "transferred" and ticket.kind == MONITORING
+        values: dict[str, Any] = {"status": ticket.status if keeps else status}
         data: dict[str, Any] = {"from": ticket.status, "to": status}
         if status == "transferred":
             values.update(self._transfer_values(actor, ticket, target, now))
@@ -240,7 +390,8 @@ class Workflow:
             moved = await session.execute(update(Ticket).where(Ticket.id == ticket.id, Ticket.status == ticket.status)
                                           .values(**values))
             if moved.rowcount != 1:  # type: ignore[attr-defined]
-                raise WorkflowError("conflict", "the ticket changed meanwhile; reload it", "to", 409)
+                raise WorkflowError("conflict", "the ticket changed meanwhile; reload it", "to", 409,
+                                    zh=STALE)
             if status != "transferred":
                 # A decision the resident is told of answers the request, as a reply does.
                 await session.execute(update(Ticket).where(Ticket.id == ticket.id,
@@ -263,23 +414,38 @@ class Workflow:
 
     def _transfer_values(self, actor: Actor, ticket: Ticket, target: str | None, now: datetime) -> dict[str, Any]:
         if not target or not target.strip():
-            raise WorkflowError("missing", "a transfer needs the township to transfer to", "township")
+            raise WorkflowError("missing", "a transfer needs the township to transfer to", "township",
+                                zh=N_("请选择要转办到的乡镇或县。"))
         code = self.resolve_place(target, ticket.county_code if actor.role != ADMIN else None)
         place = self.places.get(code)
         county = self.places.county_of(code)
         if county is None:
-            raise WorkflowError("unknown_place", f"'{target[:40]}' is not a served township or county", "township")
+            raise WorkflowError("unknown_place", f"'{target[:40]}' is not a served township or county", "township",
+                                zh=N_("找不到要转办到的地方，请从列表里选择乡镇或县。"))
         township_code = code if place.is_township else None
         if actor.role != ADMIN and county.code != ticket.county_code:
-            raise WorkflowError("out_of_area", "only an admin transfers to another county", "township")
+            raise WorkflowError("out_of_area", "only an admin transfers to another county", "township",
+                                zh=N_("只有管理员能转办到其他县，请联系管理员。"))
         if (township_code, county.code) == (ticket.township_code, ticket.county_code):
-            raise WorkflowError("same_place", "the ticket is in that queue already", "township")
+            raise WorkflowError("same_place", "the ticket is in that queue already", "township",
+                                zh=N_("这件办理已经在该乡镇（县）的队列里，请选择别的地方。"))
         values: dict[str, Any] = {"township_code": township_code, "county_code": county.code}
         if ticket.first_answered_at is None:
             # The receiving township gets its own full answer period; the aid deadline stays the resident's.
             hours = self.tickets.hours(code, "first_answer_hours", FIRST_ANSWER_HOURS, now)
             values.update(due_at=now + timedelta(hours=hours), escalated_at=None)
         return values
+
+    def scoped_township(self, actor: Actor, name: str) -> str:
+        """A township code, from a code or name, that lies in the caller's area (the queue's filter)."""
+        within = None if actor.role == ADMIN else actor.county_code
+        found = [p for p in self.places.find(name, within=within, levels=("township",))
+                 if actor.covers_place(p.code, getattr(self.places.county_of(p.code), "code", None))]
+        if len(found) != 1:
+            what = "several townships; use the code" if found else "no township in your area"
+            raise WorkflowError("unknown_place", f"'{name.strip()[:40]}' names {what}", "township",
+                                zh=N_("找不到这个乡镇（或有重名），请从列表里选择。"))
+        return found[0].code
 
     def resolve_place(self, name: str, within: str | None) -> str:
         """A township or county code from a code or name, preferring places inside ``within``."""
@@ -288,8 +454,74 @@ class Workflow:
         found = townships or found
         if len(found) != 1:
             what = "several places" if found else "no served township or county"
-            raise WorkflowError("unknown_place", f"'{name.strip()[:40]}' names {what}", "township")
+            raise WorkflowError("unknown_place", f"'{name.strip()[:40]}' names {what}", "township",
+                                zh=N_("找不到这个乡镇或县（或有重名），请从列表里选择。"))
         return found[0].code
+
+    async def note(self, actor: Actor, number: str, text: str) -> TicketEvent:
+        """A note only staff see: recorded in the history, never queued to the resident."""
+        text = text.strip()
+        if not text:
+            raise WorkflowError("empty", "text must not be empty", "text", zh=N_("备注是空的，请写上内容再保存。"))
+        if len(text) > MAX_REPLY_CHARS:
+            raise WorkflowError("too_long", f"text is longer than {MAX_REPLY_CHARS} characters", "text",
+                                zh=N_("内容太长（最多 1000 字），请删减后再发送。"))
+        ticket = await self.find(actor, number)
+        async with self.sessions() as session, session.begin():
+            event = TicketEvent(ticket_id=ticket.id, at=self.clock(), type="note", by=actor.name, text=text)
+            session.add(event)
+        log.info("ticket.noted", extra={"number": ticket.number, "staff": actor.id})
+        return event
+
+    async def assignable(self, ticket: Ticket) -> list[str]:
+        """The names of the staff a ticket may be assigned to: enabled accounts of its township (for a
+        ticket in the county's triage queue, the county's supervisors)."""
+        async with self.sessions() as session:
+            if ticket.township_code:
+                where = Staff.township_code == ticket.township_code
+            else:
+                where = and_(Staff.role == "supervisor", Staff.county_code == ticket.county_code)
+            return list(await session.scalars(select(Staff.name).where(where, Staff.disabled_at.is_(None))
+                                              .order_by(Staff.name)))
+
+    async def colleagues(self, actor: Actor) -> list[str]:
+        """Names of the enabled staff in the caller's area (the queue's assignee filter)."""
+        where: ColumnElement[bool]
+        if actor.role == ADMIN:
+            where = Staff.id.is_not(None)
+        elif actor.role == "supervisor":
+            where = Staff.county_code == actor.county_code
+        else:
+            where = Staff.township_code == actor.township_code
+        async with self.sessions() as session:
+            return list(await session.scalars(select(Staff.name).where(where, Staff.disabled_at.is_(None))
+                                              .order_by(Staff.name).limit(300)))
+
+    async def assign(self, actor: Actor, number: str, staff: str | None, seen: str | None = None) -> Ticket:
+        """Assigns the ticket to ``staff`` (a name; None unassigns), a colleague of the ticket's township.
+
+        ``seen`` is the assignee the caller last saw (the console's form carries it): if someone
+        else changed it meanwhile, the change is refused as stale rather than overwriting theirs.
+        """
+        ticket = await self.find(actor, number)
+        name = (staff or "").strip() or None
+        if name is not None and name not in await self.assignable(ticket):
+            raise WorkflowError("unknown_staff", f"'{name[:40]}' is not an active staff member of the ticket's "
+                                "township", "staff", zh=N_("只能指派给本乡镇在用的工作人员账号，请从列表里选择。"))
+        if seen is not None and (seen or None) != ticket.assignee:
+            raise WorkflowError("conflict", "the ticket changed meanwhile; reload it", "staff", 409, zh=STALE)
+        if name == ticket.assignee:
+            return ticket
+        async with self.sessions() as session, session.begin():
+            moved = await session.execute(update(Ticket).where(
+                Ticket.id == ticket.id, Ticket.assignee.is_(None) if ticket.assignee is None
+                else Ticket.assignee == ticket.assignee).values(assignee=name))
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                raise WorkflowError("conflict", "the ticket changed meanwhile; reload it", "staff", 409, zh=STALE)
+            session.add(TicketEvent(ticket_id=ticket.id, at=self.clock(), type="assigned", by=actor.name,
+                                    text=name or "", data={"from": ticket.assignee, "to": name}))
+        log.info("ticket.assigned", extra={"number": ticket.number, "staff": actor.id})
+        return await self.find_any(ticket.number)
 
     async def reveal(self, actor: Actor, number: str) -> str:
         """The resident's full contact, for a call; the reveal itself goes into the history."""
@@ -438,7 +670,9 @@ def ticket_json(ticket: Ticket, places: Jurisdictions, now: datetime, events: Se
         "urgent": ticket.urgent, "created_at": ticket.created_at.isoformat(), "due_at": ticket.due_at.isoformat(),
         "aid_due_at": ticket.aid_due_at.isoformat() if ticket.aid_due_at else None,
         "channel": ticket.channel, "contact": mask_contact(ticket.channel, ticket.contact), "text": ticket.text,
-        "overdue": overdue, "escalated": ticket.escalated_at is not None,
+        "overdue": overdue, "assignee": ticket.assignee,
+        "escalated": ticket.escalated_at is not None or ticket.aid_escalated_at is not None,
+        "screening": ticket.screening,
         "first_answered_at": ticket.first_answered_at.isoformat() if ticket.first_answered_at else None,
         "attachments": [{"kind": a.get("kind"), "ref": a.get("ref")} for a in ticket.attachments or []],
     }

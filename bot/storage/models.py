@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -135,9 +146,14 @@ class Ticket(Base):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        Index("ix_tickets_queue", "township_code", "status"),
-        Index("ix_tickets_county", "county_code", "status"),
+        # The counts per status, the total and the overdue filter of a township's or a county's queue
+        # read these alone (covering), never the rows.
+        Index("ix_tickets_queue", "township_code", "status", "kind", "urgent", "due_at", "first_answered_at",
+              "aid_due_at"),
+        Index("ix_tickets_county", "county_code", "status", "kind", "urgent", "due_at", "first_answered_at",
+              "aid_due_at"),
         Index("ix_tickets_due", "status", "due_at"),
+        Index("ix_tickets_assignee", "assignee", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -164,10 +180,18 @@ class Ticket(Base):
     # An urgent request still open past its aid deadline is escalated once more, on its own.
     aid_escalated_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
+    # The staff member (by account name) working the ticket, or None; always of the ticket's township.
+    assignee: Mapped[str | None] = mapped_column(String(64))
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+# The queue's order (urgent first, then the soonest deadline) per township and per county, so that a page
+# is read off the index in order and the reading stops at the page's end.
+Index("ix_tickets_township_order", Ticket.township_code, Ticket.urgent.desc(), Ticket.due_at, Ticket.id)
+Index("ix_tickets_county_order", Ticket.county_code, Ticket.urgent.desc(), Ticket.due_at, Ticket.id)
 
 
 class TicketEvent(Base):

@@ -18,6 +18,11 @@ def code_messages() -> set[str]:
         for _file, _line, message, _comments, _context in extract_from_dir(
                 ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS):
             found.add(message if isinstance(message, str) else message[0])
+    # The console's templates: every word staff read there is in the catalog too.
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / "bot" / "templates", method_map=[("**.html", "jinja2")], keywords=KEYWORDS,
+            options_map={"**.html": {"extensions": "jinja2.ext.i18n"}}):
+        found.add(message if isinstance(message, str) else message[0])
     return found
 
 

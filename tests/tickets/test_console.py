@@ -70,7 +70,7 @@ async def test_wrong_passwords_and_a_missing_csrf_token_are_refused(client: Test
     page = await (await client.get("/console/")).text()
     response = await client.post("/console/login", data={"name": "longwu", "password": PASSWORD,
                                                          "csrf": csrf_of(page)})
-    assert response.status == 429 and "登录尝试过多" in await response.text()
+    assert response.status == 429 and "密码错误次数过多" in await response.text()
 
 
 async def test_the_queue_is_sorted_by_deadline_with_overdue_highlighted(client: TestClient,
@@ -110,7 +110,7 @@ async def test_working_a_ticket_in_the_console_reaches_the_resident_once(client:
     assert "已受理" in await response.text()
     response = await client.post(f"/console/tickets/{number}/transition", data={"to": "rejected", "note": "",
                                                                                "csrf": csrf_of(page)})
-    assert response.status == 422 and "note" in await response.text()
+    assert response.status == 422 and "请在“说明”里写上理由" in await response.text()
     await settle(client.app)
     await asyncio.sleep(0.3)
     told = texts(gateway.to(PHONE)[before:])
