@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
 import platform
@@ -42,7 +43,8 @@ Answers = list[tuple[str, str] | tuple[str, str, str]]
 
 # A typical household: an old couple and a grandchild's parent away, 正安县 流渡镇, farming.
 HOUSEHOLD: Answers = [
-    (r"哪个县|哪个乡镇|地区", "正安县流渡镇"),
+    (r"下面的情况|符合的", "没有"),
+    (r"哪个县|哪个乡镇|地区", "正安县流渡镇 农村", "正安县流渡镇"),
     (r"农村还是城镇", "农村"),
     (r"几口人", "3口人 一年1万5", "3"),
     (r"总收入", "一年1万5左右", "15000"),
@@ -58,7 +60,6 @@ HOUSEHOLD: Answers = [
     (r"遇到过|还有别的", "都没有"),
     (r"房子安全", "安全"),
     (r"搬迁", "不是"),
-    (r"下面的情况|符合的", "没有"),
 ]
 # The same household answering each question with the plain form the question suggests.
 HOUSEHOLD_PLAIN: Answers = [(row[0], row[-1]) for row in HOUSEHOLD]
@@ -113,7 +114,7 @@ class Resident:
 
 
 def answered(text: str) -> bool:
-    return bool(re.search(r"\d+元", text)) and "来源" in text or "《" in text
+    return (bool(re.search(r"\d+元", text)) and "来源" in text) or "《" in text
 
 
 async def run(show: bool) -> None:
@@ -144,10 +145,8 @@ async def run(show: bool) -> None:
                       f"{'yes' if ok else 'NO (stuck)'}")
         finally:
             for ctx in reversed(contexts):
-                try:
+                with contextlib.suppress(StopAsyncIteration):
                     await ctx.__anext__()
-                except StopAsyncIteration:
-                    pass
     print(f"\n{platform.node()} · {platform.processor() or platform.machine()} · {os.cpu_count()} cores · "
           f"Python {sys.version.split()[0]} · SMS budget {budget} chars")
 
