@@ -6,7 +6,7 @@ from bot.domain.messages import Option, Reply
 from bot.i18n import I18n
 from bot.i18n import gettext as _
 from handlers.context import Context
-from handlers.engine import DialogEngine
+from handlers.engine import REASK, DialogEngine, Step
 
 
 def region_label(ctx: Context) -> str:
@@ -67,6 +67,21 @@ async def set_language(ctx: Context, arg: str) -> list[Reply]:
         return await show_menu(ctx)
 
 
+# A greeting alone: people open with it and wait to be told what the service does.
+GREETINGS = ("在吗", "在不在", "你好", "您好", "你好啊", "您好啊", "喂", "有人吗", "有人在吗", "哈喽", "嗨", "hi",
+             "hello", "nihao", "早上好", "下午好", "晚上好", "你好在吗", "您好在吗", "在吗你好")
+
+
+def greeter(engine: DialogEngine) -> Step:
+    async def greet(ctx: Context, _text: str = "") -> list[Reply]:
+        """A greeting gets one back with the menu; in the middle of a step, the question is asked again."""
+        step = engine.flows[ctx.conv.flow].steps.get(ctx.conv.step) if ctx.conv.flow and ctx.conv.step else None
+        replies = await step(ctx, REASK) if step else await show_menu(ctx)
+        replies[0].text = (_("您好，我在。") if step else _("您好！")) + replies[0].text
+        return replies
+    return greet
+
+
 async def stale_choice(ctx: Context, text: str) -> list[Reply] | None:
     """A lone number when no options are on offer (they expired, or were never shown): the menu."""
     if text.strip().isdigit() and len(text.strip()) <= 2:
@@ -84,5 +99,6 @@ def register(engine: DialogEngine) -> None:
                    "help")(show_menu)
     engine.command("cancel", "取消", "cancel", "/cancel", "退出", "quxiao")(cancel)
     engine.command("unsubscribe", "td", "退订", "unsubscribe", "stop")(unsubscribe)
-    engine.command("resubscribe", "恢复通知", "订阅通知", "开通通知")(resubscribe)
+    engine.command("resubscribe", "恢复通知", "恢复", "订阅通知", "开通通知", "resume")(resubscribe)
+    engine.command("greeting", *GREETINGS)(greeter(engine))
     engine.command("language", "english", "中文", "语言", "language", "/language", "yuyan")(choose_language)

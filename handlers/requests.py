@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, timedelta
+from typing import Any
+
+
 from bot.domain.messages import Option, Reply
 from bot.domain.tickets import CATEGORIES, HELP, MONITORING, category_label, format_time, status_label
 from bot.i18n import gettext as _
@@ -10,6 +15,7 @@ from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine
 from handlers.region import place_label
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions
+from knowledge_base.text import compact, fold
 
 
 def county_code_of(ctx: Context) -> str | None:
@@ -196,6 +202,32 @@ async def confirm_step(ctx: Context, text: str) -> list[Reply]:
     return ask_confirm(ctx)
 
 
+# What a resident writes when life or shelter is at stake: such a request is urgent (急难, aid within 24
+# hours) whether it came as 急 or as 求助.
+EMERGENCY = re.compile(r"着火|失火|火灾|烧了|房子塌|房屋倒塌|房子倒|塌了|垮了|抢救|急救|病危|车祸|出车祸|重伤|"
+                       r"没饭吃|断顿|揭不开锅|饿肚子|洪水|泥石流|冲走"
+                       r"|collapsed|on fire|\bfire\b|accident|emergency|no food",
+                       re.IGNORECASE)
+# The same request sent again within this long (a resident unsure the first went through) files once.
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def is_emergency(text: str) -> bool:
+    return bool(EMERGENCY.search(fold(text)))
+
+
+async def repeated(ctx: Context, kind: str, text: str) -> Any:
+    """The ticket this resident filed with the same words a few minutes ago, if any."""
+    if not text.strip():
+        return None
+    since = ctx.services.now() - REPEAT_WINDOW
+    for ticket in await ctx.services.tickets.for_contact(ctx.msg.channel, ctx.msg.address):
+        created = ticket.created_at if ticket.created_at.tzinfo else ticket.created_at.replace(tzinfo=UTC)
+        if ticket.kind == kind and created >= since and compact(ticket.text) == compact(text):
+            return ticket
+    return None
+
+
 async def file_request(ctx: Context) -> list[Reply]:
     data = ctx.conv.data
     places = ctx.services.places
@@ -208,6 +240,16 @@ async def file_request(ctx: Context) -> list[Reply]:
         ctx.conv.step = "township"
         return ask_township(ctx)
     kind = data["kind"]
+    same = await repeated(ctx, kind, data.get("text", ""))
+    if same is not None:
+        ctx.conv.finish()
+        return ctx.reply(_("这条求助刚才已经提交过了，编号 {number}，不用再发。查进度请回复：进度 {number}").format(
+            number=same.number))
+    flagged = kind == HELP and not data.get("urgent") and is_emergency(data.get("text", ""))
+    if flagged:
+        data["urgent"] = True
+        if data.get("category") in (None, "other", "living"):
+            data["category"] = "emergency"
     ticket = await ctx.services.tickets.file(Filing(
         kind=kind, county_code=county_code, township_code=township, text=data.get("text", ""),
         channel=ctx.msg.channel, contact=ctx.msg.address, source_ref=ctx.msg.ref,
@@ -226,6 +268,8 @@ async def file_request(ctx: Context) -> list[Reply]:
             number=ticket.number, place=where, due=due)
         if ticket.aid_due_at:
             aid_due = format_time(ticket.aid_due_at, ctx.locale)
+            if flagged:
+                text += "\n" + _("您说的情况属于急难，已按急难加急办理。")
             text += "\n" + _("急难情况 {aid_due} 前给予救助。").format(aid_due=aid_due)
     text += "\n" + _("查进度请回复：进度 {number}").format(number=ticket.number)
     return ctx.reply(text)

@@ -384,8 +384,8 @@ def _read_conditions(ctx: Context, text: str, a: dict[str, Any]) -> list[str] | 
         if any(not 1 <= int(n) <= len(keys) for n in numbers):
             return None
         return list(dict.fromkeys(keys[int(n) - 1] for n in numbers))
-    key = picked(text, [*offered, ("none", N_("都没有")), ("none", N_("没有了"))])
-    return [key] if key else None
+    label_key = picked(text, [*offered, ("none", N_("都没有")), ("none", N_("没有了"))])
+    return [label_key] if label_key else None
 
 
 # -- from answers to the API's request, and the summary ------------------------------------------------

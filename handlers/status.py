@@ -62,7 +62,8 @@ async def bare_number(ctx: Context, text: str) -> list[Reply] | None:
 
 def register(engine: DialogEngine) -> None:
     engine.fallback(bare_number)
-    engine.command("status", "进度", "查询进度", "查进度", "/status", "jindu", prefix=True)(show_status)
+    engine.command("status", "进度", "查询进度", "查进度", "/status", "jindu", "status", prefix=True,
+                   glued=lambda rest: bool(rest.strip()) and rest.replace(" ", "").isdigit())(show_status)
     engine.choice("status")(list_mine)
     engine.choice("st")(show_status)
     engine.step("status", "number")(number_step)

@@ -1,0 +1,187 @@
+"""A conversation that never traps a resident (issue 10), driven as residents write, over SMS and Telegram."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.channels.sms import canonical_phone
+from handlers.screening import parse_amount
+from tests.fakes import FakeBotApi, FakeGateway
+from tests.helpers import buttons, tg_say, tg_update
+from tests.tickets.support import add_staff, bearer, converse, file_by_sms
+
+LIUDU = "520324105"  # 流渡镇, 正安县
+
+
+@pytest.fixture(autouse=True)
+def _typing_faster_than_a_resident(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.channels.sms.RATE_LIMIT_PER_MINUTE", 1000)
+
+
+async def read_all(client: TestClient, gateway: FakeGateway, phone: str, text: str) -> str:
+    """One SMS in and its reply, paged replies read to the end with 更多."""
+    said = await converse(client, gateway, phone, text)
+    pages = [said]
+    while "回复 更多" in pages[-1] and len(pages) < 10:
+        pages.append(await converse(client, gateway, phone, "更多"))
+    return "\n".join(pages)
+
+
+async def ticket_json(client: TestClient, number: str, township: str = LIUDU) -> dict:
+    token = await add_staff(client.app, f"staff{number}", township=township)
+    response = await client.get(f"/api/v1/tickets/{number}", headers=bearer(token))
+    assert response.status == 200
+    return await response.json()
+
+
+# -- numbers as people write them -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("said", "yuan"), [("五千", 5000), ("两千", 2000), ("一千五", 1500), ("三千五", 3500),
+                                            ("八百", 800), ("十二", 12), ("五千来块", 5000), ("两万", 20000),
+                                            ("1万5", 15000), ("一年1万5左右", 15000), ("没得", 0), ("12,000元", 12000)])
+def test_amounts_in_chinese_numerals_and_dialect(said: str, yuan: int) -> None:
+    assert parse_amount(said) == yuan
+
+
+@pytest.mark.parametrize("written", ["+8613812345678", "13812345678", "0086 138 1234 5678", "+008613812345678",
+                                     "8613812345678", "86-138-1234-5678", "+86 138 1234 5678"])
+def test_one_number_however_written_is_one_e164_resident(written: str) -> None:
+    assert canonical_phone(written) == "+8613812345678"
+
+
+def test_a_landline_with_its_area_code_is_e164() -> None:
+    assert canonical_phone("0851-8765 4321") == canonical_phone("+86 851 8765 4321") == "+8685187654321"
+
+
+async def test_a_number_written_two_ways_reaches_the_same_tickets(client: TestClient, gateway: FakeGateway) -> None:
+    number = await file_by_sms(client, gateway, "+8613812340101", "求助 流渡镇 老伴住院，医药费交不起")
+    said = await converse(client, gateway, "0086 138 1234 0101", "进度")
+    assert number in said
+
+
+# -- 自查 in few messages ---------------------------------------------------------------------------
+
+async def test_screening_takes_eight_messages_for_a_typical_household(client: TestClient,
+                                                                      gateway: FakeGateway) -> None:
+    phone = "+8613812340102"
+    said = await read_all(client, gateway, phone, "自查")
+    assert "农村还是城镇" in said
+    said = await read_all(client, gateway, phone, "正安县流渡镇 农村")
+    # Place and residence in one answer: the next question is the household's size.
+    assert "几口人" in said and "农村还是城镇" not in said
+    said = await read_all(client, gateway, phone, "3口人 一年1万5")
+    # The income was in that message: not asked again.
+    assert "总收入" not in said and "看病、上学、租房" in said
+    said = await read_all(client, gateway, phone, "八百")
+    assert "干活" in said
+    said = await read_all(client, gateway, phone, "我68了 老伴70 都干不动")
+    assert "供养" in said
+    said = await read_all(client, gateway, phone, "有")
+    assert "下面的情况" in said
+    said = await read_all(client, gateway, phone, "没有")
+    assert "自查结果" in said and "仅供参考" in said
+    asked = [m for m in gateway.to(phone) if "更多" not in str(m["text"])]
+    assert len(asked) <= 8 + 1  # seven answers in, and at most one page of the result read with 更多
+
+
+async def test_a_lone_zero_at_an_option_question_keeps_the_answers(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340103"
+    await read_all(client, gateway, phone, "自查")
+    await read_all(client, gateway, phone, "正安县 农村")
+    await read_all(client, gateway, phone, "3")
+    await read_all(client, gateway, phone, "五千来块")
+    said = await read_all(client, gateway, phone, "没有")  # 刚性支出
+    assert "干活" in said
+    said = await read_all(client, gateway, phone, "0")
+    # Not the menu with every answer gone: the question again, with how to leave.
+    assert "干活" in said and "菜单" in said and "取消" in said
+    said = await read_all(client, gateway, phone, "1")
+    assert "下面的情况" in said
+    said = await read_all(client, gateway, phone, "0")  # "0" where 都没有 is an answer means it
+    assert "自查结果" in said
+
+
+async def test_screening_answers_ride_on_the_ticket_json(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340104"
+    for text in ("自查", "正安县流渡镇 农村", "3口人 一年六千", "没有", "1", "没有"):
+        said = await read_all(client, gateway, phone, text)
+    assert "提交求助（带上这些回答）" in said
+    said = await read_all(client, gateway, phone, "1")
+    said = await read_all(client, gateway, phone, "1")  # 生活困难
+    said = await read_all(client, gateway, phone, "收入太少，日子过不下去")
+    number = re.search(r"编号 (\d+)", await read_all(client, gateway, phone, "1"))
+    assert number
+    body = await ticket_json(client, number.group(1))
+    assert body["screening"]["request"]["household"] == body["screening"]["request"]["household"] | {
+        "size": 3, "annual_income": 6000}
+    assert body["screening"]["verdicts"]["dibao"] in ("likely", "possible")
+
+
+# -- no traps ------------------------------------------------------------------------------------------
+
+async def test_greeting_gets_a_greeting_and_the_menu(client: TestClient, gateway: FakeGateway) -> None:
+    said = await converse(client, gateway, "+8613812340105", "在吗")
+    assert said.startswith("您好") and "自查" in said and "求助" in said
+
+
+async def test_greeting_inside_a_question_asks_it_again(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340106"
+    await read_all(client, gateway, phone, "自查")
+    await read_all(client, gateway, phone, "正安县 农村")
+    said = await converse(client, gateway, phone, "你好")
+    assert "您好" in said and "几口人" in said
+    said = await read_all(client, gateway, phone, "3")
+    assert "总收入" in said
+
+
+async def test_resume_alone_and_status_without_a_space(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340107"
+    assert "已退订" in await converse(client, gateway, phone, "TD")
+    assert "已恢复通知" in await converse(client, gateway, phone, "恢复")
+    number = await file_by_sms(client, gateway, phone, "求助 流渡镇 屋顶漏雨，下雨没法住")
+    said = await converse(client, gateway, phone, f"进度{number}")
+    assert f"编号 {number}" in said and "没有找到" not in said
+
+
+@pytest.mark.parametrize("text", ["昨晚家里着火了，东西都烧了", "房子塌了，没地方住", "老伴在医院抢救，要交钱",
+                                  "儿子出了车祸", "家里没饭吃了"])
+async def test_an_emergency_written_as_a_plain_request_is_urgent(client: TestClient, gateway: FakeGateway,
+                                                                 text: str) -> None:
+    phone = "+8613812340108"
+    said = await converse(client, gateway, phone, f"求助 流渡镇 {text}")
+    number = re.search(r"编号 (\d+)", said)
+    assert number, said
+    assert "急难" in said and "前给予救助" in said
+    body = await ticket_json(client, number.group(1))
+    assert body["urgent"] is True and body["aid_due_at"]
+
+
+async def test_an_ordinary_request_is_not_urgent(client: TestClient, gateway: FakeGateway) -> None:
+    said = await converse(client, gateway, "+8613812340109", "求助 流渡镇 孩子上学的学费不够")
+    assert "急难" not in said
+
+
+async def test_the_same_request_twice_files_once_and_says_so(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340110"
+    first = await file_by_sms(client, gateway, phone, "求助 流渡镇 老人一个人住，没人照顾")
+    said = await converse(client, gateway, phone, "求助 流渡镇 老人一个人住，没人照顾")
+    assert first in said and "已经提交过" in said
+    said = await converse(client, gateway, phone, "进度")
+    assert said.count("2") and len(re.findall(r"\d{10}", said)) == 1
+
+
+# -- Telegram --------------------------------------------------------------------------------------------
+
+async def test_telegram_greeting_and_chinese_numerals(tg_client: TestClient, botapi: FakeBotApi) -> None:
+    chat = 7411
+    said = await tg_say(tg_client, botapi, tg_update(chat, "你好"), chat)
+    assert said["text"].startswith("您好") and "求助" in buttons(said)
+    said = await tg_say(tg_client, botapi, tg_update(chat, "/screen"), chat)
+    said = await tg_say(tg_client, botapi, tg_update(chat, "正安县 农村"), chat)
+    assert "几口人" in said["text"]
+    said = await tg_say(tg_client, botapi, tg_update(chat, "三口人"), chat)
+    said = await tg_say(tg_client, botapi, tg_update(chat, "五千来块"), chat)
+    assert "没看懂" not in said["text"] and "看病、上学、租房" in said["text"]
