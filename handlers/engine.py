@@ -40,6 +40,9 @@ BACK_WORDS = {"返回", "back", "上一步", "fanhui", "/back"}
 CHOICE = "\x00"
 REASK = "\x01"
 MORE_PROMPT_LEN = 12
+# Options that mean the same wherever they are shown (the language, the menu): never a flow step's answer,
+# so that choosing English at the region prompt switches the language instead of being read as a place.
+GLOBAL_CHOICES = frozenset({"menu", "lang", "setlang"})
 
 
 @dataclass
@@ -184,11 +187,11 @@ class DialogEngine:
     async def _choose(self, ctx: Context, key: str) -> list[Reply]:
         """An option was picked: a step of the running flow gets it first, else a global choice."""
         conv = ctx.conv
-        if conv.flow and conv.step:
+        name, _sep, arg = key.partition(":")
+        if conv.flow and conv.step and name not in GLOBAL_CHOICES:
             handler = self.flows[conv.flow].steps.get(conv.step)
             if handler and key in conv.options:
                 return await handler(ctx, CHOICE + key)
-        name, _sep, arg = key.partition(":")
         step = self.choices.get(name)
         if step is None:
             return await self.choices["menu"](ctx, "")
@@ -242,4 +245,6 @@ def render_options(options: list[Option]) -> str:
 
 def render_plain(reply: Reply) -> str:
     """A reply as plain text with numbered options: what SMS and the terminal show."""
-    return (reply.text + render_options(reply.options)).strip()
+    text = (reply.text + render_options(reply.options)).strip()
+    # The engine's own markers never reach a resident (a NUL in an SMS ends it on many phones).
+    return text.replace(CHOICE, "").replace(REASK, "")

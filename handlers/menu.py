@@ -61,10 +61,14 @@ async def choose_language(ctx: Context, _arg: str = "") -> list[Reply]:
                      [Option("setlang:zh_Hans", "中文"), Option("setlang:en", "English")])
 
 
-async def set_language(ctx: Context, arg: str) -> list[Reply]:
-    ctx.profile.locale = ctx.locale = "en" if arg.startswith("en") else "zh_Hans"
-    with I18n.get_current(no_error=False).use_locale(ctx.locale):
-        return await show_menu(ctx)
+def language_setter(engine: DialogEngine) -> Step:
+    async def set_language(ctx: Context, arg: str) -> list[Reply]:
+        """Switches the language; in the middle of a step, that step's question is asked again in it."""
+        ctx.profile.locale = ctx.locale = "en" if arg.startswith("en") else "zh_Hans"
+        step = engine.flows[ctx.conv.flow].steps.get(ctx.conv.step) if ctx.conv.flow and ctx.conv.step else None
+        with I18n.get_current(no_error=False).use_locale(ctx.locale):
+            return await step(ctx, REASK) if step else await show_menu(ctx)
+    return set_language
 
 
 # A greeting alone: people open with it and wait to be told what the service does.
@@ -94,7 +98,7 @@ def register(engine: DialogEngine) -> None:
     engine.choice("menu")(show_menu)
     engine.choice("ask")(ask_prompt)
     engine.choice("lang")(choose_language)
-    engine.choice("setlang")(set_language)
+    engine.choice("setlang")(language_setter(engine))
     engine.command("menu", "菜单", "0", "menu", "caidan", "主菜单", "/start", "/menu", "开始", "帮助",
                    "help")(show_menu)
     engine.command("cancel", "取消", "cancel", "/cancel", "退出", "quxiao")(cancel)

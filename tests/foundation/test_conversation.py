@@ -185,3 +185,21 @@ async def test_telegram_greeting_and_chinese_numerals(tg_client: TestClient, bot
     said = await tg_say(tg_client, botapi, tg_update(chat, "三口人"), chat)
     said = await tg_say(tg_client, botapi, tg_update(chat, "五千来块"), chat)
     assert "没看懂" not in said["text"] and "看病、上学、租房" in said["text"]
+
+
+# -- English at any point ------------------------------------------------------------------------------
+
+async def test_english_chosen_at_the_region_prompt_on_sms(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340111"
+    said = await converse(client, gateway, phone, "地区")
+    assert "地区" in said or "乡镇" in said
+    said = await converse(client, gateway, phone, "English")
+    assert "English" in said
+    said = await converse(client, gateway, phone, "2")
+    assert "\x00" not in said and "setlang" not in said
+    # The region prompt again, now in English; the choice is kept for what follows.
+    assert re.search(r"[A-Za-z]{4,}", said) and "没有找到" not in said
+    said = await converse(client, gateway, phone, "流渡镇")
+    assert "流渡镇" in said and re.search(r"\b(region|Region|set)\b", said)
+    for message in gateway.to(phone):
+        assert "\x00" not in str(message["text"]) and "\x01" not in str(message["text"])
