@@ -203,3 +203,14 @@ async def test_english_chosen_at_the_region_prompt_on_sms(client: TestClient, ga
     assert "流渡镇" in said and re.search(r"\b(region|Region|set)\b", said)
     for message in gateway.to(phone):
         assert "\x00" not in str(message["text"]) and "\x01" not in str(message["text"])
+
+
+def test_pages_break_at_sentences_when_one_ends_in_the_page() -> None:
+    from bot.domain.messages import split_pages
+
+    first = "低保标准每人每年3876元" * 3 + "。"  # 40 characters, ending a sentence
+    text = first + "申请要带户口簿，身份证，收入证明，" * 4
+    pages = split_pages(text, 60)
+    # Not cut at the last comma before 60: the sentence ends the page.
+    assert pages[0] == first
+    assert all(len(p) <= 60 for p in pages) and "".join(pages) == text
