@@ -256,6 +256,9 @@ async def file_request(ctx: Context) -> list[Reply]:
         urgent=bool(data.get("urgent")), category=data.get("category", "other"), locale=ctx.locale,
         attachments=tuple(data.get("attachments", [])), screening=data.get("screening")))
     ctx.conv.finish()
+    if not ctx.profile.region_code and places.is_served(ticket.township_code or ticket.county_code):
+        # The place a request named is where the resident lives: never asked again for their questions.
+        ctx.profile.region_code = ticket.township_code or ticket.county_code
     where = places.get(ticket.township_code or ticket.county_code).name
     due = format_time(ticket.due_at, ctx.locale)
     if kind == MONITORING:

@@ -11,7 +11,7 @@ from bot.channels.sms import canonical_phone
 from handlers.screening import parse_amount
 from tests.fakes import FakeBotApi, FakeGateway
 from tests.helpers import buttons, tg_say, tg_update
-from tests.tickets.support import add_staff, bearer, converse, file_by_sms
+from tests.tickets.support import add_staff, bearer, converse, file_by_sms, settle
 
 LIUDU = "520324105"  # 流渡镇, 正安县
 
@@ -214,3 +214,64 @@ def test_pages_break_at_sentences_when_one_ends_in_the_page() -> None:
     # Not cut at the last comma before 60: the sentence ends the page.
     assert pages[0] == first
     assert all(len(p) <= 60 for p in pages) and "".join(pages) == text
+
+
+# -- two-way tickets ---------------------------------------------------------------------------------------
+
+async def staff_reply(client: TestClient, token: str, number: str, text: str) -> None:
+    response = await client.post(f"/api/v1/tickets/{number}/replies", json={"text": text}, headers=bearer(token))
+    assert response.status == 201
+
+
+async def test_a_message_after_a_staff_reply_goes_onto_the_ticket(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340112"
+    number = await file_by_sms(client, gateway, phone, "求助 流渡镇 老伴住院，医药费交不起")
+    token = await add_staff(client.app, "liudu1", township=LIUDU)
+    await staff_reply(client, token, number, "请问住的是哪家医院？")
+    told = await gateway.wait_for(phone, len(gateway.to(phone)) + 1)
+    assert "直接回复" in str(told[-1]["text"])
+    # Sounds like a policy question, but it answers the caseworker: it goes onto the ticket.
+    said = await converse(client, gateway, phone, "在县医院，低保能报销多少")
+    assert number in said and "补充" in said and "来源" not in said
+    body = await (await client.get(f"/api/v1/tickets/{number}", headers=bearer(token))).json()
+    replies = [e for e in body["events"] if e["type"] == "resident_reply"]
+    assert [e["text"] for e in replies] == ["在县医院，低保能报销多少"]
+
+
+async def test_with_several_open_tickets_the_resident_is_asked_which(client: TestClient,
+                                                                    gateway: FakeGateway) -> None:
+    phone = "+8613812340113"
+    first = await file_by_sms(client, gateway, phone, "求助 流渡镇 屋顶漏雨")
+    second = await file_by_sms(client, gateway, phone, "求助 流渡镇 孩子学费交不起")
+    token = await add_staff(client.app, "liudu2", township=LIUDU)
+    await staff_reply(client, token, first, "房子几间？")
+    await staff_reply(client, token, second, "孩子上几年级？")
+    await settle(client.app)
+    await gateway.wait_for(phone, 4)
+    said = await converse(client, gateway, phone, "三间，漏得厉害")
+    assert "哪一件" in said and first in said and second in said
+    options = re.findall(r"(\d) (\d{10})", said)
+    pick = next(digit for digit, number in options if number == first)
+    said = await converse(client, gateway, phone, pick)
+    assert first in said and "补充" in said
+    body = await (await client.get(f"/api/v1/tickets/{first}", headers=bearer(token))).json()
+    assert [e["text"] for e in body["events"] if e["type"] == "resident_reply"] == ["三间，漏得厉害"]
+    other = await (await client.get(f"/api/v1/tickets/{second}", headers=bearer(token))).json()
+    assert not [e for e in other["events"] if e["type"] == "resident_reply"]
+
+
+async def test_supplement_command_names_the_ticket(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340114"
+    number = await file_by_sms(client, gateway, phone, "求助 流渡镇 老人没人照顾")
+    said = await converse(client, gateway, phone, f"补充 {number} 老人今年85岁了")
+    assert number in said and "补充" in said
+    token = await add_staff(client.app, "liudu3", township=LIUDU)
+    body = await (await client.get(f"/api/v1/tickets/{number}", headers=bearer(token))).json()
+    assert [e["text"] for e in body["events"] if e["type"] == "resident_reply"] == ["老人今年85岁了"]
+
+
+async def test_without_a_staff_reply_a_question_is_still_answered(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340115"
+    await file_by_sms(client, gateway, phone, "求助 流渡镇 老人没人照顾")
+    said = await converse(client, gateway, phone, "低保一个月多少钱")
+    assert "补充" not in said and "元" in said
