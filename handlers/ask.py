@@ -60,6 +60,17 @@ async def ask_fallback(ctx: Context, text: str) -> list[Reply]:
     return await answer_question(ctx, text)
 
 
+async def aside(ctx: Context, text: str, region: str) -> list[Reply] | None:
+    """A question asked in the middle of a step: its answer with sources and no options (the step's question
+    follows), or None when the knowledge base has no answer for it (then it is read as the step's answer)."""
+    answer = await ctx.services.kb.ask_async(text, region, locale=ctx.locale, on=ctx.services.today())
+    if not answer.answered or answer.clarify:
+        return None
+    line = sources_line(answer.sources)
+    return [Reply(answer.text + ("\n" + line if line else ""))]
+
+
 def register(engine: DialogEngine) -> None:
+    engine.aside = aside
     engine.choice("a")(suggestion)
     engine.fallback(ask_fallback)

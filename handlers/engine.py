@@ -66,6 +66,16 @@ class Flow:
     steps: dict[str, Step] = field(default_factory=dict)
     # Steps that ask for an amount: there a lone "0" means zero, not the menu.
     amount_steps: set[str] = field(default_factory=set)
+    # Steps that take free text (a request's description): a question there is part of the answer.
+    free_text_steps: set[str] = field(default_factory=set)
+
+
+# A message that is plainly a question rather than an answer to the step's question.
+_QUESTION = re.compile(r"[?？]$|多少|怎么|如何|什么|哪些|能不能|可不可以|是否|吗$|how |what |can i|\?")
+
+
+def looks_like_question(text: str) -> bool:
+    return len(compact(text)) >= 4 and bool(_QUESTION.search(text.strip().lower()))
 
 
 class DialogEngine:
@@ -83,6 +93,8 @@ class DialogEngine:
         self.flows: dict[str, Flow] = {}
         self.choices: dict[str, Step] = {}
         self.fallbacks: list[Callable[[Context, str], Awaitable[list[Reply] | None]]] = []
+        # Answers a question asked in the middle of a step, for a place; None when it cannot (handlers/ask.py).
+        self.aside: Callable[[Context, str, str], Awaitable[list[Reply] | None]] | None = None
 
     # -- registration (handlers/__init__ modules call these through handlers.setup) -----------
 
@@ -103,11 +115,13 @@ class DialogEngine:
     def flow(self, name: str) -> Flow:
         return self.flows.setdefault(name, Flow(name))
 
-    def step(self, flow: str, step: str, amount: bool = False) -> Callable[[Step], Step]:
+    def step(self, flow: str, step: str, amount: bool = False, free_text: bool = False) -> Callable[[Step], Step]:
         def register(handler: Step) -> Step:
             self.flow(flow).steps[step] = handler
             if amount:
                 self.flow(flow).amount_steps.add(step)
+            if free_text:
+                self.flow(flow).free_text_steps.add(step)
             return handler
         return register
 
@@ -177,12 +191,33 @@ class DialogEngine:
         if conv.flow and conv.step:
             handler = self.flows[conv.flow].steps.get(conv.step)
             if handler:
+                if conv.step not in self.flows[conv.flow].free_text_steps and looks_like_question(text):
+                    answered = await self._aside(ctx, text, handler)
+                    if answered is not None:
+                        return answered
                 return await handler(ctx, text)
         for fallback in self.fallbacks:
             answer = await fallback(ctx, text)
             if answer is not None:
                 return answer
         return await self.choices["menu"](ctx, "")
+
+    async def _aside(self, ctx: Context, text: str, handler: Step) -> list[Reply] | None:
+        """A question asked inside a step: answered for the place in play, then the step's question again."""
+        conv = ctx.conv
+        region = (ctx.profile.region_code or conv.data.get("region") or conv.data.get("township")
+                  or conv.data.get("county"))
+        if self.aside is None or not region:
+            return None
+        kept = Conversation.from_json(conv.to_json())
+        answer = await self.aside(ctx, text, region)
+        if answer is None:
+            return None
+        conv.flow, conv.step, conv.data, conv.back = kept.flow, kept.step, kept.data, kept.back
+        again = await handler(ctx, REASK)
+        if again:
+            again[0].text = _("（接着刚才的问题）") + again[0].text
+        return [*answer, *again]
 
     async def _choose(self, ctx: Context, key: str) -> list[Reply]:
         """An option was picked: a step of the running flow gets it first, else a global choice."""

@@ -221,7 +221,7 @@ def _worth_settling(mention: Mention, text: str) -> bool:
 def register(engine: DialogEngine) -> None:
     engine.choice("region")(prompt_region)
     engine.choice("setregion")(confirm_region)
-    engine.step("region", "name")(region_name_step)
-    engine.step("region", "pick")(pick_step)
+    engine.step("region", "name", free_text=True)(region_name_step)
+    engine.step("region", "pick", free_text=True)(pick_step)
     engine.command("region", "/region", "region", "设置地区", "地区", "改地区", "diqu")(prompt_region)
     engine.fallback(unknown_place_fallback)

@@ -105,8 +105,13 @@ async def township_step(ctx: Context, text: str) -> list[Reply]:
     if text == REASK:
         return ask_township(ctx)
     data = ctx.conv.data
+    guessed = data.pop("guessed", [])
+    if not text.startswith(CHOICE) and compact(text) in YES_WORDS and len(guessed) == 1:
+        text = CHOICE + "tw:" + guessed[0]
     if text.startswith(CHOICE + "tw:"):
         code = text.split(":", 1)[1]
+        if code == "again":
+            return ask_township(ctx)
         if code == "county":
             county = county_code_of(ctx)
             if county:
@@ -125,6 +130,15 @@ async def township_step(ctx: Context, text: str) -> list[Reply]:
             data["township"] = townships[0].code
         else:
             counties = served_counties(ctx, text)
+            mention = None if counties else ctx.services.places.named(text)
+            guesses = [p for p in mention.suggestions if p.is_township] if mention else []
+            if guesses:
+                # A misspelt township (安厂镇): offered, never taken silently; 是 takes a single guess.
+                data["guessed"] = [p.code for p in guesses[:3]]
+                question = (_("您是说{place}吗？").format(place=place_label(ctx, guesses[0])) if len(guesses) == 1
+                            else _("您是说哪一个？"))
+                return ctx.reply(question, [*[Option(f"tw:{p.code}", place_label(ctx, p)) for p in guesses[:3]],
+                                            Option("tw:again", _("都不是，重新输入"))])
             if not counties:
                 not_found = _("没有找到“{name}”这个乡镇。请再发一次乡镇名称，或回复 取消。").format(name=text[:12])
                 return ctx.reply(not_found,
@@ -208,6 +222,7 @@ EMERGENCY = re.compile(r"着火|失火|火灾|烧了|房子塌|房屋倒塌|房�
                        r"没饭吃|断顿|揭不开锅|饿肚子|洪水|泥石流|冲走"
                        r"|collapsed|on fire|\bfire\b|accident|emergency|no food",
                        re.IGNORECASE)
+YES_WORDS = {"是", "是的", "对", "对的", "嗯", "好", "好的", "yes", "y", "ok"}
 # The same request sent again within this long (a resident unsure the first went through) files once.
 REPEAT_WINDOW = timedelta(minutes=10)
 
@@ -304,5 +319,5 @@ def register(engine: DialogEngine, places: Jurisdictions) -> None:
     engine.choice("monitor")(start_monitoring)
     engine.step("request", "township")(township_step)
     engine.step("request", "category")(category_step)
-    engine.step("request", "content")(content_step)
+    engine.step("request", "content", free_text=True)(content_step)
     engine.step("request", "confirm")(confirm_step)

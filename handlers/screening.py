@@ -550,7 +550,7 @@ async def region_step(ctx: Context, text: str) -> list[Reply]:
 def register(engine: DialogEngine) -> None:
     engine.command("screen", "自查", "/screen", "zicha", "自我检查", "我能享受什么")(start)
     engine.choice("screen")(start)
-    engine.step(FLOW, "region")(region_step)
+    engine.step(FLOW, "region", free_text=True)(region_step)
     for name in QUESTIONS:
         # Every question reads a lone "0" itself (zero, or the "none" answer) rather than leaving for the menu.
         engine.step(FLOW, name, amount=True)(answer_step)

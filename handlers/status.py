@@ -152,7 +152,7 @@ def register(engine: DialogEngine) -> None:
     engine.fallback(answer_to_staff)
     engine.command("supplement", "补充", "补充材料", "补充情况", "/reply", prefix=True)(supplement)
     engine.step("reply", "which")(which_step)
-    engine.step("reply", "content")(content_step)
+    engine.step("reply", "content", free_text=True)(content_step)
     engine.command("status", "进度", "查询进度", "查进度", "/status", "jindu", "status", prefix=True,
                    glued=lambda rest: bool(rest.strip()) and rest.replace(" ", "").isdigit())(show_status)
     engine.choice("status")(list_mine)

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from bot.channels.sms import canonical_phone
 from handlers.screening import parse_amount
 from tests.fakes import FakeBotApi, FakeGateway
-from tests.helpers import buttons, tg_say, tg_update
+from tests.helpers import buttons, send_sms, tg_say, tg_update
 from tests.tickets.support import add_staff, bearer, converse, file_by_sms, settle
 
 LIUDU = "520324105"  # 流渡镇, 正安县
@@ -28,6 +28,15 @@ async def read_all(client: TestClient, gateway: FakeGateway, phone: str, text: s
     while "回复 更多" in pages[-1] and len(pages) < 10:
         pages.append(await converse(client, gateway, phone, "更多"))
     return "\n".join(pages)
+
+
+async def two_replies(client: TestClient, gateway: FakeGateway, phone: str, text: str) -> str:
+    """One SMS in that is answered with two messages (an answer, then the step's question again)."""
+    before = len(gateway.to(phone))
+    assert (await send_sms(client, phone, text)).status == 200
+    got = await gateway.wait_for(phone, before + 2)
+    assert len(got) == before + 2, f"not two replies to {text!r}"
+    return "\n".join(str(m["text"]) for m in got[before:])
 
 
 async def ticket_json(client: TestClient, number: str, township: str = LIUDU) -> dict:
@@ -275,3 +284,58 @@ async def test_without_a_staff_reply_a_question_is_still_answered(client: TestCl
     await file_by_sms(client, gateway, phone, "求助 流渡镇 老人没人照顾")
     said = await converse(client, gateway, phone, "低保一个月多少钱")
     assert "补充" not in said and "元" in said
+
+
+# -- places as people write them, and questions inside a step ------------------------------------------------
+
+@pytest.mark.parametrize(("written", "place"), [
+    ("正安县流渡镇", "流渡镇"), ("正安县 流渡镇", "流渡镇"), ("正安流渡", "流渡镇"), ("我是流渡镇的", "流渡镇"),
+    ("贵州正安", "正安县"), ("黄南州同仁", "同仁市"), ("Tongren", "同仁市"), ("Zhengan county", "正安县"),
+    ("tongrenshi", "同仁市"), ("Longwu", "隆务镇")])
+async def test_places_as_people_write_them(client: TestClient, gateway: FakeGateway, written: str, place: str) -> None:
+    said = await converse(client, gateway, f"+86138123402{len(written):02d}", written)
+    assert f"已设置地区：{place}" in said
+
+
+@pytest.mark.parametrize(("written", "served"), [("遵义市", "正安县"), ("莆田", "城厢区")])
+async def test_a_prefecture_we_serve_part_of_offers_that_part(client: TestClient, gateway: FakeGateway,
+                                                             written: str, served: str) -> None:
+    said = await converse(client, gateway, "+8613812340116", written)
+    assert f"只服务{served}" in said and f"1 {served}" in said
+
+
+async def test_a_place_inside_a_question_is_kept_and_the_question_answered(client: TestClient,
+                                                                          gateway: FakeGateway) -> None:
+    said = await converse(client, gateway, "+8613812340117", "我是正安县流渡镇的 低保一个月多少钱")
+    assert "流渡镇" in said and "3876元" in said and "来源" in said
+
+
+async def test_a_misspelt_township_in_a_request_is_offered(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340118"
+    await converse(client, gateway, phone, "求助")
+    said = await converse(client, gateway, phone, "安厂镇")
+    assert "您是说安场镇" in said
+    said = await converse(client, gateway, phone, "是")
+    assert "遇到了什么困难" in said
+
+
+async def test_a_question_inside_a_request_step_is_answered_and_the_step_kept(client: TestClient,
+                                                                             gateway: FakeGateway) -> None:
+    phone = "+8613812340119"
+    await converse(client, gateway, phone, "流渡镇")
+    await converse(client, gateway, phone, "求助")
+    said = await two_replies(client, gateway, phone, "低保一个月多少钱")
+    assert "3876元" in said and "哪个乡镇" in said and "没有找到" not in said
+    said = await converse(client, gateway, phone, "流渡镇")
+    assert "遇到了什么困难" in said
+
+
+async def test_a_question_inside_screening_keeps_every_answer(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340120"
+    await read_all(client, gateway, phone, "自查")
+    await read_all(client, gateway, phone, "正安县 农村")
+    await read_all(client, gateway, phone, "3")
+    said = await two_replies(client, gateway, phone, "特困供养标准是多少？")
+    assert "741元" in said and "总收入" in said and "没看懂" not in said
+    said = await read_all(client, gateway, phone, "五千")
+    assert "看病、上学、租房" in said
