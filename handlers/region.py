@@ -154,7 +154,7 @@ async def confirm_region(ctx: Context, code: str) -> list[Reply]:
     text = _("已设置地区：{place}。").format(place=place_label(ctx, places.get(code)))
     if pending:
         return await _answered(ctx, text, pending)
-    summary = ctx.services.kb.region_summary(code, ctx.services.today())
+    summary = ctx.services.kb.region_summary(code, ctx.services.today(), locale=ctx.locale)
     return ctx.reply(text + (("\n" + summary) if summary else "") + "\n" + _("直接发问题即可，回复 0 看菜单。"))
 
 

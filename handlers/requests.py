@@ -312,6 +312,13 @@ def register(engine: DialogEngine, places: Jurisdictions) -> None:
     async def monitoring_command(ctx: Context, args: str) -> list[Reply]:
         return await one_line(ctx, MONITORING, False, args) if args else await start_monitoring(ctx)
 
+    async def urgent_from_question(ctx: Context, _arg: str = "") -> list[Reply]:
+        """The 急难 option under an answer to a question that described an emergency: filed with its words."""
+        text = str(ctx.conv.data.get("asked", ""))
+        ctx.conv.finish()
+        return await one_line(ctx, HELP, True, text)
+
+    engine.choice("urgent_asked")(urgent_from_question)
     engine.command("help", "求助", "/request", "qiuzhu", prefix=True, glued=names_place)(help_command)
     engine.command("urgent", "急", "急难", prefix=True, glued=names_place)(urgent_command)
     engine.command("monitoring", "监测", "/monitor", "jiance", prefix=True, glued=names_place)(monitoring_command)

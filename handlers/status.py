@@ -40,19 +40,33 @@ async def show_status(ctx: Context, arg: str) -> list[Reply]:
     return ctx.reply(text)
 
 
-async def list_mine(ctx: Context, _arg: str = "") -> list[Reply]:
-    mine = await ctx.services.tickets.for_contact(ctx.msg.channel, ctx.msg.address)
+PER_PAGE = 4
+
+
+async def list_mine(ctx: Context, arg: str = "") -> list[Reply]:
+    """The resident's tickets, newest first, four at a time with 更多办理 for the rest."""
+    start = int(arg) if arg.isdigit() else 0
+    mine = await ctx.services.tickets.for_contact(ctx.msg.channel, ctx.msg.address, limit=start + PER_PAGE + 1)
     if not mine:
         ctx.conv.start("status", "number")
         return ctx.reply(_("请回复编号查询进度，例如：进度 2611230001"))
-    options = [Option(f"st:{t.number}", f"{t.number} {ticket_status(ctx, t)}") for t in mine[:4]]
-    return ctx.reply(_("您提交的办理（选一个看详情）："), options)
+    page = mine[start:start + PER_PAGE]
+    options = [Option(f"st:{t.number}", f"{t.number} {ticket_status(ctx, t)}") for t in page]
+    if len(mine) > start + PER_PAGE:
+        options.append(Option(f"stp:{start + PER_PAGE}", _("更早的办理")))
+    head = _("您提交的办理（选一个看详情）：") if start == 0 else _("更早的办理：")
+    return ctx.reply(head, options)
 
 
 async def number_step(ctx: Context, text: str) -> list[Reply]:
     if text == REASK:
         return ctx.reply(_("请回复编号查询进度，例如：进度 2611230001"))
     ctx.conv.finish()
+    if not digits(text):
+        # Not a number at all: the resident moved on; what they wrote is a question.
+        from handlers.ask import answer_question
+
+        return await answer_question(ctx, text)
     return await show_status(ctx, text)
 
 
@@ -157,4 +171,5 @@ def register(engine: DialogEngine) -> None:
                    glued=lambda rest: bool(rest.strip()) and rest.replace(" ", "").isdigit())(show_status)
     engine.choice("status")(list_mine)
     engine.choice("st")(show_status)
+    engine.choice("stp")(list_mine)
     engine.step("status", "number")(number_step)

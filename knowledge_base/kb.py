@@ -323,9 +323,11 @@ class KnowledgeBase:
             return self._localized(self._render_article(article, region_code, on), locale)
         return self._localized(self._not_published(Hit(article, 0.0, frozenset()), [], region_code, on), locale)
 
-    def region_summary(self, region_code: str, on: date | None = None) -> str:
-        """One short line of what the place (with the places above it) has published."""
+    def region_summary(self, region_code: str, on: date | None = None, locale: str = "zh_Hans") -> str:
+        """One short line of what the place (with the places above it) has published, in ``locale``
+        (program names stay as the documents print them)."""
         on = on or china_today()
+        _ = translator(locale)
         place = self.places.get(region_code)
         found = {article.program for article in self.articles.values()
                  if self._variants_for(article, region_code, on)}
@@ -334,10 +336,12 @@ class KnowledgeBase:
         published = [program.name for program_id, program in self.programs.items()
                      if program_id in found and program.family != "admin"]
         if not published:
-            return f"{self._long_name(place)}暂未收录本地公布的救助标准，可发送：求助 乡镇名 您的问题。"
+            return _("{place}暂未收录本地公布的救助标准，可发送：求助 乡镇名 您的问题。").format(
+                place=self._long_name(place))
         shown = "、".join(published[:4])
-        more = f"等{len(published)}类政策" if len(published) > 4 else ""
-        return f"已设为{self._long_name(place)}，可查询：{shown}{more}。"
+        more = _("等{count}类政策").format(count=len(published)) if len(published) > 4 else ""
+        return _("已设为{place}，可查询：{programs}{more}。").format(place=self._long_name(place), programs=shown,
+                                                              more=more)
 
     # -- rendering ----------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ async def read_all(client: TestClient, gateway: FakeGateway, phone: str, text: s
     """One SMS in and its reply, paged replies read to the end with 更多."""
     said = await converse(client, gateway, phone, text)
     pages = [said]
-    while "回复 更多" in pages[-1] and len(pages) < 10:
+    while re.search(r"(回复|reply) 更多", pages[-1]) and len(pages) < 10:
         pages.append(await converse(client, gateway, phone, "更多"))
     return "\n".join(pages)
 
@@ -339,3 +339,46 @@ async def test_a_question_inside_screening_keeps_every_answer(client: TestClient
     assert "741元" in said and "总收入" in said and "没看懂" not in said
     said = await read_all(client, gateway, phone, "五千")
     assert "看病、上学、租房" in said
+
+
+async def test_status_with_many_tickets_pages(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340121"
+    numbers = [await file_by_sms(client, gateway, phone, f"求助 流渡镇 第{n}件事：屋里漏雨") for n in range(6)]
+    said = await converse(client, gateway, phone, "进度")
+    shown = re.findall(r"\d{10}", said)
+    assert shown == numbers[::-1][:4] and "5 更早的办理" in said
+    said = await converse(client, gateway, phone, "5")
+    assert re.findall(r"\d{10}", said) == numbers[::-1][4:]
+    said = await converse(client, gateway, phone, "1")
+    assert f"编号 {numbers[1]}" in said
+
+
+async def test_english_questions_are_understood(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340122"
+    await converse(client, gateway, phone, "English")
+    said = await converse(client, gateway, phone, "2")
+    said = await converse(client, gateway, phone, "流渡镇")
+    # The region line in English too: the policy names stay as the documents print them.
+    assert "Set to" in said and "已设为" not in said
+    said = await read_all(client, gateway, phone, "What is the minimum living allowance here?")
+    assert "in Chinese" in said and "3876" in said
+    said = await read_all(client, gateway, phone, "My house collapsed, I need urgent help")
+    assert "emergency request" in said
+    option = re.search(r"(\d) File an emergency request", said)
+    assert option
+    said = await converse(client, gateway, phone, option.group(1))
+    number = re.search(r"number (\d{10})", said)
+    assert number and "Emergency aid by" in said
+    body = await ticket_json(client, number.group(1))
+    assert body["urgent"] is True and "collapsed" in body["text"]
+    said = await converse(client, gateway, phone, "status")
+    assert number.group(1) in said
+
+
+async def test_a_word_at_the_status_number_prompt_is_a_question(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340123"
+    await converse(client, gateway, phone, "流渡镇")
+    said = await converse(client, gateway, phone, "进度")
+    assert "编号" in said
+    said = await converse(client, gateway, phone, "低保一个月多少钱")
+    assert "3876" in said
