@@ -42,7 +42,7 @@ REASK = "\x01"
 MORE_PROMPT_LEN = 12
 # Options that mean the same wherever they are shown (the language, the menu): never a flow step's answer,
 # so that choosing English at the region prompt switches the language instead of being read as a place.
-GLOBAL_CHOICES = frozenset({"menu", "lang", "setlang"})
+GLOBAL_CHOICES = frozenset({"menu", "lang", "setlang", "back", "cancel"})
 
 
 @dataclass
@@ -149,6 +149,11 @@ class DialogEngine:
         with self.i18n.context(), self.i18n.use_locale(locale):
             ctx = Context(msg, conv, profile, turn.services, locale)
             replies = await self._route(ctx)
+        with self.i18n.context(), self.i18n.use_locale(ctx.locale):
+            if msg.buttons and conv.flow and replies:
+                # Where options are buttons, leaving a step is a button too.
+                nav = [Option("back", _("返回"))] if conv.back else []
+                replies[-1] = Reply(replies[-1].text, [*replies[-1].options, *nav, Option("cancel", _("取消"))])
         # A handler may have switched the language (English / 中文): page in the new one.
         with self.i18n.context(), self.i18n.use_locale(ctx.locale):
             if msg.max_chars:
@@ -223,6 +228,8 @@ class DialogEngine:
         """An option was picked: a step of the running flow gets it first, else a global choice."""
         conv = ctx.conv
         name, _sep, arg = key.partition(":")
+        if key == "back":
+            return await self._back(ctx)
         if conv.flow and conv.step and name not in GLOBAL_CHOICES:
             handler = self.flows[conv.flow].steps.get(conv.step)
             if handler and key in conv.options:

@@ -29,7 +29,10 @@ def menu_options() -> list[Option]:
 async def show_menu(ctx: Context, _arg: str = "") -> list[Reply]:
     ctx.conv.finish()
     ctx.conv.pages = []
-    text = _("民生助手 您的地区：{region}\n回复数字选择，或直接发问题。TD退订通知").format(region=region_label(ctx))
+    if ctx.msg.buttons:
+        text = _("民生助手 您的地区：{region}\n点下面的按钮，或直接发问题。").format(region=region_label(ctx))
+    else:
+        text = _("民生助手 您的地区：{region}\n回复数字选择，或直接发问题。TD退订通知").format(region=region_label(ctx))
     return ctx.reply(text, menu_options())
 
 
@@ -99,6 +102,7 @@ def register(engine: DialogEngine) -> None:
     engine.choice("ask")(ask_prompt)
     engine.choice("lang")(choose_language)
     engine.choice("setlang")(language_setter(engine))
+    engine.choice("cancel")(cancel)
     engine.command("menu", "菜单", "0", "menu", "caidan", "主菜单", "/start", "/menu", "开始", "帮助",
                    "help")(show_menu)
     engine.command("cancel", "取消", "cancel", "/cancel", "退出", "quxiao")(cancel)

@@ -52,12 +52,17 @@ async def prompt_region(ctx: Context, _arg: str = "") -> list[Reply]:
 
 def ask_name(ctx: Context) -> list[Reply]:
     ctx.conv.step = "name"
-    return ctx.reply(_("请回复您所在的县（市、区）或乡镇名称，例如：正安县、隆务镇、通伏乡"))
+    # Buttons for the served counties where options are buttons; a township is still typed.
+    options = [Option(f"setregion:{p.code}", p.name) for p in ctx.services.places.counties()] \
+        if ctx.msg.buttons else []
+    return ctx.reply(_("请回复您所在的县（市、区）或乡镇名称，例如：正安县、隆务镇、通伏乡"), options)
 
 
 async def region_name_step(ctx: Context, text: str) -> list[Reply]:
     if text == REASK:
         return ask_name(ctx)
+    if text.startswith(CHOICE + "setregion:"):
+        return await confirm_region(ctx, text.split(":", 1)[1])
     found = await set_region_by_name(ctx, text)
     if found is not None:
         return found

@@ -289,6 +289,8 @@ async def file_request(ctx: Context) -> list[Reply]:
             if flagged:
                 text += "\n" + _("您说的情况属于急难，已按急难加急办理。")
             text += "\n" + _("急难情况 {aid_due} 前给予救助。").format(aid_due=aid_due)
+    if ctx.msg.buttons:
+        return ctx.reply(text, [Option(f"st:{ticket.number}", _("查进度")), Option("menu", _("菜单"))])
     text += "\n" + _("查进度请回复：进度 {number}").format(number=ticket.number)
     return ctx.reply(text)
 

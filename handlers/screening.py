@@ -133,8 +133,9 @@ YES_NO = [("yes", N_("有")), ("no", N_("没有"))]
 
 
 def q_region(ctx: Context) -> list[Reply]:
+    options = [Option(f"rg:{p.code}", p.name) for p in ctx.services.places.counties()] if ctx.msg.buttons else []
     return ctx.reply(_("自查能享受哪些救助。先说您在哪个县（市、区）或乡镇，住农村还是城镇？如 流渡镇 农村。"
-                       "随时回复 返回 改上一题，取消 退出"))
+                       "随时回复 返回 改上一题，取消 退出"), options)
 
 
 def q_residence(ctx: Context) -> list[Reply]:

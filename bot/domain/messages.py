@@ -35,6 +35,8 @@ class Incoming:
     attachments: tuple[Attachment, ...] = ()
     locale_hint: str | None = None
     max_chars: int | None = None
+    # The channel shows options as buttons (Telegram): no "reply a number" in the text, and 返回/取消 as buttons.
+    buttons: bool = False
 
 
 @dataclass(frozen=True)

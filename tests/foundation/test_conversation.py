@@ -382,3 +382,35 @@ async def test_a_word_at_the_status_number_prompt_is_a_question(client: TestClie
     assert "编号" in said
     said = await converse(client, gateway, phone, "低保一个月多少钱")
     assert "3876" in said
+
+
+async def test_telegram_menu_region_buttons_and_leaving_a_step(tg_client: TestClient, botapi: FakeBotApi) -> None:
+    chat = 7412
+    menu = await tg_say(tg_client, botapi, tg_update(chat, "/start"), chat)
+    # Buttons, not digits: the menu says so, and TD (an SMS word) is not offered here.
+    assert "回复数字" not in menu["text"] and "TD" not in menu["text"] and "按钮" in menu["text"]
+    said = await tg_say(tg_client, botapi, tg_update(chat, callback=buttons(menu)["设置地区"]), chat)
+    assert {"正安县", "同仁市", "城厢区"} <= set(buttons(said))
+    said = await tg_say(tg_client, botapi, tg_update(chat, callback=buttons(said)["正安县"]), chat)
+    assert "已设置地区：正安县" in said["text"]
+    said = await tg_say(tg_client, botapi, tg_update(chat, "/screen"), chat)
+    assert {"农村", "城镇", "取消"} <= set(buttons(said))
+    said = await tg_say(tg_client, botapi, tg_update(chat, callback=buttons(said)["农村"]), chat)
+    assert {"返回", "取消"} <= set(buttons(said)) and "几口人" in said["text"]
+    said = await tg_say(tg_client, botapi, tg_update(chat, callback=buttons(said)["返回"]), chat)
+    assert "农村还是城镇" in said["text"]
+    said = await tg_say(tg_client, botapi, tg_update(chat, callback=buttons(said)["取消"]), chat)
+    assert "已取消" in said["text"]
+    said = await tg_say(tg_client, botapi, tg_update(chat, "求助 流渡镇 家里老人病了没钱看"), chat)
+    assert "编号" in said["text"] and "查进度" in buttons(said)
+    number = re.search(r"编号 (\d{10})", said["text"])
+    assert number
+    said = await tg_say(tg_client, botapi, tg_update(chat, callback=buttons(said)["查进度"]), chat)
+    assert f"编号 {number.group(1)}" in said["text"]
+
+
+async def test_telegram_language_from_the_first_message(tg_client: TestClient, botapi: FakeBotApi) -> None:
+    chat = 7413
+    said = await tg_say(tg_client, botapi, tg_update(chat, "English"), chat)
+    said = await tg_say(tg_client, botapi, tg_update(chat, callback=buttons(said)["English"]), chat)
+    assert "Minsheng" in said["text"] and "Help request" in buttons(said)
