@@ -443,9 +443,22 @@ def summary_options(screening: Screening) -> list[Option]:
     return options
 
 
-def program_line(result: Any) -> str:
+# Words of a reason that rests on a question only asked when it can matter (whether relatives must support
+# the family is asked only when nobody can work): such a reason is not the one shown when it was not asked.
+_REASON_NEEDS = {"supporters": ("赡养", "抚养")}
+
+
+def shown_reason(result: Any, a: dict[str, Any]) -> str:
+    """The first reason that rests on what the resident was asked."""
+    for reason in result.reasons:
+        if not any(step not in a and any(w in reason for w in words) for step, words in _REASON_NEEDS.items()):
+            return str(reason)
+    return str(result.reasons[0])
+
+
+def program_line(result: Any, a: dict[str, Any]) -> str:
     amount = f"（{result.amount}）" if result.amount else ""
-    return f"{_(SHORT_NAMES[result.program])}{amount}：{result.reasons[0]}。{result.next_step}"
+    return f"{_(SHORT_NAMES[result.program])}{amount}：{shown_reason(result, a)}。{result.next_step}"
 
 
 def summary(ctx: Context) -> list[Reply]:
@@ -456,10 +469,10 @@ def summary(ctx: Context) -> list[Reply]:
     lines = [_("自查结果（{place}）仅供参考，不是审批决定：").format(place=screening.region_name)]
     if likely:
         lines.append(_("【较可能符合】"))
-        lines += [program_line(r) for r in likely]
+        lines += [program_line(r, answers(ctx)) for r in likely]
     if possible:
         lines.append(_("【可能符合，需核实】"))
-        lines += [program_line(r) for r in possible]
+        lines += [program_line(r, answers(ctx)) for r in possible]
     if not likely and not possible:
         lines.append(_("按您说的情况，暂未发现符合的项目。情况有变可再自查，或提交求助请工作人员看看。"))
     options = summary_options(screening)
@@ -470,7 +483,8 @@ def summary(ctx: Context) -> list[Reply]:
 def others(ctx: Context) -> list[Reply]:
     screening = screen_answers(ctx)
     lines = [_("暂不符合的项目：")]
-    lines += [f"{_(SHORT_NAMES[r.program])}：{r.reasons[0]}" for r in screening.results if r.verdict == "unlikely"]
+    lines += [f"{_(SHORT_NAMES[r.program])}：{shown_reason(r, answers(ctx))}" for r in screening.results
+              if r.verdict == "unlikely"]
     options = [o for o in summary_options(screening) if o.key != "sq:others"]
     ctx.conv.data["summary_options"] = [o.key for o in options]
     return ctx.reply("\n".join(lines), options)

@@ -414,3 +414,32 @@ async def test_telegram_language_from_the_first_message(tg_client: TestClient, b
     said = await tg_say(tg_client, botapi, tg_update(chat, "English"), chat)
     said = await tg_say(tg_client, botapi, tg_update(chat, callback=buttons(said)["English"]), chat)
     assert "Minsheng" in said["text"] and "Help request" in buttons(said)
+
+
+async def test_no_reason_rests_on_a_question_never_asked(client: TestClient, gateway: FakeGateway) -> None:
+    """Someone works: whether relatives must support the family is not asked, so 特困 is not refused for it."""
+    phone = "+8613812340124"
+    for text in ("自查", "正安县 农村", "3", "两万", "没有", "1"):
+        said = await read_all(client, gateway, phone, text)
+    assert "供养你们" not in said and "下面的情况" in said
+    await read_all(client, gateway, phone, "没有")
+    said = await read_all(client, gateway, phone, "看暂不符合的项目")
+    if "特困" not in said:
+        said = await read_all(client, gateway, phone, "2")
+    assert "特困供养：" in said
+    line = next(x for x in said.splitlines() if x.startswith("特困供养："))
+    assert "赡养" not in line and "劳动" in line
+
+
+def test_suggestions_never_offer_staff_internal_articles() -> None:
+    from knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.load()
+    internal = {a.id for a in kb.articles.values() if a.internal}
+    assert internal  # 领导小组组长是谁, 工作原则 …
+    for region in ("520324", "632301", "350302", "640221203"):
+        for article in kb.articles.values():
+            if article.internal:
+                continue
+            answer = kb.ask(article.questions[0], region)
+            assert not internal & set(answer.suggestion_ids), (region, article.questions[0])
