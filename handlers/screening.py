@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, timedelta
 from typing import Any
 
 import cn2an
@@ -531,15 +532,33 @@ async def summary_step(ctx: Context, text: str) -> list[Reply]:
 
 # -- entry --------------------------------------------------------------------------------------------
 
+# What a request filed this long ago said about the household is still what the resident said "earlier".
+RECENT_REQUEST = timedelta(minutes=30)
+
+
+async def said_in_a_request(ctx: Context) -> dict[str, Any]:
+    """Answers the resident already gave in a request filed a moment ago ("我家3口人，老伴住院…")."""
+    recent = await ctx.services.tickets.for_contact(ctx.msg.channel, ctx.msg.address, limit=1)
+    if not recent:
+        return {}
+    created = recent[0].created_at if recent[0].created_at.tzinfo else recent[0].created_at.replace(tzinfo=UTC)
+    return harvest(recent[0].text) if created >= ctx.services.now() - RECENT_REQUEST else {}
+
+
 async def start(ctx: Context, _arg: str = "") -> list[Reply]:
     ctx.conv.finish()
     ctx.conv.pages = []
+    known = await said_in_a_request(ctx)
     region = ctx.profile.region_code
     if region and ctx.services.places.is_served(region):
         ctx.conv.start(FLOW, "region", region=region)
-        return advance(ctx, None)
-    ctx.conv.start(FLOW, "region")
-    return q_region(ctx)
+        replies = advance(ctx, None, known)
+    else:
+        ctx.conv.start(FLOW, "region", a=known)
+        replies = q_region(ctx)
+    if known.get("size"):
+        replies[0].text = _("（按您求助时说的，家里{n}口人）").format(n=known["size"]) + replies[0].text
+    return replies
 
 
 async def region_step(ctx: Context, text: str) -> list[Reply]:

@@ -443,3 +443,14 @@ def test_suggestions_never_offer_staff_internal_articles() -> None:
                 continue
             answer = kb.ask(article.questions[0], region)
             assert not internal & set(answer.suggestion_ids), (region, article.questions[0])
+
+
+async def test_screening_after_a_request_does_not_ask_the_household_size_again(client: TestClient,
+                                                                              gateway: FakeGateway) -> None:
+    phone = "+8613812340125"
+    await file_by_sms(client, gateway, phone, "求助 流渡镇 我家3口人，老伴住院了，医药费交不起")
+    # The request's place became the resident's region: 自查 does not ask where either.
+    said = await read_all(client, gateway, phone, "自查")
+    assert "3口人" in said and "农村还是城镇" in said and "哪个县" not in said
+    said = await read_all(client, gateway, phone, "农村")
+    assert "几口人" not in said and "总收入" in said
