@@ -108,7 +108,7 @@ class Resident:
             row = next((row for row in answers if re.search(row[0], said)), None)
             if row is None:
                 return False
-            answer = row[-1] if "没看懂" in said else row[1]
+            answer = row[-1] if re.search("没看懂|没有找到", said) else row[1]
             said = await self.say(answer)
         return done(said)
 
@@ -129,17 +129,23 @@ async def run(show: bool) -> None:
         try:
             engine = app[ENGINE]
             budget = settings.sms_max_chars
-            scripts: list[tuple[str, str, Answers, Callable[[str], bool]]] = [
-                ("first contact -> answer", "我是正安县流渡镇的 低保一个月多少钱", FIRST_CONTACT, answered),
-                ("自查, as people write", "自查", HOUSEHOLD, lambda s: "自查结果" in s),
-                ("自查, one plain answer each", "自查", HOUSEHOLD_PLAIN, lambda s: "自查结果" in s),
-                ("filing a 求助", "求助", FILING, lambda s: bool(re.search(r"\d{10}", s))),
+            screened: Callable[[str], bool] = lambda s: "自查结果" in s  # noqa: E731
+            # (name, what the resident said before (not counted), opening, answers, when it is done)
+            scripts: list[tuple[str, list[str], str, Answers, Callable[[str], bool]]] = [
+                ("first contact -> answer", [], "我是正安县流渡镇的 低保一个月多少钱", FIRST_CONTACT, answered),
+                ("自查, as people write", [], "自查", HOUSEHOLD, screened),
+                ("自查, one plain answer each", [], "自查", HOUSEHOLD_PLAIN, screened),
+                ("自查 after a first question", ["我是正安县流渡镇的 低保一个月多少钱"], "自查", HOUSEHOLD, screened),
+                ("filing a 求助", [], "求助", FILING, lambda s: bool(re.search(r"\d{10}", s))),
             ]
             print(f"{'conversation':<30} {'in':>4} {'out':>4} {'segments':>9}  reached")
-            for n, (name, opening, answers, done) in enumerate(scripts):
+            for n, (name, before, opening, answers, done) in enumerate(scripts):
                 resident = Resident(engine, f"+8613900{n:06d}", budget, show)
                 if show:
                     print(f"  {name}")
+                for text in before:
+                    await resident.say(text)
+                resident.sent = resident.received = resident.segments = 0
                 ok = await resident.converse(opening, answers, done)
                 print(f"{name:<30} {resident.sent:>4} {resident.received:>4} {resident.segments:>9}  "
                       f"{'yes' if ok else 'NO (stuck)'}")
