@@ -270,6 +270,25 @@ class DialogEngine:
                 continue
             suffix = "\n" + _("（回复 更多 看下页）")
             options_text = render_options(reply.options)
+            keys = [o.key for o in reply.options]
+            room = budget - ucs2_len(options_text) - ucs2_len(suffix)
+            if ctx.conv.flow and options_text and room >= MORE_PROMPT_LEN * 2 and ucs2_len(reply.text) <= budget // 2:
+                # A question: its choices on the first page, never behind 更多; the rest of its text after.
+                first = split_pages(reply.text, room)[0]
+                rest = reply.text.strip()[len(first):].strip()
+                ctx.conv.pages = split_pages(rest, budget - ucs2_len(suffix)) if rest else []
+                ctx.conv.data["_page_options"] = []
+                out.append(Reply(first + (suffix if rest else ""), reply.options))
+                ctx.conv.options = keys
+                continue
+            if ucs2_len(options_text) > budget // 2:
+                # Choices too long to travel with a page: paged as text; their numbers work from any page.
+                pages = split_pages(reply.text + options_text, budget - ucs2_len(suffix))
+                ctx.conv.pages = pages[1:]
+                ctx.conv.data["_page_options"] = []
+                ctx.conv.options = keys
+                out.append(Reply(pages[0] + suffix))
+                continue
             pages = split_pages(reply.text, budget - len(suffix))
             # The options travel with the last page; make room for them there.
             if options_text and ucs2_len(pages[-1]) + ucs2_len(options_text) > budget:

@@ -454,3 +454,36 @@ async def test_screening_after_a_request_does_not_ask_the_household_size_again(c
     assert "3口人" in said and "农村还是城镇" in said and "哪个县" not in said
     said = await read_all(client, gateway, phone, "农村")
     assert "几口人" not in said and "总收入" in said
+
+
+async def test_english_option_lists_fit_the_first_page(client: TestClient, gateway: FakeGateway) -> None:
+    phone = "+8613812340126"
+    await converse(client, gateway, phone, "English")
+    said = await converse(client, gateway, phone, "2")
+    assert "1 Ask a question" in said and "更多" not in said
+    for text, expect in (("自查", "county"), ("流渡镇 农村", "How many"), ("3", "earn"), ("15000", "medical"),
+                         ("0", "work"), ("2", "relatives"), ("1", "1 Disability"), ("1 3", "grade"),
+                         ("2", "school")):
+        said = await converse(client, gateway, phone, text)
+        assert expect in said and "更多" not in said, (text, said)
+    said = await converse(client, gateway, phone, "3")  # 小学
+    assert "更多" not in said
+
+
+def test_choices_longer_than_a_page_are_paged_as_text_and_still_picked_by_number() -> None:
+    from bot.domain.messages import Incoming, Option, Reply
+    from bot.i18n import make_i18n
+    from bot.services.residents import Profile
+    from handlers.context import Context, Conversation
+    from handlers.engine import DialogEngine
+
+    i18n = make_i18n()
+    engine = DialogEngine(None, None, i18n, 60)  # type: ignore[arg-type]
+    conv = Conversation()
+    ctx = Context(Incoming("sms", "+8613800000000", "", "t"), conv, Profile(), None, "zh_Hans")  # type: ignore[arg-type]
+    options = [Option(f"k{n}", "a rather long English label for a choice " + str(n)) for n in range(8)]
+    with i18n.context(), i18n.use_locale("zh_Hans"):
+        pages = engine._paginate(ctx, [Reply("Pick one:", options)], 201)
+    assert len(pages) == 1 and "1 a rather long" in pages[0].text and "更多" in pages[0].text
+    assert conv.options == [o.key for o in options]  # "8" picks the last one from any page
+    assert all(conv.pages) and "8 a rather long" in conv.pages[-1]
