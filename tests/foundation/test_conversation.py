@@ -487,3 +487,13 @@ def test_choices_longer_than_a_page_are_paged_as_text_and_still_picked_by_number
     assert len(pages) == 1 and "1 a rather long" in pages[0].text and "更多" in pages[0].text
     assert conv.options == [o.key for o in options]  # "8" picks the last one from any page
     assert all(conv.pages) and "8 a rather long" in conv.pages[-1]
+
+
+def test_not_published_lines_are_in_the_residents_language() -> None:
+    from knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.load()
+    chinese = kb.ask("低收入家庭认定标准是多少", LIUDU)
+    english = kb.ask("低收入家庭认定标准是多少", LIUDU, locale="en")
+    assert "暂未公布" in chinese.text
+    assert "has not published" in english.text and "暂未公布" not in english.text
