@@ -497,3 +497,20 @@ def test_not_published_lines_are_in_the_residents_language() -> None:
     english = kb.ask("低收入家庭认定标准是多少", LIUDU, locale="en")
     assert "暂未公布" in chinese.text
     assert "has not published" in english.text and "暂未公布" not in english.text
+
+
+async def test_telegram_emergency_and_a_reply_to_staff(tg_client: TestClient, botapi: FakeBotApi) -> None:
+    chat = 7414
+    said = await tg_say(tg_client, botapi, tg_update(chat, "求助 流渡镇 昨晚家里着火了，房子烧了一半"), chat)
+    number = re.search(r"编号 (\d{10})", said["text"])
+    assert number and "急难" in said["text"] and "前给予救助" in said["text"]
+    token = await add_staff(tg_client.app, "liudu_tg", township=LIUDU)
+    before = len(botapi.sent(chat))
+    await staff_reply(tg_client, token, number.group(1), "人都安全吗？现在住哪里？")
+    sent = await botapi.wait_sent(chat, before + 1)
+    assert "人都安全吗" in sent[-1]["text"]
+    said = await tg_say(tg_client, botapi, tg_update(chat, "人没事，暂时住在亲戚家"), chat)
+    assert number.group(1) in said["text"] and "补充" in said["text"]
+    body = await (await tg_client.get(f"/api/v1/tickets/{number.group(1)}", headers=bearer(token))).json()
+    assert body["urgent"] is True
+    assert [e["text"] for e in body["events"] if e["type"] == "resident_reply"] == ["人没事，暂时住在亲戚家"]
