@@ -6,7 +6,6 @@ import re
 from datetime import UTC, timedelta
 from typing import Any
 
-
 from bot.domain.messages import Option, Reply
 from bot.domain.tickets import CATEGORIES, HELP, MONITORING, category_label, format_time, status_label
 from bot.i18n import gettext as _

@@ -677,8 +677,6 @@ def ticket_json(ticket: Ticket, places: Jurisdictions, now: datetime, events: Se
         "screening": ticket.screening,
         "first_answered_at": ticket.first_answered_at.isoformat() if ticket.first_answered_at else None,
         "attachments": [{"kind": a.get("kind"), "ref": a.get("ref")} for a in ticket.attachments or []],
-        # The 自查 it was filed from: the answers as a POST /api/v1/screen request and the verdicts they gave.
-        "screening": ticket.screening,
     }
     if events is not None:
         body["events"] = [{"at": e.at.isoformat(), "type": e.type, "by": e.by, "text": e.text} for e in events]
