@@ -12,6 +12,7 @@ from handlers.screening import parse_amount
 from tests.fakes import FakeBotApi, FakeGateway
 from tests.helpers import buttons, send_sms, tg_say, tg_update
 from tests.tickets.support import add_staff, bearer, converse, file_by_sms, settle
+from tests.tickets.test_console import sign_in
 
 LIUDU = "520324105"  # 流渡镇, 正安县
 
@@ -127,6 +128,10 @@ async def test_screening_answers_ride_on_the_ticket_json(client: TestClient, gat
     assert body["screening"]["request"]["household"] == body["screening"]["request"]["household"] | {
         "size": 3, "annual_income": 6000}
     assert body["screening"]["verdicts"]["dibao"] in ("likely", "possible")
+    # The console's ticket page shows them too.
+    await sign_in(client, f"staff{number.group(1)}")
+    page = await (await client.get(f"/console/tickets/{number.group(1)}")).text()
+    assert 'id="screening"' in page and "6000" in page and "dibao" in page
 
 
 # -- no traps ------------------------------------------------------------------------------------------
