@@ -6,6 +6,7 @@ from bot.domain.messages import Option, Reply
 from bot.i18n import gettext as _
 from handlers.context import Context
 from handlers.engine import DialogEngine
+from handlers.requests import is_emergency
 from knowledge_base import Answer, Source
 
 
@@ -20,7 +21,14 @@ async def answer_question(ctx: Context, text: str) -> list[Reply]:
         ctx.conv.start("region", "name", pending_question=text)
         return ctx.reply(_("请先告诉我您在哪个县（市、区）或乡镇，我按当地政策回答。例如：正安县、隆务镇"))
     answer = await ctx.services.kb.ask_async(text, region, locale=ctx.locale, on=ctx.services.today())
-    return render(ctx, answer)
+    replies = render(ctx, answer)
+    if is_emergency(text):
+        # "My house collapsed, I need urgent help": the answer, and filing it as 急难 one choice away.
+        ctx.conv.data["asked"] = text
+        options = [Option("urgent_asked", _("提交急难求助（24小时内救助）")),
+                   *[o for o in replies[-1].options if o.key != "help"]][:4]
+        replies[-1] = ctx.reply(replies[-1].text, options)[0]
+    return replies
 
 
 def render(ctx: Context, answer: Answer) -> list[Reply]:
@@ -60,6 +68,17 @@ async def ask_fallback(ctx: Context, text: str) -> list[Reply]:
     return await answer_question(ctx, text)
 
 
+async def aside(ctx: Context, text: str, region: str) -> list[Reply] | None:
+    """A question asked in the middle of a step: its answer with sources and no options (the step's question
+    follows), or None when the knowledge base has no answer for it (then it is read as the step's answer)."""
+    answer = await ctx.services.kb.ask_async(text, region, locale=ctx.locale, on=ctx.services.today())
+    if not answer.answered or answer.clarify:
+        return None
+    line = sources_line(answer.sources)
+    return [Reply(answer.text + ("\n" + line if line else ""))]
+
+
 def register(engine: DialogEngine) -> None:
+    engine.aside = aside
     engine.choice("a")(suggestion)
     engine.fallback(ask_fallback)

@@ -40,6 +40,9 @@ BACK_WORDS = {"返回", "back", "上一步", "fanhui", "/back"}
 CHOICE = "\x00"
 REASK = "\x01"
 MORE_PROMPT_LEN = 12
+# Options that mean the same wherever they are shown (the language, the menu): never a flow step's answer,
+# so that choosing English at the region prompt switches the language instead of being read as a place.
+GLOBAL_CHOICES = frozenset({"menu", "lang", "setlang", "back", "cancel"})
 
 
 @dataclass
@@ -63,6 +66,16 @@ class Flow:
     steps: dict[str, Step] = field(default_factory=dict)
     # Steps that ask for an amount: there a lone "0" means zero, not the menu.
     amount_steps: set[str] = field(default_factory=set)
+    # Steps that take free text (a request's description): a question there is part of the answer.
+    free_text_steps: set[str] = field(default_factory=set)
+
+
+# A message that is plainly a question rather than an answer to the step's question.
+_QUESTION = re.compile(r"[?？]$|多少|怎么|如何|什么|哪些|能不能|可不可以|是否|吗$|how |what |can i|\?")
+
+
+def looks_like_question(text: str) -> bool:
+    return len(compact(text)) >= 4 and bool(_QUESTION.search(text.strip().lower()))
 
 
 class DialogEngine:
@@ -80,6 +93,8 @@ class DialogEngine:
         self.flows: dict[str, Flow] = {}
         self.choices: dict[str, Step] = {}
         self.fallbacks: list[Callable[[Context, str], Awaitable[list[Reply] | None]]] = []
+        # Answers a question asked in the middle of a step, for a place; None when it cannot (handlers/ask.py).
+        self.aside: Callable[[Context, str, str], Awaitable[list[Reply] | None]] | None = None
 
     # -- registration (handlers/__init__ modules call these through handlers.setup) -----------
 
@@ -100,11 +115,13 @@ class DialogEngine:
     def flow(self, name: str) -> Flow:
         return self.flows.setdefault(name, Flow(name))
 
-    def step(self, flow: str, step: str, amount: bool = False) -> Callable[[Step], Step]:
+    def step(self, flow: str, step: str, amount: bool = False, free_text: bool = False) -> Callable[[Step], Step]:
         def register(handler: Step) -> Step:
             self.flow(flow).steps[step] = handler
             if amount:
                 self.flow(flow).amount_steps.add(step)
+            if free_text:
+                self.flow(flow).free_text_steps.add(step)
             return handler
         return register
 
@@ -132,6 +149,11 @@ class DialogEngine:
         with self.i18n.context(), self.i18n.use_locale(locale):
             ctx = Context(msg, conv, profile, turn.services, locale)
             replies = await self._route(ctx)
+        with self.i18n.context(), self.i18n.use_locale(ctx.locale):
+            if msg.buttons and conv.flow and replies:
+                # Where options are buttons, leaving a step is a button too.
+                nav = [Option("back", _("返回"))] if conv.back else []
+                replies[-1] = Reply(replies[-1].text, [*replies[-1].options, *nav, Option("cancel", _("取消"))])
         # A handler may have switched the language (English / 中文): page in the new one.
         with self.i18n.context(), self.i18n.use_locale(ctx.locale):
             if msg.max_chars:
@@ -174,6 +196,10 @@ class DialogEngine:
         if conv.flow and conv.step:
             handler = self.flows[conv.flow].steps.get(conv.step)
             if handler:
+                if conv.step not in self.flows[conv.flow].free_text_steps and looks_like_question(text):
+                    answered = await self._aside(ctx, text, handler)
+                    if answered is not None:
+                        return answered
                 return await handler(ctx, text)
         for fallback in self.fallbacks:
             answer = await fallback(ctx, text)
@@ -181,14 +207,33 @@ class DialogEngine:
                 return answer
         return await self.choices["menu"](ctx, "")
 
+    async def _aside(self, ctx: Context, text: str, handler: Step) -> list[Reply] | None:
+        """A question asked inside a step: answered for the place in play, then the step's question again."""
+        conv = ctx.conv
+        region = (ctx.profile.region_code or conv.data.get("region") or conv.data.get("township")
+                  or conv.data.get("county"))
+        if self.aside is None or not region:
+            return None
+        kept = Conversation.from_json(conv.to_json())
+        answer = await self.aside(ctx, text, region)
+        if answer is None:
+            return None
+        conv.flow, conv.step, conv.data, conv.back = kept.flow, kept.step, kept.data, kept.back
+        again = await handler(ctx, REASK)
+        if again:
+            again[0].text = _("（接着刚才的问题）") + again[0].text
+        return [*answer, *again]
+
     async def _choose(self, ctx: Context, key: str) -> list[Reply]:
         """An option was picked: a step of the running flow gets it first, else a global choice."""
         conv = ctx.conv
-        if conv.flow and conv.step:
+        name, _sep, arg = key.partition(":")
+        if key == "back":
+            return await self._back(ctx)
+        if conv.flow and conv.step and name not in GLOBAL_CHOICES:
             handler = self.flows[conv.flow].steps.get(conv.step)
             if handler and key in conv.options:
                 return await handler(ctx, CHOICE + key)
-        name, _sep, arg = key.partition(":")
         step = self.choices.get(name)
         if step is None:
             return await self.choices["menu"](ctx, "")
@@ -225,6 +270,25 @@ class DialogEngine:
                 continue
             suffix = "\n" + _("（回复 更多 看下页）")
             options_text = render_options(reply.options)
+            keys = [o.key for o in reply.options]
+            room = budget - ucs2_len(options_text) - ucs2_len(suffix)
+            if ctx.conv.flow and options_text and room >= MORE_PROMPT_LEN * 2 and ucs2_len(reply.text) <= budget // 2:
+                # A question: its choices on the first page, never behind 更多; the rest of its text after.
+                first = split_pages(reply.text, room)[0]
+                rest = reply.text.strip()[len(first):].strip()
+                ctx.conv.pages = split_pages(rest, budget - ucs2_len(suffix)) if rest else []
+                ctx.conv.data["_page_options"] = []
+                out.append(Reply(first + (suffix if rest else ""), reply.options))
+                ctx.conv.options = keys
+                continue
+            if ucs2_len(options_text) > budget // 2:
+                # Choices too long to travel with a page: paged as text; their numbers work from any page.
+                pages = split_pages(reply.text + options_text, budget - ucs2_len(suffix))
+                ctx.conv.pages = pages[1:]
+                ctx.conv.data["_page_options"] = []
+                ctx.conv.options = keys
+                out.append(Reply(pages[0] + suffix))
+                continue
             pages = split_pages(reply.text, budget - len(suffix))
             # The options travel with the last page; make room for them there.
             if options_text and ucs2_len(pages[-1]) + ucs2_len(options_text) > budget:
@@ -242,4 +306,6 @@ def render_options(options: list[Option]) -> str:
 
 def render_plain(reply: Reply) -> str:
     """A reply as plain text with numbered options: what SMS and the terminal show."""
-    return (reply.text + render_options(reply.options)).strip()
+    text = (reply.text + render_options(reply.options)).strip()
+    # The engine's own markers never reach a resident (a NUL in an SMS ends it on many phones).
+    return text.replace(CHOICE, "").replace(REASK, "")

@@ -6,7 +6,7 @@ from bot.domain.messages import Option, Reply
 from bot.i18n import I18n
 from bot.i18n import gettext as _
 from handlers.context import Context
-from handlers.engine import DialogEngine
+from handlers.engine import REASK, DialogEngine, Step
 
 
 def region_label(ctx: Context) -> str:
@@ -29,7 +29,10 @@ def menu_options() -> list[Option]:
 async def show_menu(ctx: Context, _arg: str = "") -> list[Reply]:
     ctx.conv.finish()
     ctx.conv.pages = []
-    text = _("民生助手 您的地区：{region}\n回复数字选择，或直接发问题。TD退订通知").format(region=region_label(ctx))
+    if ctx.msg.buttons:
+        text = _("民生助手 您的地区：{region}\n点下面的按钮，或直接发问题。").format(region=region_label(ctx))
+    else:
+        text = _("民生助手 您的地区：{region}\n回复数字选择，或直接发问题。TD退订通知").format(region=region_label(ctx))
     return ctx.reply(text, menu_options())
 
 
@@ -61,10 +64,29 @@ async def choose_language(ctx: Context, _arg: str = "") -> list[Reply]:
                      [Option("setlang:zh_Hans", "中文"), Option("setlang:en", "English")])
 
 
-async def set_language(ctx: Context, arg: str) -> list[Reply]:
-    ctx.profile.locale = ctx.locale = "en" if arg.startswith("en") else "zh_Hans"
-    with I18n.get_current(no_error=False).use_locale(ctx.locale):
-        return await show_menu(ctx)
+def language_setter(engine: DialogEngine) -> Step:
+    async def set_language(ctx: Context, arg: str) -> list[Reply]:
+        """Switches the language; in the middle of a step, that step's question is asked again in it."""
+        ctx.profile.locale = ctx.locale = "en" if arg.startswith("en") else "zh_Hans"
+        step = engine.flows[ctx.conv.flow].steps.get(ctx.conv.step) if ctx.conv.flow and ctx.conv.step else None
+        with I18n.get_current(no_error=False).use_locale(ctx.locale):
+            return await step(ctx, REASK) if step else await show_menu(ctx)
+    return set_language
+
+
+# A greeting alone: people open with it and wait to be told what the service does.
+GREETINGS = ("在吗", "在不在", "你好", "您好", "你好啊", "您好啊", "喂", "有人吗", "有人在吗", "哈喽", "嗨", "hi",
+             "hello", "nihao", "早上好", "下午好", "晚上好", "你好在吗", "您好在吗", "在吗你好")
+
+
+def greeter(engine: DialogEngine) -> Step:
+    async def greet(ctx: Context, _text: str = "") -> list[Reply]:
+        """A greeting gets one back with the menu; in the middle of a step, the question is asked again."""
+        step = engine.flows[ctx.conv.flow].steps.get(ctx.conv.step) if ctx.conv.flow and ctx.conv.step else None
+        replies = await step(ctx, REASK) if step else await show_menu(ctx)
+        replies[0].text = (_("您好，我在。") if step else _("您好！")) + replies[0].text
+        return replies
+    return greet
 
 
 async def stale_choice(ctx: Context, text: str) -> list[Reply] | None:
@@ -79,10 +101,12 @@ def register(engine: DialogEngine) -> None:
     engine.choice("menu")(show_menu)
     engine.choice("ask")(ask_prompt)
     engine.choice("lang")(choose_language)
-    engine.choice("setlang")(set_language)
+    engine.choice("setlang")(language_setter(engine))
+    engine.choice("cancel")(cancel)
     engine.command("menu", "菜单", "0", "menu", "caidan", "主菜单", "/start", "/menu", "开始", "帮助",
                    "help")(show_menu)
     engine.command("cancel", "取消", "cancel", "/cancel", "退出", "quxiao")(cancel)
     engine.command("unsubscribe", "td", "退订", "unsubscribe", "stop")(unsubscribe)
-    engine.command("resubscribe", "恢复通知", "订阅通知", "开通通知")(resubscribe)
+    engine.command("resubscribe", "恢复通知", "恢复", "订阅通知", "开通通知", "resume")(resubscribe)
+    engine.command("greeting", *GREETINGS)(greeter(engine))
     engine.command("language", "english", "中文", "语言", "language", "/language", "yuyan")(choose_language)

@@ -52,12 +52,17 @@ async def prompt_region(ctx: Context, _arg: str = "") -> list[Reply]:
 
 def ask_name(ctx: Context) -> list[Reply]:
     ctx.conv.step = "name"
-    return ctx.reply(_("请回复您所在的县（市、区）或乡镇名称，例如：正安县、隆务镇、通伏乡"))
+    # Buttons for the served counties where options are buttons; a township is still typed.
+    options = [Option(f"setregion:{p.code}", p.name) for p in ctx.services.places.counties()] \
+        if ctx.msg.buttons else []
+    return ctx.reply(_("请回复您所在的县（市、区）或乡镇名称，例如：正安县、隆务镇、通伏乡"), options)
 
 
 async def region_name_step(ctx: Context, text: str) -> list[Reply]:
     if text == REASK:
         return ask_name(ctx)
+    if text.startswith(CHOICE + "setregion:"):
+        return await confirm_region(ctx, text.split(":", 1)[1])
     found = await set_region_by_name(ctx, text)
     if found is not None:
         return found
@@ -154,7 +159,7 @@ async def confirm_region(ctx: Context, code: str) -> list[Reply]:
     text = _("已设置地区：{place}。").format(place=place_label(ctx, places.get(code)))
     if pending:
         return await _answered(ctx, text, pending)
-    summary = ctx.services.kb.region_summary(code, ctx.services.today())
+    summary = ctx.services.kb.region_summary(code, ctx.services.today(), locale=ctx.locale)
     return ctx.reply(text + (("\n" + summary) if summary else "") + "\n" + _("直接发问题即可，回复 0 看菜单。"))
 
 
@@ -221,7 +226,7 @@ def _worth_settling(mention: Mention, text: str) -> bool:
 def register(engine: DialogEngine) -> None:
     engine.choice("region")(prompt_region)
     engine.choice("setregion")(confirm_region)
-    engine.step("region", "name")(region_name_step)
-    engine.step("region", "pick")(pick_step)
+    engine.step("region", "name", free_text=True)(region_name_step)
+    engine.step("region", "pick", free_text=True)(pick_step)
     engine.command("region", "/region", "region", "设置地区", "地区", "改地区", "diqu")(prompt_region)
     engine.fallback(unknown_place_fallback)

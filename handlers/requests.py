@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, timedelta
+from typing import Any
+
 from bot.domain.messages import Option, Reply
 from bot.domain.tickets import CATEGORIES, HELP, MONITORING, category_label, format_time, status_label
 from bot.i18n import gettext as _
@@ -10,6 +14,7 @@ from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine
 from handlers.region import place_label
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions
+from knowledge_base.text import compact, fold
 
 
 def county_code_of(ctx: Context) -> str | None:
@@ -99,8 +104,13 @@ async def township_step(ctx: Context, text: str) -> list[Reply]:
     if text == REASK:
         return ask_township(ctx)
     data = ctx.conv.data
+    guessed = data.pop("guessed", [])
+    if not text.startswith(CHOICE) and compact(text) in YES_WORDS and len(guessed) == 1:
+        text = CHOICE + "tw:" + guessed[0]
     if text.startswith(CHOICE + "tw:"):
         code = text.split(":", 1)[1]
+        if code == "again":
+            return ask_township(ctx)
         if code == "county":
             county = county_code_of(ctx)
             if county:
@@ -119,6 +129,15 @@ async def township_step(ctx: Context, text: str) -> list[Reply]:
             data["township"] = townships[0].code
         else:
             counties = served_counties(ctx, text)
+            mention = None if counties else ctx.services.places.named(text)
+            guesses = [p for p in mention.suggestions if p.is_township] if mention else []
+            if guesses:
+                # A misspelt township (安厂镇): offered, never taken silently; 是 takes a single guess.
+                data["guessed"] = [p.code for p in guesses[:3]]
+                question = (_("您是说{place}吗？").format(place=place_label(ctx, guesses[0])) if len(guesses) == 1
+                            else _("您是说哪一个？"))
+                return ctx.reply(question, [*[Option(f"tw:{p.code}", place_label(ctx, p)) for p in guesses[:3]],
+                                            Option("tw:again", _("都不是，重新输入"))])
             if not counties:
                 not_found = _("没有找到“{name}”这个乡镇。请再发一次乡镇名称，或回复 取消。").format(name=text[:12])
                 return ctx.reply(not_found,
@@ -196,6 +215,33 @@ async def confirm_step(ctx: Context, text: str) -> list[Reply]:
     return ask_confirm(ctx)
 
 
+# What a resident writes when life or shelter is at stake: such a request is urgent (急难, aid within 24
+# hours) whether it came as 急 or as 求助.
+EMERGENCY = re.compile(r"着火|失火|火灾|烧了|房子塌|房屋倒塌|房子倒|塌了|垮了|抢救|急救|病危|车祸|出车祸|重伤|"
+                       r"没饭吃|断顿|揭不开锅|饿肚子|洪水|泥石流|冲走"
+                       r"|collapsed|on fire|\bfire\b|accident|emergency|no food",
+                       re.IGNORECASE)
+YES_WORDS = {"是", "是的", "对", "对的", "嗯", "好", "好的", "yes", "y", "ok"}
+# The same request sent again within this long (a resident unsure the first went through) files once.
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def is_emergency(text: str) -> bool:
+    return bool(EMERGENCY.search(fold(text)))
+
+
+async def repeated(ctx: Context, kind: str, text: str) -> Any:
+    """The ticket this resident filed with the same words a few minutes ago, if any."""
+    if not text.strip():
+        return None
+    since = ctx.services.now() - REPEAT_WINDOW
+    for ticket in await ctx.services.tickets.for_contact(ctx.msg.channel, ctx.msg.address):
+        created = ticket.created_at if ticket.created_at.tzinfo else ticket.created_at.replace(tzinfo=UTC)
+        if ticket.kind == kind and created >= since and compact(ticket.text) == compact(text):
+            return ticket
+    return None
+
+
 async def file_request(ctx: Context) -> list[Reply]:
     data = ctx.conv.data
     places = ctx.services.places
@@ -208,12 +254,25 @@ async def file_request(ctx: Context) -> list[Reply]:
         ctx.conv.step = "township"
         return ask_township(ctx)
     kind = data["kind"]
+    same = await repeated(ctx, kind, data.get("text", ""))
+    if same is not None:
+        ctx.conv.finish()
+        return ctx.reply(_("这条求助刚才已经提交过了，编号 {number}，不用再发。查进度请回复：进度 {number}").format(
+            number=same.number))
+    flagged = kind == HELP and not data.get("urgent") and is_emergency(data.get("text", ""))
+    if flagged:
+        data["urgent"] = True
+        if data.get("category") in (None, "other", "living"):
+            data["category"] = "emergency"
     ticket = await ctx.services.tickets.file(Filing(
         kind=kind, county_code=county_code, township_code=township, text=data.get("text", ""),
         channel=ctx.msg.channel, contact=ctx.msg.address, source_ref=ctx.msg.ref,
         urgent=bool(data.get("urgent")), category=data.get("category", "other"), locale=ctx.locale,
         attachments=tuple(data.get("attachments", [])), screening=data.get("screening")))
     ctx.conv.finish()
+    if not ctx.profile.region_code and places.is_served(ticket.township_code or ticket.county_code):
+        # The place a request named is where the resident lives: never asked again for their questions.
+        ctx.profile.region_code = ticket.township_code or ticket.county_code
     where = places.get(ticket.township_code or ticket.county_code).name
     due = format_time(ticket.due_at, ctx.locale)
     if kind == MONITORING:
@@ -226,7 +285,11 @@ async def file_request(ctx: Context) -> list[Reply]:
             number=ticket.number, place=where, due=due)
         if ticket.aid_due_at:
             aid_due = format_time(ticket.aid_due_at, ctx.locale)
+            if flagged:
+                text += "\n" + _("您说的情况属于急难，已按急难加急办理。")
             text += "\n" + _("急难情况 {aid_due} 前给予救助。").format(aid_due=aid_due)
+    if ctx.msg.buttons:
+        return ctx.reply(text, [Option(f"st:{ticket.number}", _("查进度")), Option("menu", _("菜单"))])
     text += "\n" + _("查进度请回复：进度 {number}").format(number=ticket.number)
     return ctx.reply(text)
 
@@ -250,6 +313,13 @@ def register(engine: DialogEngine, places: Jurisdictions) -> None:
     async def monitoring_command(ctx: Context, args: str) -> list[Reply]:
         return await one_line(ctx, MONITORING, False, args) if args else await start_monitoring(ctx)
 
+    async def urgent_from_question(ctx: Context, _arg: str = "") -> list[Reply]:
+        """The 急难 option under an answer to a question that described an emergency: filed with its words."""
+        text = str(ctx.conv.data.get("asked", ""))
+        ctx.conv.finish()
+        return await one_line(ctx, HELP, True, text)
+
+    engine.choice("urgent_asked")(urgent_from_question)
     engine.command("help", "求助", "/request", "qiuzhu", prefix=True, glued=names_place)(help_command)
     engine.command("urgent", "急", "急难", prefix=True, glued=names_place)(urgent_command)
     engine.command("monitoring", "监测", "/monitor", "jiance", prefix=True, glued=names_place)(monitoring_command)
@@ -257,5 +327,5 @@ def register(engine: DialogEngine, places: Jurisdictions) -> None:
     engine.choice("monitor")(start_monitoring)
     engine.step("request", "township")(township_step)
     engine.step("request", "category")(category_step)
-    engine.step("request", "content")(content_step)
+    engine.step("request", "content", free_text=True)(content_step)
     engine.step("request", "confirm")(confirm_step)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, timedelta
 from typing import Any
+
+import cn2an
 
 from bot.domain.messages import Option, Reply
 from bot.domain.tickets import HELP, MONITORING
@@ -20,7 +23,7 @@ from handlers.context import Context
 from handlers.engine import CHOICE, REASK, DialogEngine
 from handlers.region import place_label
 from knowledge_base.screening import Household, Screening
-from knowledge_base.text import fold
+from knowledge_base.text import compact, fold
 
 FLOW = "screen"
 
@@ -40,29 +43,64 @@ SCHOOLS = [("preschool", N_("幼儿园")), ("primary", N_("小学")), ("junior",
            ("vocational", N_("中职")), ("college", N_("大学")), ("postgraduate", N_("研究生"))]
 SHOCKS = [("income_drop", N_("收入大幅减少")), ("expense_surge", N_("看病、上学等花费大增")),
           ("emergency", N_("突发事故、灾害或急病"))]
-_DIGITS = {"零": 0, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# What residents write for "none": 没得 and 冇 are 没有 in south-western and Cantonese speech.
+NONE_WORDS = {"没有", "无", "没", "没得", "没的", "冇", "木有", "没有收入", "没收入", "都没有", "不知道", "none", "no",
+              "0"}
+_AMOUNT_NOISE = re.compile(r"[,，\s]|元|块|钱|左右|上下|大约|大概|约|差不多|估计|全家|一共|总共|收入|一年|每年|年|来|多"
+                           r"|有")
+_CN_NUMBER = "零〇一二两三四五六七八九十百千万"
 
 
-# -- reading answers --------------------------------------------------------------------------------
+def _number(text: str) -> float | None:
+    """A number written in digits, Chinese numerals or both (1.2万, 一千五, 1万5, 两万) via cn2an."""
+    if not text or not re.fullmatch(rf"[\d.{_CN_NUMBER}wk]+", text):
+        return None
+    text = text.replace("w", "万").replace("k", "千")
+    try:
+        value = float(cn2an.cn2an(text, "smart"))
+    except ValueError:
+        return None
+    return value if 0 <= value <= 1e9 else None
+
 
 def parse_amount(text: str) -> float | None:
-    """Yuan from what a resident types: 12000, 1.2万, 8千, 12,000元, 没有; None if it is not an amount."""
+    """Yuan from what a resident types: 12000, 1.2万, 8千, 一千五, 五千来块, 12,000元, 没得; None if it is no amount."""
     t = fold(text)
-    if t in {"没有", "无", "没", "不知道", "none"}:
+    if t.rstrip("。.!！") in NONE_WORDS:
         return 0.0
-    t = re.sub(r"[,，\s]|元|块|钱|左右|大约|大概|约|差不多|一年|每年|年", "", t)
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)(万|w|千|k)?", t)
-    if not match:
-        return None
-    value = float(match.group(1)) * {"万": 10_000, "w": 10_000, "千": 1_000, "k": 1_000}.get(match.group(2) or "", 1)
-    return value if value <= 1e9 else None
+    return _number(_AMOUNT_NOISE.sub("", t))
 
 
 def parse_count(text: str) -> int | None:
-    t = fold(text).rstrip("人口个岁周").strip()
-    if t.isdigit():
-        return int(t)
-    return _DIGITS.get(t)
+    """A count or an age: 3, 三, 十二, 3口人, 4岁."""
+    t = re.sub(r"[\s。.]|口人|个人|人口|口|人|个|周岁|岁|了|家里|我家|一共|共", "", fold(text))
+    value = _number(t)
+    return int(value) if value is not None and value == int(value) else None
+
+
+# Several answers in one message: "3口人 一年1万5", "我68了 老伴70 都干不动".
+_SIZE = re.compile(rf"([\d{_CN_NUMBER}]+)\s*(?:口人|口|个人)")
+_INCOME = re.compile(rf"(?:一年|每年|年收入|收入|挣)\s*(?:大概|大约|约|有|能有)?\s*([\d.{_CN_NUMBER}wk]+)\s*(?:元|块)?")
+_RESIDENCE = re.compile(r"农村|村里|乡下|城镇|城里|县城|城市|(?<=[^\s])村$")
+_NO_LABOR = re.compile(r"都干不动|都干不了|都不能干|干不动了|都做不动|没有劳动能力|都没法干活")
+_LIGHT_LABOR = re.compile(r"只能干轻活|能干点轻活|干点轻活|做点轻活")
+
+
+def harvest(text: str) -> dict[str, Any]:
+    """The answers a free-text message gives besides the one asked for: household size, income, labour."""
+    t = fold(text)
+    found: dict[str, Any] = {}
+    if (size := _SIZE.search(t)) and (n := parse_count(size.group(1))) and 1 <= n <= 50:
+        found["size"] = n
+    if (income := _INCOME.search(t)) and (value := parse_amount(income.group(1))) is not None:
+        found["income"] = value
+    if residence := _RESIDENCE.search(t):
+        found["residence"] = "rural" if residence.group(0) in ("农村", "村里", "乡下", "村") else "urban"
+    if _NO_LABOR.search(t):
+        found["labor"] = "none"
+    elif _LIGHT_LABOR.search(t):
+        found["labor"] = "partial"
+    return found
 
 
 def picked(text: str, options: list[tuple[str, str]]) -> str | None:
@@ -96,8 +134,9 @@ YES_NO = [("yes", N_("有")), ("no", N_("没有"))]
 
 
 def q_region(ctx: Context) -> list[Reply]:
-    return ctx.reply(_("自查能享受哪些救助。先说您在哪个县（市、区）或乡镇？如 正安县、通伏乡。"
-                       "随时回复 返回 改上一题，取消 退出"))
+    options = [Option(f"rg:{p.code}", p.name) for p in ctx.services.places.counties()] if ctx.msg.buttons else []
+    return ctx.reply(_("自查能享受哪些救助。先说您在哪个县（市、区）或乡镇，住农村还是城镇？如 流渡镇 农村。"
+                       "随时回复 返回 改上一题，取消 退出"), options)
 
 
 def q_residence(ctx: Context) -> list[Reply]:
@@ -142,14 +181,37 @@ def q_supporters(ctx: Context) -> list[Reply]:
     return ask(ctx, _("有没有子女或其他亲属，有义务也有能力供养你们？"), YES_NO)
 
 
+# Yes/no facts that rarely apply, asked together: one message answers them all ("没有", or "1 3").
+CONDITIONS = [("disability", N_("有人有残疾证")), ("illness", N_("有人得了重病或长期慢性病")),
+              ("school", N_("有人在上学")), ("shocks", N_("近一年收入大减、花费大增或遭灾")),
+              ("housing", N_("住房不安全（墙裂、漏雨）")), ("poverty", N_("是建档立卡户或已脱贫户")),
+              ("relocated", N_("是易地扶贫搬迁户"))]
+
+
+def conditions_offered(ctx: Context, a: dict[str, Any]) -> list[tuple[str, str]]:
+    """The conditions that can change a verdict for this household, less those already chosen."""
+    taken = set(a.get("conditions", []))
+    offered = [(k, label) for k, label in CONDITIONS if k not in taken]
+    if a.get("residence") != "rural":
+        offered = [(k, label) for k, label in offered if k != "housing"]
+    if "relocated" not in details(ctx, a):
+        offered = [(k, label) for k, label in offered if k != "relocated"]
+    return offered
+
+
+def q_conditions(ctx: Context) -> list[Reply]:
+    a = answers(ctx)
+    offered = conditions_offered(ctx, a)
+    if a.get("conditions"):
+        return ask(ctx, _("还有别的吗？"), [*offered, ("none", N_("没有了"))])
+    return ask(ctx, _("下面的情况家里有吗？有几项回复几个数字（如 1 3），都没有回复 没有"),
+               [*offered, ("none", N_("都没有"))])
+
+
 def q_disability(ctx: Context) -> list[Reply]:
     # The grade is the option's number, so that typing 2 means 二级.
     return ask(ctx, _("家里有人有残疾证吗？是几级？"),
                [("1", N_("一级")), ("2", N_("二级")), ("3", N_("三级")), ("4", N_("四级")), ("0", N_("没有"))])
-
-
-def q_illness(ctx: Context) -> list[Reply]:
-    return ask(ctx, _("家里有人得了重病，或要长期治疗的慢性病吗？"), YES_NO)
 
 
 def q_school(ctx: Context) -> list[Reply]:
@@ -178,12 +240,8 @@ def q_shocks(ctx: Context) -> list[Reply]:
     return ask(ctx, _("最近一年家里遇到过下面的情况吗？（有几项就一项项选）"), [("none", N_("都没有")), *rest])
 
 
-def q_housing(ctx: Context) -> list[Reply]:
-    return ask(ctx, _("住的房子安全吗？"), [("safe", N_("安全")), ("unsafe", N_("有危险（墙裂、漏雨、可能倒塌）"))])
-
-
-def q_relocated(ctx: Context) -> list[Reply]:
-    return ask(ctx, _("是易地扶贫搬迁户吗？"), [("yes", N_("是")), ("no", N_("不是"))])
+def _has(a: dict[str, Any], condition: str) -> bool:
+    return condition in a.get("conditions", [])
 
 
 def _has_student(a: dict[str, Any], *levels: str) -> bool:
@@ -200,19 +258,17 @@ STEPS: list[tuple[str, Callable[[Context], list[Reply]], Applies]] = [
     ("exempt", q_exempt, lambda ctx, a: a["income"] > 0 and "exempt_income" in details(ctx, a)),
     ("employment", q_employment, lambda ctx, a: a["income"] > 0 and "employment_costs" in details(ctx, a)),
     ("rigid", q_rigid, lambda ctx, a: "rigid_expenses" in details(ctx, a)),
-    ("poverty", q_poverty, lambda ctx, a: True),
     ("labor", q_labor, lambda ctx, a: True),
     ("supporters", q_supporters, lambda ctx, a: a["labor"] != "full"),
-    ("disability", q_disability, lambda ctx, a: True),
-    ("illness", q_illness, lambda ctx, a: True),
-    ("school", q_school, lambda ctx, a: True),
+    ("conditions", q_conditions, lambda ctx, a: True),
+    ("poverty", q_poverty, lambda ctx, a: _has(a, "poverty")),
+    ("disability", q_disability, lambda ctx, a: _has(a, "disability")),
+    ("school", q_school, lambda ctx, a: _has(a, "school")),
     ("boarding", q_boarding, lambda ctx, a: _has_student(a, "primary", "junior") and "boarding" in details(ctx, a)),
     ("child_age", q_child_age, lambda ctx, a: _has_student(a, "preschool") and "child_age" in details(ctx, a)),
     ("orphan", q_orphan, lambda ctx, a: bool(a.get("students")) and not a.get("supporters", True)
      and "orphan" in details(ctx, a)),
-    ("shocks", q_shocks, lambda ctx, a: True),
-    ("housing", q_housing, lambda ctx, a: a["residence"] == "rural"),
-    ("relocated", q_relocated, lambda ctx, a: "relocated" in details(ctx, a)),
+    ("shocks", q_shocks, lambda ctx, a: _has(a, "shocks")),
 ]
 QUESTIONS = {name: question for name, question, _applies in STEPS}
 
@@ -226,7 +282,8 @@ def advance(ctx: Context, after: str | None, new: dict[str, Any] | None = None) 
     a = new if new is not None else answers(ctx)
     names = [name for name, _q, _applies in STEPS]
     start = names.index(after) + 1 if after in names else 0
-    following = next((name for name, _q, applies in STEPS[start:] if applies(ctx, a)), "summary")
+    # A question answered in an earlier message ("3口人 一年1万5" answers the income too) is not asked again.
+    following = next((name for name, _q, applies in STEPS[start:] if name not in a and applies(ctx, a)), "summary")
     ctx.conv.goto(following)
     ctx.conv.data["a"] = a
     return summary(ctx) if following == "summary" else QUESTIONS[following](ctx)
@@ -242,30 +299,40 @@ def _amount(text: str) -> float | None:
 
 
 async def answer_step(ctx: Context, text: str) -> list[Reply]:
-    """Every question's step: read the answer, remember it, go on; or ask again."""
+    """Every question's step: read the answer (and any other answer the message gives), go on; or ask again."""
     step = ctx.conv.step or ""
     question = QUESTIONS[step]
     if text == REASK:
         return question(ctx)
     a = answers(ctx)
-    value = _read(step, text, a)
+    extra = {} if text.startswith(CHOICE) else harvest(text)
+    value = extra.pop(step, None)
+    if value is None:
+        value = _read(ctx, step, text, a)
     if value is None:
         again = question(ctx)[0]
-        return ctx.reply(_("没看懂这个回答。") + "\n" + again.text, again.options)
-    if step in ("school", "shocks"):
-        key = "students" if step == "school" else "shocks"
-        if value != "none":
-            new = {**a, key: [*a.get(key, []), value]}
-            if step == "school" or len(new["shocks"]) < len(SHOCKS):
-                ctx.conv.goto(step)
-                ctx.conv.data["a"] = new
-                return QUESTIONS[step](ctx)
-            return advance(ctx, step, new)
-        return advance(ctx, step, {**a, key: a.get(key, [])})
-    return advance(ctx, step, {**a, step: value})
+        hint = _("没看懂这个回答。") if compact(text) != "0" else _("要看菜单请回复 菜单；要退出自查请回复 取消。")
+        return ctx.reply(hint + "\n" + again.text, again.options)
+    later = {k: v for k, v in extra.items() if k not in a}
+    if step in ("school", "shocks", "conditions"):
+        key = {"school": "students", "shocks": "shocks", "conditions": "conditions"}[step]
+        chosen = [c for c in (value if isinstance(value, list) else [value]) if c != "none"]
+        new = {**a, **later, key: [*a.get(key, []), *chosen]}
+        # One pupil at a time; a pressed button is one of maybe several: ask for more. A typed list is all.
+        more = bool(chosen) and (step == "school" or (step == "shocks" and len(new["shocks"]) < len(SHOCKS))
+                                 or (step == "conditions" and ctx.msg.choice is not None
+                                     and bool(conditions_offered(ctx, new))))
+        if more:
+            ctx.conv.goto(step)
+            ctx.conv.data["a"] = new
+            return QUESTIONS[step](ctx)
+        return advance(ctx, step, new)
+    return advance(ctx, step, {**a, **later, step: value})
 
 
-def _read(step: str, text: str, a: dict[str, Any]) -> Any:
+def _read(ctx: Context, step: str, text: str, a: dict[str, Any]) -> Any:
+    if step == "conditions":
+        return _read_conditions(ctx, text, a)
     if step == "residence":
         said = {"城市": "urban", "县城": "urban", "城里": "urban", "村里": "rural", "乡下": "rural"}.get(text.strip())
         return picked(text, [("rural", N_("农村")), ("urban", N_("城镇"))]) or said
@@ -283,24 +350,44 @@ def _read(step: str, text: str, a: dict[str, Any]) -> Any:
     choices: dict[str, list[tuple[str, str]]] = {
         "poverty": [("none", N_("不是")), ("lifted", N_("已脱贫户")), ("registered", N_("未脱贫的建档立卡户"))],
         "labor": [("full", N_("有")), ("partial", N_("只能干轻活")), ("none", N_("都不能干活（年老、重病、残疾）"))],
-        "supporters": YES_NO, "illness": YES_NO,
+        "supporters": YES_NO,
         "disability": [("1", N_("一级")), ("2", N_("二级")), ("3", N_("三级")), ("4", N_("四级")), ("0", N_("没有"))],
         "school": [("none", N_("没有")), ("none", N_("没有了")), *SCHOOLS],
         "boarding": [("yes", N_("住校")), ("no", N_("不住校"))],
-        "orphan": [("yes", N_("是")), ("no", N_("不是"))], "relocated": [("yes", N_("是")), ("no", N_("不是"))],
+        "orphan": [("yes", N_("是")), ("no", N_("不是"))],
         "shocks": [("none", N_("都没有")), ("none", N_("没有了")), *SHOCKS],
-        "housing": [("safe", N_("安全")), ("unsafe", N_("有危险（墙裂、漏雨、可能倒塌）"))],
     }
     key = picked(text, choices[step])
+    if key is None and (compact(text) == "0" or fold(text) in NONE_WORDS):
+        # "0" or 没得 at a question with a "none" answer means that answer.
+        key = next((k for k, label in choices[step] if label in (N_("没有"), N_("都没有"), N_("不是"))), None)
     if key is None:
         return None
-    if step in ("supporters", "illness"):
+    if step == "supporters":
         return key == "yes"
-    if step in ("boarding", "orphan", "relocated"):
+    if step in ("boarding", "orphan"):
         return key == "yes"
     if step == "disability":
         return int(key)
     return key
+
+
+def _read_conditions(ctx: Context, text: str, a: dict[str, Any]) -> list[str] | None:
+    """The conditions chosen: a button, one or several numbers ("1 3", "13"), labels, or none."""
+    offered = conditions_offered(ctx, a)
+    keys = [k for k, _label in offered] + ["none"]
+    if text.startswith(CHOICE):
+        key = text[1:].split(":", 1)[-1]
+        return [key] if key in keys else None
+    if fold(text).rstrip("。.!！") in NONE_WORDS | {"没有了", "都没", "没啥", "不是", "都不是"}:
+        return ["none"]
+    numbers = re.findall(r"\d", text) if re.fullmatch(r"[\d\s,，、和]+", text.strip()) else []
+    if numbers:
+        if any(not 1 <= int(n) <= len(keys) for n in numbers):
+            return None
+        return list(dict.fromkeys(keys[int(n) - 1] for n in numbers))
+    label_key = picked(text, [*offered, ("none", N_("都没有")), ("none", N_("没有了"))])
+    return [label_key] if label_key else None
 
 
 # -- from answers to the API's request, and the summary ------------------------------------------------
@@ -312,9 +399,10 @@ def request_of(region_code: str, a: dict[str, Any]) -> dict[str, Any]:
     household = {
         "size": size, "annual_income": a["income"], "exempt_income": a.get("exempt", 0),
         "employment_costs": a.get("employment", 0), "rigid_expenses": a.get("rigid", 0),
-        "poverty_status": a["poverty"], "income_drop": "income_drop" in shocks,
+        "poverty_status": a.get("poverty", "none"), "income_drop": "income_drop" in shocks,
         "expense_surge": "expense_surge" in shocks, "emergency": "emergency" in shocks,
-        "unsafe_housing": a.get("housing") == "unsafe", "relocated": bool(a.get("relocated")),
+        "unsafe_housing": _has(a, "housing") or a.get("housing") == "unsafe",
+        "relocated": _has(a, "relocated") or bool(a.get("relocated")),
     }
     members: list[dict[str, Any]] = []
     labor = a["labor"]
@@ -332,7 +420,7 @@ def request_of(region_code: str, a: dict[str, Any]) -> dict[str, Any]:
     adult = next((m for m in members if not m.get("school")), members[0])
     if a.get("disability"):
         adult["disability_grade"] = a["disability"]
-    if a.get("illness"):
+    if a.get("illness") or _has(a, "illness"):
         adult["serious_illness"] = True
     if labor == "full":
         adult["labor"] = "full"
@@ -356,9 +444,22 @@ def summary_options(screening: Screening) -> list[Option]:
     return options
 
 
-def program_line(result: Any) -> str:
+# Words of a reason that rests on a question only asked when it can matter (whether relatives must support
+# the family is asked only when nobody can work): such a reason is not the one shown when it was not asked.
+_REASON_NEEDS = {"supporters": ("赡养", "抚养")}
+
+
+def shown_reason(result: Any, a: dict[str, Any]) -> str:
+    """The first reason that rests on what the resident was asked."""
+    for reason in result.reasons:
+        if not any(step not in a and any(w in reason for w in words) for step, words in _REASON_NEEDS.items()):
+            return str(reason)
+    return str(result.reasons[0])
+
+
+def program_line(result: Any, a: dict[str, Any]) -> str:
     amount = f"（{result.amount}）" if result.amount else ""
-    return f"{_(SHORT_NAMES[result.program])}{amount}：{result.reasons[0]}。{result.next_step}"
+    return f"{_(SHORT_NAMES[result.program])}{amount}：{shown_reason(result, a)}。{result.next_step}"
 
 
 def summary(ctx: Context) -> list[Reply]:
@@ -369,10 +470,10 @@ def summary(ctx: Context) -> list[Reply]:
     lines = [_("自查结果（{place}）仅供参考，不是审批决定：").format(place=screening.region_name)]
     if likely:
         lines.append(_("【较可能符合】"))
-        lines += [program_line(r) for r in likely]
+        lines += [program_line(r, answers(ctx)) for r in likely]
     if possible:
         lines.append(_("【可能符合，需核实】"))
-        lines += [program_line(r) for r in possible]
+        lines += [program_line(r, answers(ctx)) for r in possible]
     if not likely and not possible:
         lines.append(_("按您说的情况，暂未发现符合的项目。情况有变可再自查，或提交求助请工作人员看看。"))
     options = summary_options(screening)
@@ -383,7 +484,8 @@ def summary(ctx: Context) -> list[Reply]:
 def others(ctx: Context) -> list[Reply]:
     screening = screen_answers(ctx)
     lines = [_("暂不符合的项目：")]
-    lines += [f"{_(SHORT_NAMES[r.program])}：{r.reasons[0]}" for r in screening.results if r.verdict == "unlikely"]
+    lines += [f"{_(SHORT_NAMES[r.program])}：{shown_reason(r, answers(ctx))}" for r in screening.results
+              if r.verdict == "unlikely"]
     options = [o for o in summary_options(screening) if o.key != "sq:others"]
     ctx.conv.data["summary_options"] = [o.key for o in options]
     return ctx.reply("\n".join(lines), options)
@@ -430,15 +532,33 @@ async def summary_step(ctx: Context, text: str) -> list[Reply]:
 
 # -- entry --------------------------------------------------------------------------------------------
 
+# What a request filed this long ago said about the household is still what the resident said "earlier".
+RECENT_REQUEST = timedelta(minutes=30)
+
+
+async def said_in_a_request(ctx: Context) -> dict[str, Any]:
+    """Answers the resident already gave in a request filed a moment ago ("我家3口人，老伴住院…")."""
+    recent = await ctx.services.tickets.for_contact(ctx.msg.channel, ctx.msg.address, limit=1)
+    if not recent:
+        return {}
+    created = recent[0].created_at if recent[0].created_at.tzinfo else recent[0].created_at.replace(tzinfo=UTC)
+    return harvest(recent[0].text) if created >= ctx.services.now() - RECENT_REQUEST else {}
+
+
 async def start(ctx: Context, _arg: str = "") -> list[Reply]:
     ctx.conv.finish()
     ctx.conv.pages = []
+    known = await said_in_a_request(ctx)
     region = ctx.profile.region_code
     if region and ctx.services.places.is_served(region):
         ctx.conv.start(FLOW, "region", region=region)
-        return advance(ctx, None)
-    ctx.conv.start(FLOW, "region")
-    return q_region(ctx)
+        replies = advance(ctx, None, known)
+    else:
+        ctx.conv.start(FLOW, "region", a=known)
+        replies = q_region(ctx)
+    if known.get("size"):
+        replies[0].text = _("（按您求助时说的，家里{n}口人）").format(n=known["size"]) + replies[0].text
+    return replies
 
 
 async def region_step(ctx: Context, text: str) -> list[Reply]:
@@ -447,7 +567,9 @@ async def region_step(ctx: Context, text: str) -> list[Reply]:
         ctx.conv.data.pop("region", None)
         return q_region(ctx)
     places = ctx.services.places
-    found = [places.get(text.split(":", 1)[1])] if text.startswith(CHOICE + "rg:") else places.find(text)
+    said = {} if text.startswith(CHOICE) else harvest(text)
+    name = _RESIDENCE.sub(" ", fold(text)).strip() if "residence" in said else text
+    found = [places.get(text.split(":", 1)[1])] if text.startswith(CHOICE + "rg:") else places.find(name)
     if len(found) > 1:
         return ctx.reply(_("有几个地方叫“{name}”，请选择：").format(name=text.strip()[:12]),
                          [Option(f"rg:{p.code}", place_label(ctx, p)) for p in found])
@@ -456,13 +578,14 @@ async def region_step(ctx: Context, text: str) -> list[Reply]:
         return ctx.reply(_("没有找到“{name}”。目前支持：{places}。请再发一次地区名，或回复 取消。").format(
             name=text.strip()[:12], places=supported))
     ctx.conv.data["region"] = found[0].code
-    return advance(ctx, None)
+    return advance(ctx, None, {**answers(ctx), **said})
 
 
 def register(engine: DialogEngine) -> None:
     engine.command("screen", "自查", "/screen", "zicha", "自我检查", "我能享受什么")(start)
     engine.choice("screen")(start)
-    engine.step(FLOW, "region")(region_step)
+    engine.step(FLOW, "region", free_text=True)(region_step)
     for name in QUESTIONS:
-        engine.step(FLOW, name, amount=name in AMOUNT_STEPS)(answer_step)
+        # Every question reads a lone "0" itself (zero, or the "none" answer) rather than leaving for the menu.
+        engine.step(FLOW, name, amount=True)(answer_step)
     engine.step(FLOW, "summary")(summary_step)

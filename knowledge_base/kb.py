@@ -310,7 +310,7 @@ class KnowledgeBase:
         ):
             answer = self._render_article(local.article, place_code, on)
         else:
-            answer = self._not_published(best, hits, place_code, on, reading)
+            answer = self._not_published(best, hits, place_code, on, reading, locale)
         if where.labelled and answer.answered:
             answer.text = f"【{display_name(self.places.get(place_code))}】{answer.text}"
         return answer
@@ -321,11 +321,14 @@ class KnowledgeBase:
         on = on or china_today()
         if self._variants_for(article, region_code, on):
             return self._localized(self._render_article(article, region_code, on), locale)
-        return self._localized(self._not_published(Hit(article, 0.0, frozenset()), [], region_code, on), locale)
+        return self._localized(
+            self._not_published(Hit(article, 0.0, frozenset()), [], region_code, on, locale=locale), locale)
 
-    def region_summary(self, region_code: str, on: date | None = None) -> str:
-        """One short line of what the place (with the places above it) has published."""
+    def region_summary(self, region_code: str, on: date | None = None, locale: str = "zh_Hans") -> str:
+        """One short line of what the place (with the places above it) has published, in ``locale``
+        (program names stay as the documents print them)."""
         on = on or china_today()
+        _ = translator(locale)
         place = self.places.get(region_code)
         found = {article.program for article in self.articles.values()
                  if self._variants_for(article, region_code, on)}
@@ -334,10 +337,12 @@ class KnowledgeBase:
         published = [program.name for program_id, program in self.programs.items()
                      if program_id in found and program.family != "admin"]
         if not published:
-            return f"{self._long_name(place)}暂未收录本地公布的救助标准，可发送：求助 乡镇名 您的问题。"
+            return _("{place}暂未收录本地公布的救助标准，可发送：求助 乡镇名 您的问题。").format(
+                place=self._long_name(place))
         shown = "、".join(published[:4])
-        more = f"等{len(published)}类政策" if len(published) > 4 else ""
-        return f"已设为{self._long_name(place)}，可查询：{shown}{more}。"
+        more = _("等{count}类政策").format(count=len(published)) if len(published) > 4 else ""
+        return _("已设为{place}，可查询：{programs}{more}。").format(place=self._long_name(place), programs=shown,
+                                                              more=more)
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -405,7 +410,8 @@ class KnowledgeBase:
         return answer
 
     def _not_published(
-        self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None
+        self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None,
+        locale: str = "zh_Hans",
     ) -> Answer:
         """The place has not published what was asked: say so, then what it did publish nearby, if anything."""
         place = self.places.get(region_code)
@@ -422,20 +428,19 @@ class KnowledgeBase:
         if related is None and (reading is None or self.index.names_program(reading, asked.program)):
             # Not an article that answers one kind of question only (低保负责部门 is no 低保 rule).
             related = self._first_local(region_code, on, lambda a: a.program == asked.program and not a.requires)
-        lead = f"{self._long_name(place)}暂未公布{asked.title}"
+        _ = translator(locale)
+        lead = _("{place}暂未公布{topic}").format(place=self._long_name(place), topic=asked.title)
         if related is None:
             answer = Answer(
                 answered=False,
-                text=(
-                    f"{lead}，请咨询乡镇（街道）民政办，或发送：求助 {self._township_hint(place)} 您的问题，"
-                    "工作人员会回复您。"
-                ),
+                text=_("{lead}，请咨询乡镇（街道）民政办，或发送：求助 {township} 您的问题，工作人员会回复您。").format(
+                    lead=lead, township=self._township_hint(place)),
                 article_id=asked.id,
             )
             self._suggest(answer, asked, region_code, on)
             return answer
         answer = self._render_article(related, region_code, on)
-        answer.text = f"{lead}。已公布的相关规定：{answer.text}"
+        answer.text = _("{lead}。已公布的相关规定：{text}").format(lead=lead, text=answer.text)
         return answer
 
     def _first_local(self, region_code: str, on: date, wanted: Callable[[Article], bool]) -> Article | None:

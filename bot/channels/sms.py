@@ -13,6 +13,7 @@ import json
 import logging
 from typing import Any
 
+import phonenumbers
 from aiohttp import ClientSession, ClientTimeout, web
 from pydantic import BaseModel, Field, field_validator
 
@@ -52,12 +53,24 @@ def sign(secret: str, raw: bytes) -> str:
 
 
 def canonical_phone(raw: str) -> str:
-    """+8613812345678 for a mainland mobile however the gateway writes it; other numbers as +digits."""
-    digits = "".join(ch for ch in raw if ch.isdigit())
-    if len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
-    if len(digits) == 11 and digits.startswith("1"):
-        return "+86" + digits
+    """One E.164 form for a number however the gateway writes it (phonenumbers, China as the home region).
+
+    +8613812345678, 13812345678, 0086 138 1234 5678, +0086…, 86-138… are one resident; a landline
+    with its area code (0851-8765 4321) becomes +8685187654321. What is not a possible number (a
+    short code such as 10086) is kept as +digits.
+    """
+    cleaned = "".join(ch for ch in raw if ch.isdigit() or ch == "+")
+    digits = cleaned.replace("+", "")
+    candidates = [cleaned[1:] if cleaned.startswith("+00") else cleaned]
+    if not cleaned.startswith(("+", "0")) and digits.startswith("86") and len(digits) > 11:
+        candidates.insert(0, "+" + digits)  # the country code without its plus
+    for candidate in candidates:
+        try:
+            number = phonenumbers.parse(candidate, "CN")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return "+" + digits
 
 

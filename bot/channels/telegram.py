@@ -102,7 +102,7 @@ def resident_router() -> Router:
         chat_id = query.message.chat.id
         turn.say(await engine.handle(Incoming(
             channel="telegram", address=str(chat_id), text="", choice=query.data, ref=f"telegram-cb:{query.id}",
-            locale_hint=query.from_user.language_code if query.from_user else None), turn))
+            locale_hint=query.from_user.language_code if query.from_user else None, buttons=True), turn))
 
     @router.message(F.chat.type == "private")
     async def on_message(message: Message, engine: DialogEngine, turn: Turn) -> None:
@@ -113,7 +113,7 @@ def resident_router() -> Router:
         turn.say(await engine.handle(Incoming(
             channel="telegram", address=str(message.chat.id), text=text,
             ref=f"telegram:{message.chat.id}:{message.message_id}", attachments=attachments,
-            locale_hint=message.from_user.language_code if message.from_user else None), turn))
+            locale_hint=message.from_user.language_code if message.from_user else None, buttons=True), turn))
 
     return router
 

@@ -35,6 +35,8 @@ class Incoming:
     attachments: tuple[Attachment, ...] = ()
     locale_hint: str | None = None
     max_chars: int | None = None
+    # The channel shows options as buttons (Telegram): no "reply a number" in the text, and 返回/取消 as buttons.
+    buttons: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ def ucs2_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-_BREAKS = "\n。；;！!？?，,、 "
+_SENTENCE_ENDS = "\n。；;！!？?"
+_BREAKS = "，,、 "
 
 
 def split_pages(text: str, budget: int) -> list[str]:
@@ -67,7 +70,10 @@ def split_pages(text: str, budget: int) -> list[str]:
         limit = budget
         while ucs2_len(rest[:limit]) > budget:
             limit -= 1
-        cut = max((rest.rfind(ch, 0, limit) for ch in _BREAKS), default=-1)
+        # A sentence's end if one is in the second half of the page, else a pause within a sentence.
+        cut = max(rest.rfind(ch, 0, limit) for ch in _SENTENCE_ENDS)
+        if cut < limit // 2:
+            cut = max(rest.rfind(ch, 0, limit) for ch in _SENTENCE_ENDS + _BREAKS)
         cut = cut + 1 if cut >= limit // 2 else limit
         pages.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.tickets import CHINA, INITIAL_STATUS
+from bot.domain.tickets import CHINA, CLOSED, INITIAL_STATUS
 from bot.storage.models import Ticket, TicketEvent, utcnow
 from knowledge_base.dates import china_today
 from knowledge_base.jurisdictions import Jurisdictions
@@ -157,6 +157,27 @@ class TicketService:
             rows = await session.scalars(select(Ticket).where(Ticket.channel == channel, Ticket.contact == contact)
                                          .order_by(Ticket.id.desc()).limit(limit))
             return list(rows)
+
+    async def open_for_contact(self, channel: str, contact: str, replied_since: datetime | None = None,
+                               limit: int = 10) -> list[Ticket]:
+        """The contact's open tickets, newest first; with ``replied_since``, only those staff answered since then."""
+        query = select(Ticket).where(Ticket.channel == channel, Ticket.contact == contact,
+                                     Ticket.status.not_in(CLOSED))
+        if replied_since is not None:
+            query = query.where(Ticket.id.in_(select(TicketEvent.ticket_id).where(
+                TicketEvent.type == "reply", TicketEvent.at >= replied_since)))
+        async with self._reading() as session:
+            return list(await session.scalars(query.order_by(Ticket.id.desc()).limit(limit)))
+
+    async def add_resident_reply(self, ticket: Ticket, text: str, at: datetime | None = None) -> TicketEvent:
+        """What the resident wrote to their ticket, in its history for staff (``resident_reply``)."""
+        event = TicketEvent(ticket_id=ticket.id, at=at or self.clock(), type="resident_reply", by="resident",
+                            text=text)
+        async with self._transaction() as session:
+            session.add(event)
+            await session.flush()
+        log.info("ticket.resident_reply", extra={"number": ticket.number, "chars": len(text)})
+        return event
 
 
 def log_filed(ticket: Ticket) -> None:

@@ -343,8 +343,10 @@ class Workflow:
             await session.flush()
             await session.execute(update(Ticket).where(Ticket.id == ticket.id, Ticket.first_answered_at.is_(None))
                                   .values(first_answered_at=now))
+            # The resident answers by writing back: their next message goes onto this ticket (handlers/status.py).
             message = self._in_locale(ticket.locale, lambda: _("【{place}】工作人员回复（编号 {number}）：{text}")
-                                      .format(place=self.place_name(ticket), number=ticket.number, text=text))
+                                      .format(place=self.place_name(ticket), number=ticket.number, text=text)
+                                      + "\n" + _("（要补充情况，直接回复即可）"))
             queued = await self._tell_resident(session, ticket, message, f"t{ticket.id}-e{event.id}", always=True)
         log.info("ticket.replied", extra={"number": ticket.number, "staff": actor.id, "queued": queued})
         self.on_queued()

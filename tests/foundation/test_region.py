@@ -166,7 +166,7 @@ async def test_a_misspelt_township_is_offered_with_buttons_on_telegram(tg_client
                                                                        text: str, place: str) -> None:
     resident = Telegram(tg_client, botapi)
     said = await resident.say(text)
-    assert f"您是说{place}吗？" in said and set(buttons(resident.last)) == {"是", "不是"}
+    assert f"您是说{place}吗？" in said and set(buttons(resident.last)) == {"是", "不是", "取消"}
     assert f"已设置地区：{place}。" in await resident.press("是")
 
 

@@ -83,17 +83,14 @@ async def test_sms_questionnaire_matches_the_api_and_files_with_the_answers(clie
     said = await sms(client, gateway, "6千")
     # 正安县 considers 刚性支出 when checking income, so it asks; it publishes no 收入豁免, so that is skipped.
     assert "看病、上学、租房" in said and "养老金、抚恤金" not in said
-    said = await sms(client, gateway, "没有")
-    assert "建档立卡" in said
-    said = await sms(client, gateway, "1")
+    said = await sms(client, gateway, "没得")  # 没有 in 正安县's speech
     assert "干活" in said
     said = await sms(client, gateway, "1")
-    # Someone works: whether relatives could support the family does not matter; not asked.
-    assert "残疾证" in said
-    said = await sms(client, gateway, "5")
-    assert "重病" in said
-    said = await sms(client, gateway, "2")
-    assert "上学" in said
+    # Someone works: whether relatives could support the family does not matter; not asked. The rare
+    # conditions come as one list, answered in one message.
+    assert "下面的情况" in said and "残疾证" in said and "易地扶贫搬迁" in said
+    said = await sms(client, gateway, "3 4")  # 有人在上学, 近一年…遭灾
+    assert "上学" in said and "小学" in said
     said = await sms(client, gateway, "3")  # 小学
     assert "还有别人在上学" in said
     said = await sms(client, gateway, "1")  # 没有了
@@ -102,11 +99,7 @@ async def test_sms_questionnaire_matches_the_api_and_files_with_the_answers(clie
     assert "遇到过" in said
     said = await sms(client, gateway, "4")  # 突发事故、灾害或急病
     assert "还有别的" in said
-    said = await sms(client, gateway, "1")  # 没有了
-    assert "房子安全" in said
-    said = await sms(client, gateway, "1")
-    assert "易地扶贫搬迁" in said
-    summary = await sms(client, gateway, "2")
+    summary = await sms(client, gateway, "1")  # 没有了
     assert "仅供参考" in summary and "不是审批决定" in summary
 
     expected = await api_verdicts(client, {
@@ -170,7 +163,7 @@ async def test_nothing_about_school_or_deductions_where_it_cannot_matter(client:
     """同仁市 publishes no 低保 amount, so no income detail can change a verdict; no pupil, no school details."""
     phone = "+8613812349003"
     asked = [await sms(client, gateway, "自查", phone), await sms(client, gateway, "同仁市", phone)]
-    for answer in ("1", "2", "3000", "2", "3", "2", "1", "1", "1", "1", "2"):
+    for answer in ("1", "2", "3000", "3", "2", "没有"):
         asked.append(await sms(client, gateway, answer, phone))
     text = "\n".join(asked)
     assert "养老金、抚恤金" not in text and "看病、上学、租房" not in text and "打工的路费" not in text
@@ -184,19 +177,25 @@ async def test_telegram_questionnaire_with_buttons_matches_the_api(tg_client: Te
     said = await tg(tg_client, botapi, "/screen")
     assert "哪个县" in said["text"]
     said = await tg(tg_client, botapi, "通伏乡")
-    assert set(buttons(said)) == {"农村", "城镇"}
+    assert set(buttons(said)) == {"农村", "城镇", "返回", "取消"}  # leaving a step is a button too
     for label in ("农村", "3人"):
         said = await tg(tg_client, botapi, button=buttons(said)[label])
     assert "总收入" in said["text"]
     said = await tg(tg_client, botapi, "9000")
     # Rural 通伏乡 has no published 低保 standard: no income deduction can change a verdict, none asked.
+    assert "干活" in said["text"]
+    said = await tg(tg_client, botapi, button=buttons(said)["有"])
+    assert "下面的情况" in said["text"]
+    # A button is one condition: the rest are offered again until 没有了.
+    for label in ("是建档立卡户或已脱贫户", "有人在上学", "住房不安全（墙裂、漏雨）"):
+        said = await tg(tg_client, botapi, button=buttons(said)[label])
+        assert "还有别的" in said["text"] and label not in buttons(said)
+    said = await tg(tg_client, botapi, button=buttons(said)["没有了"])
     assert "建档立卡" in said["text"]
-    for label in ("未脱贫的建档立卡户", "有", "没有", "没有", "幼儿园", "没有了"):
+    for label in ("未脱贫的建档立卡户", "幼儿园", "没有了"):
         said = await tg(tg_client, botapi, button=buttons(said)[label])
     assert "几周岁" in said["text"]
     said = await tg(tg_client, botapi, "4")
-    for label in ("都没有", "有危险（墙裂、漏雨、可能倒塌）"):
-        said = await tg(tg_client, botapi, button=buttons(said)[label])
     summary = said["text"]
     assert "仅供参考" in summary
     assert "提交求助（带上这些回答）" in buttons(said)
