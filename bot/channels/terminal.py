@@ -69,10 +69,13 @@ async def chat(settings: Settings, region: str | None, phone: str | None,
                 break
             if line.strip():
                 await say(line)
+        # Let the background loop finish a send under way (a cancelled send would leave that staff
+        # reply unprinted until its lease ran out), then print whatever else is due.
+        outbox.stopping = True
+        outbox.wake()
+        await asyncio.gather(delivery, return_exceptions=True)
         while await outbox.deliver_due():
             pass
-        delivery.cancel()
-        await asyncio.gather(delivery, return_exceptions=True)
         return 0
     finally:
         for ctx in reversed(started):
