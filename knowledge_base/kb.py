@@ -14,6 +14,7 @@ from knowledge_base import semantic as sem
 from knowledge_base.articles import PLACEHOLDER, Article, Program, Variant, concepts, programs, read_articles
 from knowledge_base.dates import china_today
 from knowledge_base.documents import documents
+from knowledge_base.english import read_english
 from knowledge_base.i18n import translator
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, Mention
 from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
@@ -173,6 +174,8 @@ class KnowledgeBase:
         ``vectors`` are query embeddings computed beforehand (:meth:`ask_async`); a question the
         semantic stage must read and that has none is embedded here, blocking."""
         on = on or china_today()
+        # An English question is read as the Chinese words its phrases mean (the lexicon's English layer).
+        text = read_english(text)
         where = self._place_for(text, region_code)
         if where.unserved is not None:
             return self._unserved(where.unserved, region_code, locale)
@@ -203,6 +206,7 @@ class KnowledgeBase:
         """The texts (the question or its clauses) whose answer consults the semantic stage."""
         if self.semantic is None:
             return []
+        text = read_english(text)
         parts = self._questions_in(text)
         candidates = parts if len(parts) > 1 else [text]
         out = []

@@ -1,0 +1,67 @@
+"""English questions read through the lexicon's English layer.
+
+An English question ("how much is dibao here", "my house collapsed", "how do I apply for temporary
+assistance") is rewritten, phrase by phrase, into the Chinese words the lexicon already knows
+(``english:`` in ``lexicon.yaml``: 低保 ← dibao, minimum living allowance …; 多少 ← how much …), so
+that programs, situations and the kind of answer asked are read by the same stages as a Chinese
+question: places, run-on split, concepts, the kind of answer asked. Words the layer does not know
+are kept (pinyin such as "linshi jiuzhu" is still matched by sound); once a phrase has been read,
+the English function words around it (the, is, my …) are dropped so that they are not heard as
+pinyin. Answers stay in Chinese with the English frame of ``KnowledgeBase._localized``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+import yaml
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LATIN_WORD = re.compile(r"[a-z][a-z']*")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+# Words that carry no topic and no kind of answer; dropped only from a question the layer has read.
+_FUNCTION_WORDS = frozenset(
+    """a an the is are was were be been am do does did i me my we our us you your he she his her they
+    their them it its this that these those there here of in on at to for from with by as and or but
+    so if any some what which about into than then also just only very please hi hello thanks thank
+    get got getting has have had will would should could can may might must now still yet too""".split()
+)
+
+
+@cache
+def _table() -> tuple[re.Pattern[str], dict[str, str]]:
+    raw = yaml.load((resources.files("knowledge_base") / "lexicon.yaml").read_text("utf-8"), Loader=_Loader)
+    chinese: dict[str, str] = {}
+    for word, phrases in raw.get("english", {}).items():
+        for phrase in phrases:
+            key = " ".join(str(phrase).lower().translate(_APOSTROPHES).split())
+            if key in chinese and chinese[key] != word:
+                raise ValueError(f"lexicon english: {key!r} is both {chinese[key]} and {word}")
+            chinese[key] = word
+    alternatives = sorted(chinese, key=len, reverse=True)
+    body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in alternatives)
+    return re.compile(rf"(?<![a-z'])(?:{body})(?![a-z])"), chinese
+
+
+def english_phrases() -> dict[str, str]:
+    """The English layer: each phrase and the Chinese word it is read as."""
+    return dict(_table()[1])
+
+
+def read_english(text: str) -> str:
+    """``text`` with its English phrases replaced by the lexicon's Chinese words (unchanged if it has
+    none). Chinese text passes through untouched, and so does pinyin the layer does not list."""
+    if not _LATIN_WORD.search(text.lower()):
+        return text
+    pattern, chinese = _table()
+    lowered = text.lower().translate(_APOSTROPHES)
+    read = pattern.sub(lambda m: f" {chinese[' '.join(m.group(0).split())]} ", lowered)
+    if read == lowered:
+        return text
+    # A question the layer has read: the function words left around the phrases are not pinyin.
+    if not _HAN.search(text):
+        read = _LATIN_WORD.sub(lambda m: "" if m.group(0) in _FUNCTION_WORDS else m.group(0), read)
+    return " ".join(read.split())
