@@ -22,17 +22,10 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LATIN_WORD = re.compile(r"[a-z][a-z']*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
-# Words that carry no topic and no kind of answer; dropped only from a question the layer has read.
-_FUNCTION_WORDS = frozenset(
-    """a an the is are was were be been am do does did i me my we our us you your he she his her they
-    their them it its this that these those there here of in on at to for from with by as and or but
-    so if any some what which about into than then also just only very please hi hello thanks thank
-    get got getting has have had will would should could can may might must now still yet too""".split()
-)
 
 
 @cache
-def _table() -> tuple[re.Pattern[str], dict[str, str]]:
+def _table() -> tuple[re.Pattern[str], dict[str, str], frozenset[str]]:
     raw = yaml.load((resources.files("knowledge_base") / "lexicon.yaml").read_text("utf-8"), Loader=_Loader)
     chinese: dict[str, str] = {}
     for word, phrases in raw.get("english", {}).items():
@@ -43,7 +36,9 @@ def _table() -> tuple[re.Pattern[str], dict[str, str]]:
             chinese[key] = word
     alternatives = sorted(chinese, key=len, reverse=True)
     body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in alternatives)
-    return re.compile(rf"(?<![a-z'])(?:{body})(?![a-z])"), chinese
+    # Words that carry no topic and no kind of answer; dropped only from a question the layer has read.
+    function_words = frozenset(str(w).lower() for w in raw.get("english_function_words", []))
+    return re.compile(rf"(?<![a-z'])(?:{body})(?![a-z])"), chinese, function_words
 
 
 def english_phrases() -> dict[str, str]:
@@ -56,12 +51,12 @@ def read_english(text: str) -> str:
     none). Chinese text passes through untouched, and so does pinyin the layer does not list."""
     if not _LATIN_WORD.search(text.lower()):
         return text
-    pattern, chinese = _table()
+    pattern, chinese, function_words = _table()
     lowered = text.lower().translate(_APOSTROPHES)
     read = pattern.sub(lambda m: f" {chinese[' '.join(m.group(0).split())]} ", lowered)
     if read == lowered:
         return text
     # A question the layer has read: the function words left around the phrases are not pinyin.
     if not _HAN.search(text):
-        read = _LATIN_WORD.sub(lambda m: "" if m.group(0) in _FUNCTION_WORDS else m.group(0), read)
+        read = _LATIN_WORD.sub(lambda m: "" if m.group(0) in function_words else m.group(0), read)
     return " ".join(read.split())
