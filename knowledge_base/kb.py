@@ -30,6 +30,11 @@ MAX_SUGGESTIONS = 3
 # Matches this close to the best are near-ties, settled by the kind of answer asked (多少, 多久…).
 KIND_WINDOW = 0.95
 SAME_PROGRAM_KIND_WINDOW = 0.6
+# The program every seed answers a sudden hardship with (因病、因灾、因突发原因造成基本生活困难), and
+# the lexicon concepts that tell one (situations included): when the place has not published the
+# hardship's own topic, it publishes this program's rules as "related".
+SAFETY_NET = "temporary_assistance"
+HARDSHIP = frozenset({"emergency", "expense_type", "money_gone", "injured", "no_food", "disaster"})
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
 # A message this long that names no topic the lexicon knows is a situation told in the resident's
@@ -314,7 +319,7 @@ class KnowledgeBase:
         ):
             answer = self._render_article(local.article, place_code, on)
         else:
-            answer = self._not_published(best, hits, place_code, on, reading)
+            answer = self._not_published(best, hits, place_code, on, reading, self._tells_hardship(text))
         if where.labelled and answer.answered:
             answer.text = f"【{display_name(self.places.get(place_code))}】{answer.text}"
         return answer
@@ -408,8 +413,14 @@ class KnowledgeBase:
         self._suggest(answer, article, region_code, on)
         return answer
 
+    def _tells_hardship(self, text: str) -> bool:
+        """Whether the question tells a sudden hardship (出了车祸, 钱都花光了, 摔伤了, 遭了灾), even
+        next to a topic it names (…住院了，家里钱都花光了)."""
+        return bool(self.index.matcher.find(compact(text)) & HARDSHIP)
+
     def _not_published(
-        self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None
+        self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None,
+        hardship: bool = False,
     ) -> Answer:
         """The place has not published what was asked: say so, then what it did publish nearby, if anything."""
         place = self.places.get(region_code)
@@ -426,6 +437,16 @@ class KnowledgeBase:
         if related is None and (reading is None or self.index.names_program(reading, asked.program)):
             # Not an article that answers one kind of question only (低保负责部门 is no 低保 rule).
             related = self._first_local(region_code, on, lambda a: a.program == asked.program and not a.requires)
+        if related is None and hardship and reading is not None:
+            # A hardship whose own topic the place has not published (住院医疗救助 from 城厢区) is what
+            # every seed answers with 临时救助 (因病、因灾、因突发原因造成基本生活困难): the place's
+            # 临时救助 article that best fits the question.
+            named = replace(reading, concepts=reading.concepts | {SAFETY_NET}, topical=reading.topical | {SAFETY_NET})
+            related = next(
+                (h.article for h in self.index.search(named)
+                 if h.article.program == SAFETY_NET and self._variants_for(h.article, region_code, on)),
+                None,
+            )
         lead = f"{self._long_name(place)}暂未公布{asked.title}"
         if related is None:
             answer = Answer(

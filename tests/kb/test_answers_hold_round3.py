@@ -126,3 +126,25 @@ def test_a_work_injury_named_as_such_is_still_declined(kb: KnowledgeBase) -> Non
     """工伤 (social insurance) stays outside Minsheng even though injuries are read as emergencies."""
     answer = kb.ask("工伤认定去哪里办", ZHENGAN)
     assert not answer.answered
+
+
+# A hardship whose own topic the place has not published: the place's 临时救助, said as related rules.
+@pytest.mark.parametrize(
+    ("text", "region", "missing"),
+    [
+        ("儿子出车祸住院了，家里钱都花光了", CHENGXIANG, "住院医疗救助"),
+        ("媳妇住院花了好几万，家里一下子拉了饥荒", "622924", "住院医疗救助"),
+    ],
+)
+def test_a_hardship_falls_back_to_the_places_temporary_assistance(
+    kb: KnowledgeBase, text: str, region: str, missing: str
+) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.sources, answer.text
+    assert f"暂未公布{missing}" in answer.text and "临时救助" in answer.text
+    assert answer.article_id is not None and answer.article_id.startswith("temporary_assistance.")
+
+
+def test_an_insurance_claim_is_no_hardship_question(kb: KnowledgeBase) -> None:
+    answer = kb.ask("车祸保险怎么理赔", CHENGXIANG)
+    assert not answer.answered
