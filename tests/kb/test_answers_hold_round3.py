@@ -114,6 +114,10 @@ def test_how_it_works_gets_the_procedure(
         ("在工地上干活摔伤了", ZHENGAN, "急难"),
         ("今年病了一场，收入一下子没了", LINXIA_COUNTY, "监测"),
         ("今年病了一场，收入一下子没了", TONGREN, "监测"),
+        ("打工受伤了", ZHENGAN, "急难"),
+        ("打工受伤了", TONGREN, "急难"),
+        ("孩子没人照顾", CHENGXIANG, "困境儿童"),
+        ("家里有个傻儿子", ZHENGAN, "残疾人"),
     ],
 )
 def test_everyday_situations_reach_the_program(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
@@ -134,6 +138,7 @@ def test_a_work_injury_named_as_such_is_still_declined(kb: KnowledgeBase) -> Non
     [
         ("儿子出车祸住院了，家里钱都花光了", CHENGXIANG, "住院医疗救助"),
         ("媳妇住院花了好几万，家里一下子拉了饥荒", "622924", "住院医疗救助"),
+        ("收入突然没了", ZHENGAN, "防返贫监测对象认定"),
     ],
 )
 def test_a_hardship_falls_back_to_the_places_temporary_assistance(
