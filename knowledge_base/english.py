@@ -18,6 +18,8 @@ from importlib import resources
 
 import yaml
 
+from knowledge_base.pinyin import syllables
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LATIN_WORD = re.compile(r"[a-z][a-z']*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -41,6 +43,20 @@ def _table() -> tuple[re.Pattern[str], dict[str, str], frozenset[str]]:
     return re.compile(rf"(?<![a-z'])(?:{body})(?![a-z])"), chinese, function_words
 
 
+@cache
+def _syllables() -> frozenset[str]:
+    return frozenset(syllables().values())
+
+
+def _is_pinyin(word: str) -> bool:
+    """Whether ``word`` splits wholly into pinyin syllables (zenme, shenqing; not people, village)."""
+    inventory = _syllables()
+    reachable = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        reachable[end] = any(reachable[start] and word[start:end] in inventory for start in range(max(0, end - 6), end))
+    return reachable[-1]
+
+
 def english_phrases() -> dict[str, str]:
     """The English layer: each phrase and the Chinese word it is read as."""
     return dict(_table()[1])
@@ -56,7 +72,10 @@ def read_english(text: str) -> str:
     read = pattern.sub(lambda m: f" {chinese[' '.join(m.group(0).split())]} ", lowered)
     if read == lowered:
         return text
-    # A question the layer has read: the function words left around the phrases are not pinyin.
+    # A question the layer has read: the English words left around the phrases (the, people, village)
+    # are not pinyin and must not be heard as such; a word spelt wholly in pinyin syllables is kept.
     if not _HAN.search(text):
-        read = _LATIN_WORD.sub(lambda m: "" if m.group(0) in function_words else m.group(0), read)
+        read = _LATIN_WORD.sub(
+            lambda m: "" if m.group(0) in function_words or not _is_pinyin(m.group(0)) else m.group(0), read
+        )
     return " ".join(read.split())
