@@ -44,6 +44,7 @@ SETS = {
     "fresh": DATA / "ask_fresh.jsonl",
     "tune_c": DATA / "ask_tune_c.jsonl",
     "tune_d": DATA / "ask_tune_d.jsonl",
+    "tune_g": DATA / "ask_tune_g.jsonl",
 }
 METHODS = {
     "full": {"by_sound": True, "one_wrong": True},

@@ -14,6 +14,7 @@ from knowledge_base import semantic as sem
 from knowledge_base.articles import PLACEHOLDER, Article, Program, Variant, concepts, programs, read_articles
 from knowledge_base.dates import china_today
 from knowledge_base.documents import documents
+from knowledge_base.english import read_english
 from knowledge_base.i18n import translator
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, Mention
 from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
@@ -29,6 +30,11 @@ MAX_SUGGESTIONS = 3
 # Matches this close to the best are near-ties, settled by the kind of answer asked (多少, 多久…).
 KIND_WINDOW = 0.95
 SAME_PROGRAM_KIND_WINDOW = 0.6
+# The program every seed answers a sudden hardship with (因病、因灾、因突发原因造成基本生活困难), and
+# the lexicon concepts that tell one (situations included): when the place has not published the
+# hardship's own topic, it publishes this program's rules as "related".
+SAFETY_NET = "temporary_assistance"
+HARDSHIP = frozenset({"emergency", "expense_type", "money_gone", "injured", "no_food", "disaster", "income_drop"})
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
 # A message this long that names no topic the lexicon knows is a situation told in the resident's
@@ -173,6 +179,8 @@ class KnowledgeBase:
         ``vectors`` are query embeddings computed beforehand (:meth:`ask_async`); a question the
         semantic stage must read and that has none is embedded here, blocking."""
         on = on or china_today()
+        # An English question is read as the Chinese words its phrases mean (the lexicon's English layer).
+        text = read_english(text)
         where = self._place_for(text, region_code)
         if where.unserved is not None:
             return self._unserved(where.unserved, region_code, locale)
@@ -203,6 +211,7 @@ class KnowledgeBase:
         """The texts (the question or its clauses) whose answer consults the semantic stage."""
         if self.semantic is None:
             return []
+        text = read_english(text)
         parts = self._questions_in(text)
         candidates = parts if len(parts) > 1 else [text]
         out = []
@@ -310,7 +319,7 @@ class KnowledgeBase:
         ):
             answer = self._render_article(local.article, place_code, on)
         else:
-            answer = self._not_published(best, hits, place_code, on, reading, locale)
+            answer = self._not_published(best, hits, place_code, on, reading, locale, self._tells_hardship(text))
         if where.labelled and answer.answered:
             answer.text = f"【{display_name(self.places.get(place_code))}】{answer.text}"
         return answer
@@ -409,9 +418,14 @@ class KnowledgeBase:
         self._suggest(answer, article, region_code, on)
         return answer
 
+    def _tells_hardship(self, text: str) -> bool:
+        """Whether the question tells a sudden hardship (出了车祸, 钱都花光了, 摔伤了, 遭了灾), even
+        next to a topic it names (…住院了，家里钱都花光了)."""
+        return bool(self.index.matcher.find(compact(text)) & HARDSHIP)
+
     def _not_published(
         self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None,
-        locale: str = "zh_Hans",
+        locale: str = "zh_Hans", hardship: bool = False,
     ) -> Answer:
         """The place has not published what was asked: say so, then what it did publish nearby, if anything."""
         place = self.places.get(region_code)
@@ -428,6 +442,16 @@ class KnowledgeBase:
         if related is None and (reading is None or self.index.names_program(reading, asked.program)):
             # Not an article that answers one kind of question only (低保负责部门 is no 低保 rule).
             related = self._first_local(region_code, on, lambda a: a.program == asked.program and not a.requires)
+        if related is None and hardship and reading is not None:
+            # A hardship whose own topic the place has not published (住院医疗救助 from 城厢区) is what
+            # every seed answers with 临时救助 (因病、因灾、因突发原因造成基本生活困难): the place's
+            # 临时救助 article that best fits the question.
+            named = replace(reading, concepts=reading.concepts | {SAFETY_NET}, topical=reading.topical | {SAFETY_NET})
+            related = next(
+                (h.article for h in self.index.search(named)
+                 if h.article.program == SAFETY_NET and self._variants_for(h.article, region_code, on)),
+                None,
+            )
         _ = translator(locale)
         lead = _("{place}暂未公布{topic}").format(place=self._long_name(place), topic=asked.title)
         if related is None:

@@ -81,6 +81,11 @@ HELD_OUT_TARGETS = [
     # 100 / 100 %; margin about three questions per split.
     ("ask_tune_c.jsonl", "tune", 0.91, 0.95),
     ("ask_tune_c.jsonl", "blind", 0.81, 0.95),
+    # ask_tune_g (issue 9 round 3: how it works, situations, English; splits drawn at random before
+    # any measurement): measured at the end of that round tune 98.6 % (70/71), blind 73.1 % (19/26);
+    # margin about two questions per split.
+    ("ask_tune_g.jsonl", "tune", 0.95, 0.95),
+    ("ask_tune_g.jsonl", "blind", 0.65, None),
 ]
 
 

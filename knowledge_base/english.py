@@ -1,0 +1,81 @@
+"""English questions read through the lexicon's English layer.
+
+An English question ("how much is dibao here", "my house collapsed", "how do I apply for temporary
+assistance") is rewritten, phrase by phrase, into the Chinese words the lexicon already knows
+(``english:`` in ``lexicon.yaml``: 低保 ← dibao, minimum living allowance …; 多少 ← how much …), so
+that programs, situations and the kind of answer asked are read by the same stages as a Chinese
+question: places, run-on split, concepts, the kind of answer asked. Words the layer does not know
+are kept (pinyin such as "linshi jiuzhu" is still matched by sound); once a phrase has been read,
+the English function words around it (the, is, my …) are dropped so that they are not heard as
+pinyin. Answers stay in Chinese with the English frame of ``KnowledgeBase._localized``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from knowledge_base.pinyin import syllables
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LATIN_WORD = re.compile(r"[a-z][a-z']*")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+
+
+@cache
+def _table() -> tuple[re.Pattern[str], dict[str, str], frozenset[str]]:
+    raw = yaml.load((resources.files("knowledge_base") / "lexicon.yaml").read_text("utf-8"), Loader=_Loader)
+    chinese: dict[str, str] = {}
+    for word, phrases in raw.get("english", {}).items():
+        for phrase in phrases:
+            key = " ".join(str(phrase).lower().translate(_APOSTROPHES).split())
+            if key in chinese and chinese[key] != word:
+                raise ValueError(f"lexicon english: {key!r} is both {chinese[key]} and {word}")
+            chinese[key] = word
+    alternatives = sorted(chinese, key=len, reverse=True)
+    body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in alternatives)
+    # Words that carry no topic and no kind of answer; dropped only from a question the layer has read.
+    function_words = frozenset(str(w).lower() for w in raw.get("english_function_words", []))
+    return re.compile(rf"(?<![a-z'])(?:{body})(?![a-z])"), chinese, function_words
+
+
+@cache
+def _syllables() -> frozenset[str]:
+    return frozenset(syllables().values())
+
+
+def _is_pinyin(word: str) -> bool:
+    """Whether ``word`` splits wholly into pinyin syllables (zenme, shenqing; not people, village)."""
+    inventory = _syllables()
+    reachable = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        reachable[end] = any(reachable[start] and word[start:end] in inventory for start in range(max(0, end - 6), end))
+    return reachable[-1]
+
+
+def english_phrases() -> dict[str, str]:
+    """The English layer: each phrase and the Chinese word it is read as."""
+    return dict(_table()[1])
+
+
+def read_english(text: str) -> str:
+    """``text`` with its English phrases replaced by the lexicon's Chinese words (unchanged if it has
+    none). Chinese text passes through untouched, and so does pinyin the layer does not list."""
+    if not _LATIN_WORD.search(text.lower()):
+        return text
+    pattern, chinese, function_words = _table()
+    lowered = text.lower().translate(_APOSTROPHES)
+    read = pattern.sub(lambda m: f" {chinese[' '.join(m.group(0).split())]} ", lowered)
+    if read == lowered:
+        return text
+    # A question the layer has read: the English words left around the phrases (the, people, village)
+    # are not pinyin and must not be heard as such; a word spelt wholly in pinyin syllables is kept.
+    if not _HAN.search(text):
+        read = _LATIN_WORD.sub(
+            lambda m: "" if m.group(0) in function_words or not _is_pinyin(m.group(0)) else m.group(0), read
+        )
+    return " ".join(read.split())
