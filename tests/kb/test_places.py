@@ -149,7 +149,7 @@ def test_a_place_we_serve_part_of_names_the_served_places_inside(places: PlaceRe
 @pytest.mark.parametrize("text", [
     "中观那边修路了", "新州的人多", "和溪水很清", "小雅是我女儿", "城关那个菜市场", "东区的房子", "河西走廊",
     "民主评议怎么搞", "先锋队员能吃低保吗", "红星村的低保", "低保有哪些惠民政策", "低保对象医保定额补助多少",
-    "农牧民能按城镇居民申请吗", "比如说我家", "合作社分红算收入吗", "和平年代", "太平保险",
+    "农牧民能按城镇居民申请吗", "比如说我家", "合作社分红算收入吗", "和平年代", "太平保险", "我想开个小店能申请补助吗",
 ])
 def test_ordinary_words_are_not_read_as_places(places: PlaceReader, text: str) -> None:
     assert places.read(text) == []
