@@ -5,7 +5,8 @@ created on that server and dropped afterwards) with N tickets (100,000 by defaul
 townships of two counties, most of them closed as an archive is, then times through the real app
 (aiohttp test server, real HTTP), each line with its median, p95 and p99:
 
-- the first page (50) of a search by the last four digits of a phone, and by a word of the text, for a
+- the first page (50) of a search by the last four digits of a phone, and by a word of the text (火灾,
+  two characters: no trigram, the scope is read; 老人卧床, four; 第43210号, in one ticket), for a
   caseworker (one township), a supervisor (a county) and an admin (everything);
 - a filtered page (overdue; urgent; assigned to me; one township for a supervisor);
 - the counts per status with the true total (per_page=1: the rest of a list response is the page);
@@ -157,6 +158,8 @@ async def run(url: str, args: argparse.Namespace) -> None:
         cases = [
             ("caseworker", "search: last 4 phone digits", "status=all&q=1234"),
             ("caseworker", "search: text", "status=all&q=%E7%81%AB%E7%81%BE"),
+            ("caseworker", "search: text, 4 characters", "status=all&q=%E8%80%81%E4%BA%BA%E5%8D%A7%E5%BA%8A"),
+            ("caseworker", "search: rare text", "status=all&q=%E7%AC%AC43210%E5%8F%B7"),
             ("caseworker", "first page, open", "status=open"),
             ("caseworker", "filtered: overdue", "status=open&overdue=1"),
             ("caseworker", "filtered: assigned to me, all", "status=all&assignee=me"),
@@ -164,12 +167,16 @@ async def run(url: str, args: argparse.Namespace) -> None:
             ("caseworker", "counts and total (per_page=1)", "status=all&per_page=1"),
             ("supervisor", "search: last 4 phone digits", "status=all&q=1234"),
             ("supervisor", "search: text", "status=all&q=%E7%81%AB%E7%81%BE"),
+            ("supervisor", "search: text, 4 characters", "status=all&q=%E8%80%81%E4%BA%BA%E5%8D%A7%E5%BA%8A"),
+            ("supervisor", "search: rare text", "status=all&q=%E7%AC%AC43210%E5%8F%B7"),
             ("supervisor", "filtered: overdue", "status=open&overdue=1"),
             ("supervisor", "filtered: urgent", "status=open&urgent=1"),
             ("supervisor", "filtered: one township, overdue", "status=open&overdue=1&township=632301101"),
             ("supervisor", "counts and total (per_page=1)", "status=all&per_page=1"),
             ("admin", "search: last 4 phone digits", "status=all&q=1234"),
             ("admin", "search: text", "status=all&q=%E7%81%AB%E7%81%BE"),
+            ("admin", "search: text, 4 characters", "status=all&q=%E8%80%81%E4%BA%BA%E5%8D%A7%E5%BA%8A"),
+            ("admin", "search: rare text", "status=all&q=%E7%AC%AC43210%E5%8F%B7"),
             ("admin", "filtered: overdue", "status=open&overdue=1"),
             ("admin", "counts and total (per_page=1)", "status=all&per_page=1"),
         ]

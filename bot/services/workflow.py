@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, column, func, or_, select, table, union, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import raiseload
 
@@ -45,7 +45,7 @@ from bot.logs import mask_phone
 from bot.services.outbox import Failure, enqueue
 from bot.services.tickets import FIRST_ANSWER_HOURS, TicketService
 from bot.staff_access import Actor, groups_for, robots_for
-from bot.storage.models import OutboundMessage, Resident, Staff, Ticket, TicketEvent
+from bot.storage.models import FTS_TABLE, OutboundMessage, Resident, Staff, Ticket, TicketEvent, contact_last4
 from knowledge_base.jurisdictions import Jurisdictions
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,6 @@ class TicketNotFound(WorkflowError):
 
 
 UNASSIGNED = "none"
-# A search matching at most this many tickets has its page read by their ids.
-FEW = 500
 STALE = N_("这件办理刚被别人（或您在另一个页面）改过了，下面是它现在的情况，请看过后再操作。")
 
 
@@ -200,14 +198,39 @@ class Workflow:
             where.append(Ticket.assignee == queue.assignee)
         q = queue.q.strip()
         if q:
-            found = [Ticket.text.contains(q, autoescape=True)]
-            digits = q.lstrip("+")
-            if digits.isdigit():
-                found.append(Ticket.number == digits)
-                if len(digits) >= 4:
-                    found.append(Ticket.contact.endswith(digits, autoescape=True))
-            where.append(or_(*found))
+            where.append(self._search(q))
         return where
+
+    def _search(self, q: str) -> ColumnElement[bool]:
+        """The tickets ``q`` finds: its number, the last 4+ digits of the contact, or its text anywhere
+        (LIKE, ``%``/``_`` plain).
+
+        From 3 characters on, each of these is read off an index (the number's; the contact's last four
+        characters; the text's trigrams: SQLite FTS5 ``tickets_fts``, PostgreSQL pg_trgm GIN), and the
+        exact conditions are checked on the union of those readings alone, so the scope is not scanned.
+        Text of 1 or 2 characters (a Chinese word such as 火灾) has no trigram: it is matched on the
+        scope's rows (the counts in SQL, the page off the order index, which stops at the page's end).
+        """
+        exact = [Ticket.text.contains(q, autoescape=True)]
+        candidates: list[Select[Any]] = []
+        digits = q.lstrip("+")
+        if digits.isdigit():
+            exact.append(Ticket.number == digits)
+            candidates.append(select(Ticket.id).where(Ticket.number == digits))
+            if len(digits) >= 4:
+                exact.append(Ticket.contact.endswith(digits, autoescape=True))
+                candidates.append(select(Ticket.id).where(contact_last4 == digits[-4:]))
+        dialect = self.sessions.kw["bind"].dialect.name
+        if len(q) < 3 or dialect not in ("sqlite", "postgresql"):
+            return or_(*exact)
+        if dialect == "sqlite":
+            # A trigram phrase is a substring, case folded: a superset of LIKE's matches, narrowed by `exact`.
+            fts = table(FTS_TABLE, column("rowid"), column("text"))
+            phrase = '"' + q.replace('"', '""') + '"'
+            candidates.append(select(fts.c.rowid).where(fts.c.text.op("MATCH")(phrase)))
+        else:
+            candidates.append(select(Ticket.id).where(Ticket.text.contains(q, autoescape=True)))
+        return and_(Ticket.id.in_(union(*candidates)), or_(*exact))
 
     def _queue_query(self, actor: Actor, queue: Queue) -> Select[Ticket]:
         # Urgent (急难) tickets first, then the soonest first-answer deadline.
@@ -224,12 +247,9 @@ class Workflow:
         (under every filter but the status and overdue ones: the numbers beside the status choices).
 
         Without a search the counts and the total are read off the covering queue indexes and the page
-        off the order index. A search (``q``) cannot use an index (text and phone digits are matched
-        anywhere), so the matching tickets are read once, in their light columns, and counted,
-        filtered, sorted and paged from that one reading.
+        off the order index. A search (``q``) reads its matches off its own indexes (see ``_search``)
+        for the counts, and the page off the order index with the search as a filter.
         """
-        if queue.q.strip():
-            return await self._searched(actor, queue)
         offset = (max(queue.page, 1) - 1) * queue.limit
         async with self.sessions() as session:
             rows = await session.execute(select(Ticket.status, func.count()).where(
@@ -247,35 +267,6 @@ class Workflow:
     @staticmethod
     def _status_chosen(queue: Queue, status: str) -> bool:
         return queue.status == "all" or (status in OPEN if queue.status == "open" else status == queue.status)
-
-    async def _searched(self, actor: Actor, queue: Queue) -> Page:
-        # One reading of the matches' ids and statuses gives the counts; then the page is either read
-        # by those ids (few matches) or off the order index with the search as a filter, which stops
-        # at the page's end (many matches: a common word).
-        offset = (max(queue.page, 1) - 1) * queue.limit
-        async with self.sessions() as session:
-            found = (await session.execute(select(Ticket.id, Ticket.status).where(
-                *self._filtered(actor, queue, with_status=False)))).all()
-            counts = {status: 0 for status in STATUS_LABELS}
-            ids = []
-            for ticket_id, status in found:
-                counts[status] = counts.get(status, 0) + 1
-                if self._status_chosen(queue, status):
-                    ids.append(ticket_id)
-            if len(ids) <= FEW:
-                where: list[ColumnElement[bool]] = [Ticket.id.in_(ids)]
-                if queue.overdue:
-                    where.append(overdue_clause(self.clock()))
-                query = select(Ticket).where(*where).options(raiseload(Ticket.events)) \
-                    .order_by(Ticket.urgent.desc(), Ticket.due_at, Ticket.id)
-                total = len(ids) if not queue.overdue else int(await session.scalar(
-                    select(func.count()).select_from(Ticket).where(*where)) or 0)
-            else:
-                query = self._queue_query(actor, queue)
-                total = len(ids) if not queue.overdue else int(await session.scalar(
-                    select(func.count()).select_from(Ticket).where(*self._filtered(actor, queue))) or 0)
-            tickets = list(await session.scalars(query.limit(queue.limit).offset(offset))) if ids else []
-        return Page(tickets, total, counts)
 
     async def count_escalated(self, actor: Actor) -> int:
         async with self.sessions() as session:

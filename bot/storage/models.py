@@ -16,6 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -192,6 +194,16 @@ class Ticket(Base):
 # is read off the index in order and the reading stops at the page's end.
 Index("ix_tickets_township_order", Ticket.township_code, Ticket.urgent.desc(), Ticket.due_at, Ticket.id)
 Index("ix_tickets_county_order", Ticket.county_code, Ticket.urgent.desc(), Ticket.due_at, Ticket.id)
+
+# Search (migration 0008): the contact's last four characters, an expression always in step with the
+# contact (a search by the last 4+ digits matches it with "=" and then checks the whole ending) ...
+contact_last4 = func.substr(Ticket.contact, func.length(Ticket.contact) - literal_column("3"))
+Index("ix_tickets_contact_last4", contact_last4)
+# ... and the text: on PostgreSQL a pg_trgm GIN index for LIKE '%…%'; on SQLite the FTS5 trigram table
+# tickets_fts with its triggers, which the migration creates (a virtual table, outside the models).
+Index("ix_tickets_text_trgm", Ticket.text, postgresql_using="gin",
+      postgresql_ops={"text": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+FTS_TABLE = "tickets_fts"
 
 
 class TicketEvent(Base):

@@ -1,0 +1,107 @@
+"""Search reads its own indexes (the contact's last four characters; the text's trigrams: SQLite FTS5,
+PostgreSQL pg_trgm) and finds exactly what a LIKE over the caller's scope finds, right after filing, after
+the text changes, and for the one- and two-character Chinese words that have no trigram."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from sqlalchemy import delete, or_, select, text
+
+from bot.keys import SESSIONS, WORKFLOW
+from bot.storage.models import Ticket
+from tests.fakes import FakeGateway
+from tests.tickets.support import BAOAN, LONGWU, file_by_sms, standard_staff
+from tests.tickets.test_caseload import PHONE, listing, many, set_ticket
+
+
+async def numbers(client: TestClient, token: str, q: str, status: str = "all") -> list[str]:
+    body = await listing(client, token, f"status={status}&per_page=200&q={q.replace('%', '%25')}")
+    assert body["total"] == len(body["tickets"]) == sum(body["counts"].values()) if status == "all" else True
+    return sorted(t["number"] for t in body["tickets"])
+
+
+async def like(client: TestClient, q: str, township: str) -> list[str]:
+    """What the search meant before it had indexes: LIKE over the scope (the definition it must keep)."""
+    found = [Ticket.text.contains(q, autoescape=True)]
+    digits = q.lstrip("+")
+    if digits.isdigit():
+        found.append(Ticket.number == digits)
+        if len(digits) >= 4:
+            found.append(Ticket.contact.endswith(digits, autoescape=True))
+    async with client.app[SESSIONS]() as session:
+        return sorted(await session.scalars(select(Ticket.number).where(Ticket.township_code == township,
+                                                                        or_(*found))))
+
+
+async def test_a_ticket_is_found_right_after_filing_and_after_its_text_changes(client: TestClient,
+                                                                               gateway: FakeGateway) -> None:
+    staff = await standard_staff(client.app)
+    await many(client, 40)
+    number = await file_by_sms(client, gateway, PHONE, "求助 隆务镇 院墙倒塌需要修缮")
+    assert await numbers(client, staff["longwu"], "院墙倒塌") == [number]
+    assert await numbers(client, staff["longwu"], "12345678") == [number]
+    assert await numbers(client, staff["tongren"], "院墙倒塌") == [number]  # the county's supervisor
+    assert await numbers(client, staff["baoan"], "院墙倒塌") == []  # another township never sees it
+
+    await set_ticket(client, number, text="求助 隆务镇 羊圈被大雪压垮")
+    assert await numbers(client, staff["longwu"], "院墙倒塌") == []
+    assert await numbers(client, staff["longwu"], "羊圈被大雪") == [number]
+
+    async with client.app[SESSIONS]() as session, session.begin():
+        await session.execute(delete(Ticket).where(Ticket.number == number))
+    assert await numbers(client, staff["longwu"], "羊圈被大雪") == []
+    if client.app[SESSIONS].kw["bind"].dialect.name == "sqlite":  # the FTS index followed every change
+        async with client.app[SESSIONS]() as session:
+            stale = await session.scalar(text("SELECT count(*) FROM tickets_fts WHERE tickets_fts MATCH :q"),
+                                         {"q": '"院墙倒塌" OR "羊圈被大雪"'})
+            check = await session.scalar(text("SELECT count(*) FROM tickets_fts WHERE tickets_fts MATCH :q"),
+                                         {"q": '"第1件"'})
+        assert stale == 0 and check == 1
+
+
+async def test_results_are_those_of_like_over_the_scope_for_short_and_long_queries(
+        client: TestClient, gateway: FakeGateway) -> None:
+    staff = await standard_staff(client.app)
+    await many(client, 30)
+    await many(client, 5, township=BAOAN)
+    fire = await file_by_sms(client, gateway, PHONE, "求助 隆务镇 家里火灾 ABC 50%_x")
+    await file_by_sms(client, gateway, "+8613900005678", "求助 保安镇 火灾")
+    queries = ["火", "火灾", "家里火灾", "第1", "第12件", "件", "abc", "ABC", "50%", "%_x", "_", "5678", "005678",
+               "12345678", "8613812345678", "+8613812345678", "\"", "灾 A"]
+    for q in queries:
+        expected = await like(client, q, LONGWU)
+        assert await numbers(client, staff["longwu"], q) == expected, q
+    assert await numbers(client, staff["longwu"], "火") == [fire]  # one character
+    assert len(await numbers(client, staff["longwu"], "第1")) == 11  # 第1件, 第10件 … 第19件
+    assert len(await numbers(client, staff["tongren"], "火灾")) == 2  # the county sees both townships
+    # Paging and counts of a search: a filter by status keeps the counts of every status.
+    body = await listing(client, staff["longwu"], "status=resolved&q=%E4%BB%B6")
+    assert body["total"] == 0 and body["tickets"] == [] and body["counts"]["pending"] == 30
+
+
+async def explain(client: TestClient, q: str) -> str:
+    workflow = client.app[WORKFLOW]
+    statement = select(Ticket.id).where(workflow._search(q))
+    async with client.app[SESSIONS]() as session:
+        if session.bind.dialect.name == "sqlite":
+            compiled = statement.compile(session.bind, compile_kwargs={"literal_binds": True})
+            rows: Any = await session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+            return "\n".join(str(r[-1]) for r in rows)
+        # A test table is tiny, where a sequential scan is cheapest: ask whether the indexes CAN serve.
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+        compiled = statement.compile(session.bind, compile_kwargs={"literal_binds": True})
+        return "\n".join(r[0] for r in await session.execute(text(f"EXPLAIN {compiled}")))
+
+
+async def test_the_search_reads_its_indexes_not_the_scope(client: TestClient, gateway: FakeGateway) -> None:
+    await standard_staff(client.app)
+    await many(client, 20)
+    plan = await explain(client, "5678")
+    assert "ix_tickets_contact_last4" in plan, plan
+    plan = await explain(client, "屋顶漏雨")
+    sqlite = client.app[SESSIONS].kw["bind"].dialect.name == "sqlite"
+    assert ("tickets_fts VIRTUAL TABLE" if sqlite else "ix_tickets_text_trgm") in plan, plan
+    if sqlite:
+        assert "SCAN tickets" not in plan.replace("SCAN tickets_fts", ""), plan
