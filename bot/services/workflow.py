@@ -20,6 +20,7 @@ from sqlalchemy.orm import raiseload
 from bot.domain.messages import Option, split_pages
 from bot.domain.tickets import (
     ADMIN,
+    ANY_STAFF,
     CHANNEL_LABELS,
     CLOSED,
     DEADLINE_LABELS,
@@ -176,6 +177,9 @@ class Workflow:
         self.on_queued: Callable[[], None] = lambda: None
         # MINSHENG_PUBLIC_URL: where a WeCom card's link to the ticket page points.
         self.public_url: str | None = None
+        # 回访: how long after 已办结 the resident is asked whether the problem was solved
+        # (MINSHENG_FOLLOWUP_HOURS; bot.loop.followups).
+        self.followup_delay = timedelta(days=3)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -336,6 +340,9 @@ class Workflow:
             raise WorkflowError("too_long", f"text is longer than {MAX_REPLY_CHARS} characters", "text",
                                 zh=N_("内容太长（最多 1000 字），请删减后再发送。"))
         ticket = await self.find(actor, number)
+        if actor.role not in ANY_STAFF:
+            raise WorkflowError("role", f"a {actor.role} files and follows requests; the township answers them",
+                                "text", 403)
         now = self.clock()
         async with self.sessions() as session, session.begin():
             event = TicketEvent(ticket_id=ticket.id, at=now, type="reply", by=actor.name, text=text)
@@ -388,6 +395,8 @@ class Workflow:
                          "to_place": values["township_code"] or values["county_code"]})
         if status in CLOSED:
             values["closed_at"] = now
+        if status == "resolved" and ticket.followup_state is None:
+            values["followup_due_at"] = now + self.followup_delay
         async with self.sessions() as session, session.begin():
             moved = await session.execute(update(Ticket).where(Ticket.id == ticket.id, Ticket.status == ticket.status)
                                           .values(**values))
