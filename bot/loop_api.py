@@ -268,8 +268,7 @@ async def post_filing(request: web.Request) -> web.Response:
     workflow.on_queued()
     saved = await workflow.find(actor, number)
     return web.json_response(ticket_json(saved, places, now, events=saved.events,
-                                         overdue=workflow.is_overdue(saved, now))
-                             | {"consent_note": saved.consent_note, "filed_by": actor.name}, status=201)
+                                         overdue=workflow.is_overdue(saved, now)), status=201)
 
 
 

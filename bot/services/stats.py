@@ -74,7 +74,8 @@ class Stats:
         async with self.sessions() as session:
             tickets = list((await session.execute(
                 select(Ticket.township_code, Ticket.created_at, Ticket.due_at, Ticket.first_answered_at,
-                       Ticket.escalated_at, Ticket.aid_escalated_at, Ticket.followup_state, Ticket.followup_score, Ticket.reopened_at)
+                       Ticket.escalated_at, Ticket.aid_escalated_at, Ticket.followup_state, Ticket.followup_score,
+                       Ticket.reopened_at)
                 .where(Ticket.county_code == county_code, Ticket.created_at >= start, Ticket.created_at < end)))
                 .all())
             rounds = list((await session.execute(

@@ -686,6 +686,11 @@ def ticket_json(ticket: Ticket, places: Jurisdictions, now: datetime, events: Se
         "screening": ticket.screening,
         "first_answered_at": ticket.first_answered_at.isoformat() if ticket.first_answered_at else None,
         "attachments": [{"kind": a.get("kind"), "ref": a.get("ref")} for a in ticket.attachments or []],
+        # Filed by a village cadre for the resident, with the note of their consent (null otherwise);
+        # the 回访's answer once it came (null, resolved, unresolved; skipped after TD).
+        "filed_for": ticket.filed_by_staff_id is not None, "consent_note": ticket.consent_note,
+        "followup": {"state": ticket.followup_state, "score": ticket.followup_score,
+                     "due_at": ticket.followup_due_at.isoformat() if ticket.followup_due_at else None},
     }
     if events is not None:
         body["events"] = [{"at": e.at.isoformat(), "type": e.type, "by": e.by, "text": e.text} for e in events]
