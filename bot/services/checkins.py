@@ -46,8 +46,9 @@ CHANNELS = frozenset({"sms", "telegram", "cli"})
 
 QUESTION = N_("【民生助手·定期问候】近来家里收入或开支有大变化吗？回复数字：")
 ANSWERS = {1: N_("没有"), 2: N_("收入少了"), 3: N_("有大病/灾/事故")}
-CONSENTS = {"resident": N_("居民本人同意"), "filing": N_("提交求助时同意"), "screening": N_("自查后同意"),
-            "staff": N_("工作人员登记（入户征得同意）")}
+# How a household agreed: by the 定期问候 command (offered after a 监测 filing and after 自查), or
+# enrolled by staff who asked at home (the consent note goes in the log of the request).
+CONSENTS = {"resident": N_("居民本人同意"), "staff": N_("工作人员登记（入户征得同意）")}
 FLOW = "checkin"
 
 

@@ -88,6 +88,7 @@ async def test_a_reply_in_one_line_carries_the_words(aiohttp_client: Any, sms_se
     await resolve(first, staff["baoan"], number)
     clock.move(hours=73)
     assert await followups_sent(first) == 1
+    await settle(first.app)
     said = await converse(first, gateway, phone, "2 雨一下还是漏")
     assert "重新交保安镇办理" in said
     ticket = await (await first.get(f"/api/v1/tickets/{number}", headers=bearer(staff["baoan"]))).json()
