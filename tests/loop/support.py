@@ -36,3 +36,11 @@ async def two_apps(aiohttp_client: Callable[..., Any], settings: Settings,
     for client in (first, second):
         client.app[SERVICES].clock = clock
     return first, second
+
+
+async def stats_of(client: TestClient, token: str, county: str, month: str) -> dict[str, Any]:
+    response = await client.get(f"/api/v1/stats?county={county}&month={month}",
+                                headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 200, await response.text()
+    body: dict[str, Any] = await response.json()
+    return body

@@ -32,8 +32,8 @@ async def test_a_check_in_answered_3_opens_one_urgent_request_across_two_process
     first, second = await two_apps(aiohttp_client, sms_settings, clock)
     staff = await standard_staff(first.app)
     # Staff enrol a 监测 household visited at home; a resident agrees by text.
-    response = await first.post("/api/v1/checkins", json={"phone": "138 1234 0100", "consent_note": "入户走访时口头同意"},
-                                headers=bearer(staff["longwu"]))
+    body = {"phone": "138 1234 0100", "consent_note": "入户走访时口头同意"}
+    response = await first.post("/api/v1/checkins", json=body, headers=bearer(staff["longwu"]))
     assert response.status == 201, await response.text()
     enrolled = await response.json()
     assert enrolled["township"] == "隆务镇" and enrolled["interval_months"] == 3

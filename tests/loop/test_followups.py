@@ -9,7 +9,7 @@ from bot.domain.tickets import CHINA
 from bot.keys import LOOP_JOBS
 from bot.settings import Settings
 from tests.fakes import FakeGateway
-from tests.loop.support import Clock, two_apps
+from tests.loop.support import Clock, stats_of, two_apps
 from tests.tickets.support import bearer, converse, file_by_sms, settle, standard_staff, ticket_row
 
 
@@ -72,7 +72,7 @@ async def test_the_resident_is_asked_once_and_2_reopens_with_their_words(
     clock.move(hours=80)
     assert await followups_sent(first, second) == 0
 
-    stats = await (await first.get(f"/api/v1/stats?county=同仁市&month={month}", headers=bearer(staff["tongren"]))).json()
+    stats = await stats_of(first, staff["tongren"], "同仁市", month)
     [longwu] = [row for row in stats["townships"] if row["township"] == "隆务镇"]
     assert longwu["followup_answered"] == 2 and longwu["followup_resolved"] == 1 and longwu["reopened"] == 1
     assert longwu["satisfaction"] == 2 and longwu["low_scores"] == 1

@@ -12,7 +12,7 @@ from bot.keys import LOOP_JOBS, SESSIONS
 from bot.settings import Settings
 from bot.storage.models import CheckIn, OutboundMessage, Resident, TicketEvent
 from tests.fakes import FakeGateway
-from tests.loop.support import Clock, two_apps
+from tests.loop.support import Clock, stats_of, two_apps
 from tests.tickets.support import bearer, converse, file_by_sms, settle, standard_staff, ticket_row
 
 
@@ -38,7 +38,7 @@ async def test_retention_purges_closed_tickets_once_and_the_counts_survive(
     recent = await file_by_sms(first, gateway, "+8613812340502", "求助 隆务镇 孩子学费")
     await close(first, staff["longwu"], recent)
     await settle(first.app)
-    before = await (await first.get(f"/api/v1/stats?county=同仁市&month={month}", headers=bearer(staff["tongren"]))).json()
+    before = await stats_of(first, staff["tongren"], "同仁市", month)
 
     clock.move(days=81)  # the first closed 181 days ago, the other 81
     runs = await asyncio.gather(first.app[LOOP_JOBS].retention.run_once(), second.app[LOOP_JOBS].retention.run_once())
@@ -58,7 +58,7 @@ async def test_retention_purges_closed_tickets_once_and_the_counts_survive(
         assert kept.contact.endswith(phone) and kept.text and kept.purged_at is None
     shown = await (await first.get(f"/api/v1/tickets/{old}", headers=bearer(staff["longwu"]))).json()
     assert shown["contact"] == "****" and shown["text"] == "" and shown["events"][-1]["type"] == "purged"
-    after = await (await first.get(f"/api/v1/stats?county=同仁市&month={month}", headers=bearer(staff["tongren"]))).json()
+    after = await stats_of(first, staff["tongren"], "同仁市", month)
     assert after == before
 
 
