@@ -252,6 +252,7 @@ def create_app(settings: Settings) -> web.Application:
     # above without a server, and the console alone (jinja2, openpyxl) costs a fifth of its start.
     from bot import api, loop_api, screen_api, staff_api
     from bot.console import setup_console
+    from bot.console.supervision import setup_supervision
     from bot.console.wecom import setup_wecom_console
 
     app.add_routes(api.routes)
@@ -260,6 +261,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(loop_api.routes)
     setup_console(app)
     setup_wecom_console(app)
+    setup_supervision(app)
     app.router.add_post("/sms/inbound", sms_inbound)
     app.router.add_post(WEBHOOK_PATH, telegram_webhook)
     app.router.add_get(settings.wechat_path, wechat_check)
