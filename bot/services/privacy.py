@@ -108,7 +108,17 @@ async def erase_resident(session: AsyncSession, channel: str, address: str, now:
         select(Ticket.id).where(Ticket.channel == channel, Ticket.contact == address,
                                 Ticket.status.in_(sorted(CLOSED)))))
     purged = await purge_tickets(session, closed, now)
-    profile = await session.execute(delete(Resident).where(Resident.channel == channel, Resident.address == address))
+    # A resident who sent TD keeps that one choice (and the address it needs), so that erasing
+    # their data does not start notifications they stopped; everything else of the profile goes.
+    opted_out = await session.scalar(select(Resident.opted_out).where(Resident.channel == channel,
+                                                                      Resident.address == address))
+    if opted_out:
+        profile = await session.execute(update(Resident).where(Resident.channel == channel,
+                                                               Resident.address == address)
+                                        .values(region_code=None, locale=None, updated_at=now))
+    else:
+        profile = await session.execute(delete(Resident).where(Resident.channel == channel,
+                                                               Resident.address == address))
     checkin = await session.execute(delete(CheckIn).where(CheckIn.channel == channel, CheckIn.address == address))
     # What was said before this message: texts blanked (the rows are the inbox's record that they were handled).
     await session.execute(update(InboxMessage).where(

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from bot.keys import CHECKINS, SESSIONS
 from bot.settings import Settings
 from bot.storage.models import CheckIn, CheckInRound, Ticket
-from tests.fakes import FakeGateway
+from tests.fakes import FakeBotApi, FakeGateway
+from tests.helpers import buttons, tg_say, tg_update
 from tests.loop.support import Clock, two_apps
-from tests.tickets.support import LONGWU, bearer, converse, settle, standard_staff
+from tests.tickets.support import LONGWU, bearer, converse, file_by_sms, settle, standard_staff
 
 ENROLLED = "+8613812340100"
 SELF = "+8613812340101"
@@ -131,3 +132,39 @@ async def test_enrolment_refuses_what_it_cannot_use(aiohttp_client: Any, sms_set
         assert (await response.json())["error"]["field"] == field
     async with first.app[SESSIONS]() as session:
         assert not list(await session.scalars(select(CheckIn)))
+
+
+async def test_on_telegram_the_check_in_has_buttons_and_a_button_files(
+        aiohttp_client: Any, telegram_settings: Settings, botapi: FakeBotApi) -> None:
+    clock = Clock()
+    client, _second = await two_apps(aiohttp_client, telegram_settings, clock)
+    chat = 7_100_001
+    await tg_say(client, botapi, tg_update(chat, "保安镇"), chat)
+    said = await tg_say(client, botapi, tg_update(chat, "定期问候"), chat)
+    assert "每 3 个月" in said["text"]
+    clock.move(days=93)
+    assert await client.app[CHECKINS].send_due() == 1
+    sent = await botapi.wait_sent(chat, 3)
+    asked = sent[-1]
+    assert "收入或开支" in asked["text"] and "1 没有" not in asked["text"]
+    assert buttons(asked) == {"没有": "ci:1", "收入少了": "ci:2", "有大病/灾/事故": "ci:3"}
+    reply = await tg_say(client, botapi, tg_update(chat, callback="ci:2"), chat)
+    assert "防返贫监测申请" in reply["text"] and "保安镇" in reply["text"]
+    async with client.app[SESSIONS]() as session:
+        [ticket] = list(await session.scalars(select(Ticket)))
+    assert ticket.kind == "monitoring" and ticket.channel == "telegram" and ticket.contact == str(chat)
+
+
+async def test_staff_enrol_a_household_from_its_ticket(aiohttp_client: Any, sms_settings: Settings,
+                                                       gateway: FakeGateway) -> None:
+    clock = Clock()
+    client, _second = await two_apps(aiohttp_client, sms_settings, clock)
+    staff = await standard_staff(client.app)
+    number = await file_by_sms(client, gateway, "+8613812340110", "监测 保安镇 今年收入少了一半")
+    body = {"ticket": number, "consent_note": "电话回访时本人同意"}
+    assert (await client.post("/api/v1/checkins", json=body, headers=bearer(staff["longwu"]))).status == 404
+    response = await client.post("/api/v1/checkins", json=body, headers=bearer(staff["baoan"]))
+    assert response.status == 201
+    enrolled = await response.json()
+    assert enrolled["township"] == "保安镇" and enrolled["contact"] == "138****0110"
+    assert enrolled["enrolled_by"] == "baoan"

@@ -98,6 +98,16 @@ async def test_delete_my_data_names_open_tickets_then_removes_and_sends_a_receip
     said = await converse(client, gateway, phone, "菜单")
     assert "未设置" in said
 
+    # A resident who sent TD keeps that choice through the erasure, and nothing else.
+    stopped = "+8613812340603"
+    await converse(client, gateway, stopped, "隆务镇")
+    await converse(client, gateway, stopped, "TD")
+    await converse(client, gateway, stopped, "删除我的信息")
+    await converse(client, gateway, stopped, "1")
+    async with client.app[SESSIONS]() as session:
+        kept_choice = await session.scalar(select(Resident).where(Resident.address == stopped))
+    assert kept_choice is not None and kept_choice.opted_out and kept_choice.region_code is None
+
     english = "+8613812340602"
     await converse(client, gateway, english, "English")
     await converse(client, gateway, english, "2")
