@@ -26,6 +26,7 @@ from bot.domain.messages import Option
 from bot.domain.tickets import HELP, N_
 from bot.services.dialog_state import conversation_busy, open_question
 from bot.services.outbox import enqueue
+from bot.staff_access import groups_for
 from bot.storage.models import Resident, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -112,5 +113,9 @@ async def reopen(session: AsyncSession, ticket: Ticket, words: str, now: datetim
     text = "回访：居民说问题没有解决" + (f"：{words}" if words else "")
     session.add(TicketEvent(ticket_id=ticket.id, at=now, type="reopened", by="resident", text=text,
                             data={"from": "resolved", "to": "in_progress", "followup": True}))
+    # The township's linked Telegram group hears of it, as of a new request.
+    for chat_id in await groups_for(session, [ticket.township_code or ticket.county_code]):
+        await enqueue(session, "telegram", str(chat_id), f"【回访未解决】编号 {ticket.number}：{text}，已重新办理。",
+                      ref=f"reopen-{ticket.id}-{chat_id}"[:64])
     log.info("followup.reopened", extra={"ticket": ticket.id, "township": ticket.township_code})
     return True
