@@ -39,7 +39,7 @@ from bot.services.stats import StatsError
 from bot.services.tickets import Filing
 from bot.services.workflow import ticket_json
 from bot.staff_access import Actor
-from bot.staff_api import require_staff
+from bot.staff_api import OPENAPI, require_staff
 from bot.storage.models import CheckIn
 
 routes = web.RouteTableDef()
@@ -272,3 +272,57 @@ async def post_filing(request: web.Request) -> web.Response:
 
 
 
+
+
+# -- the OpenAPI document's paths for these endpoints ----------------------------------------------------
+
+_ERR = {"$ref": "#/components/responses/Error"}
+_STATS_ROW = {"type": "object", "properties": {
+    "township": {"type": "string", "nullable": True, "description": "null: the county's triage queue"},
+    **{name: {"type": "integer"} for name in ("filed", "answered_in_time", "overdue", "escalated", "followup_answered",
+                                              "followup_resolved", "reopened", "low_scores", "checkins_sent",
+                                              "checkins_answered")},
+    **{name: {"type": "number", "nullable": True} for name in ("answered_in_time_percent",
+                                                               "median_first_answer_minutes",
+                                                               "followup_resolved_percent", "satisfaction")}}}
+OPENAPI["paths"].update({
+    "/api/v1/stats": {"get": {
+        "summary": "督查 figures per township for a month (supervisor of the county, or admin)",
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "county", "in": "query", "schema": {"type": "string"}},
+                       {"name": "month", "in": "query", "schema": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"},
+                        "description": "YYYY-MM in China time; this month by default"}],
+        "responses": {"200": {"description": "the county's townships", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"county": {"type": "string"}, "month": {"type": "string"},
+                                             "townships": {"type": "array", "items": _STATS_ROW}}}}}},
+                      "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR}}},
+    "/api/v1/checkins": {
+        "get": {"summary": "Households enrolled for check-ins in the caller's area, with every answer",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "due", "in": "query", "schema": {"type": "boolean"}},
+                               {"name": "removed", "in": "query", "schema": {"type": "boolean"}}],
+                "responses": {"200": {"description": "the households"}, "401": _ERR, "403": _ERR}},
+        "post": {"summary": "Enrol a household (from a ticket, or a phone and township) with a consent note",
+                 "security": [{"bearer": []}],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "type": "object", "required": ["consent_note"], "properties": {
+                         "ticket": {"type": "string"}, "phone": {"type": "string"}, "township": {"type": "string"},
+                         "consent_note": {"type": "string", "maxLength": 500}}}}}},
+                 "responses": {"201": {"description": "enrolled"}, "401": _ERR, "403": _ERR, "404": _ERR,
+                               "422": _ERR}}},
+    "/api/v1/checkins/{id}": {"delete": {
+        "summary": "Take a household off check-ins", "security": [{"bearer": []}],
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "removed"}, "401": _ERR, "403": _ERR, "404": _ERR}}},
+    "/api/v1/filings": {"post": {
+        "summary": "A village cadre files for a resident of their township (role cadre)",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["kind", "text", "consent_note"], "properties": {
+                "kind": {"type": "string", "enum": ["help", "monitoring"]},
+                "text": {"type": "string", "minLength": 2, "maxLength": 1000},
+                "consent_note": {"type": "string", "minLength": 2, "maxLength": 500},
+                "phone": {"type": "string", "description": "the resident's mainland mobile; told by SMS"},
+                "urgent": {"type": "boolean"}, "category": {"type": "string"}}}}}},
+        "responses": {"201": {"description": "the TICKET filed"}, "401": _ERR, "403": _ERR, "422": _ERR}}},
+})

@@ -80,3 +80,11 @@ async def test_only_the_countys_supervisor_or_an_admin_reads_it(client: Any) -> 
         if status != 200:
             assert "error" in await response.json()
     assert (await client.get("/api/v1/stats?county=同仁市&month=2026-10")).status == 401
+
+
+async def test_the_openapi_document_lists_the_loop_endpoints(client: Any) -> None:
+    doc = await (await client.get("/api/v1/openapi.json")).json()
+    assert {"/api/v1/stats", "/api/v1/checkins", "/api/v1/checkins/{id}", "/api/v1/filings"} <= set(doc["paths"])
+    row = doc["paths"]["/api/v1/stats"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert {"filed", "answered_in_time", "median_first_answer_minutes", "satisfaction"} <= set(
+        row["properties"]["townships"]["items"]["properties"])
