@@ -23,6 +23,7 @@ from bot.domain.messages import Option, Reply
 from bot.domain.tickets import HELP, MONITORING, N_, format_time, status_label
 from bot.services.checkins import ANSWERS as CHECKIN_ANSWERS
 from bot.services.checkins import FLOW as CHECKIN_FLOW
+from bot.services.followups import ANSWERS as FOLLOWUP_ANSWERS
 from bot.services.followups import FLOW as FOLLOWUP_FLOW
 from bot.services.followups import record_score, record_solved, reopen
 from bot.services.privacy import erase_resident, open_tickets_of
@@ -39,8 +40,11 @@ def session_of(ctx: Context) -> Any:
     return ctx.services.tickets.session
 
 
-def picked(text: str, prefix: str, most: int) -> tuple[int | None, str]:
-    """The number chosen (a button, "2", or "2 还是没钱看病") and any words after it."""
+def picked(text: str, prefix: str, most: int, labels: dict[int, str] | None = None) -> tuple[int | None, str]:
+    """The number chosen (a button, "2", "2 还是没钱看病", or an option's own words) and any words after it."""
+    for number, label in (labels or {}).items():
+        if text.strip() in (label, _(label)):
+            return number, ""
     if text.startswith(CHOICE + prefix + ":"):
         value = text.split(":", 1)[1].lstrip("s")
         return (int(value) if value.isdigit() and 1 <= int(value) <= most else None), ""
@@ -57,7 +61,7 @@ def checkin_options() -> list[Option]:
 
 
 async def checkin_answer(ctx: Context, text: str) -> list[Reply]:
-    answer, words = picked(text, "ci", 3)
+    answer, words = picked(text, "ci", 3, CHECKIN_ANSWERS)
     if answer is None:
         return ctx.reply(_("近来家里收入或开支有大变化吗？请回复数字："), checkin_options())
     session = session_of(ctx)
@@ -137,9 +141,10 @@ def score_options() -> list[Option]:
 
 
 async def followup_solved(ctx: Context, text: str) -> list[Reply]:
-    answer, words = picked(text, "fu", 2)
+    answer, words = picked(text, "fu", 2, FOLLOWUP_ANSWERS)
     if answer is None:
-        return ctx.reply(_("问题解决了吗？请回复数字："), [Option("fu:1", _("解决了")), Option("fu:2", _("没有解决"))])
+        return ctx.reply(_("问题解决了吗？请回复数字："),
+                         [Option(f"fu:{n}", _(label)) for n, label in FOLLOWUP_ANSWERS.items()])
     ticket = await followup_ticket(ctx)
     now = ctx.services.now()
     if ticket is None or ticket.followup_state != "sent":

@@ -58,7 +58,9 @@ async def test_the_resident_is_asked_once_and_2_reopens_with_their_words(
     assert [e["type"] for e in ticket["events"]][-2:] == ["reopened", "resident_reply"]
     assert "孩子还要看病" in ticket["events"][-1]["text"]
 
-    said = await converse(first, gateway, solved, "1")
+    said = await converse(first, gateway, solved, "怎么说")
+    assert "问题解决了吗" in said  # not an answer: asked again, nothing recorded
+    said = await converse(first, gateway, solved, "解决了")
     assert "打分" in said
     said = await converse(first, gateway, solved, "2")
     assert "谢谢" in said
