@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, cast, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.tickets import CLOSED
@@ -32,6 +32,11 @@ from bot.storage.models import (
 )
 
 log = logging.getLogger(__name__)
+
+# A check-in enrolment without its household: the address becomes "purged:<id>" (unique, as the
+# column must be) and the rounds stay for the months' counts.
+ANONYMOUS_CHECKIN = {"address": literal("purged:", String) + cast(CheckIn.id, String), "active": False,
+                     "enrolled_by": "", "removed_by": ""}
 
 PURGED_CONTACT = ""
 # Event data that carries no personal detail and that 督查 and the history's shape rely on.
@@ -82,9 +87,12 @@ class Retention:
             if len(ids) < limit:
                 break
         async with self.sessions() as session, session.begin():
-            # A household taken off check-ins long ago: its address and rounds go too.
-            removed = await session.execute(delete(CheckIn).where(CheckIn.active.is_(False),
-                                                                  CheckIn.removed_at <= cutoff))
+            # A household taken off check-ins long ago loses its address; its rounds (no text in
+            # them) stay, so the months' check-in counts do too.
+            removed = await session.execute(
+                update(CheckIn).where(CheckIn.active.is_(False), CheckIn.removed_at <= cutoff,
+                                      CheckIn.address.not_like("purged:%"))
+                .values(**ANONYMOUS_CHECKIN))
             counts["checkins"] = int(removed.rowcount or 0)  # type: ignore[attr-defined]
         if any(counts.values()):
             log.info("retention.purged", extra={**counts, "after_days": self.after.days})
@@ -119,7 +127,8 @@ async def erase_resident(session: AsyncSession, channel: str, address: str, now:
     else:
         profile = await session.execute(delete(Resident).where(Resident.channel == channel,
                                                                Resident.address == address))
-    checkin = await session.execute(delete(CheckIn).where(CheckIn.channel == channel, CheckIn.address == address))
+    checkin = await session.execute(update(CheckIn).where(CheckIn.channel == channel, CheckIn.address == address)
+                                    .values(removed_at=now, **ANONYMOUS_CHECKIN))
     # What was said before this message: texts blanked (the rows are the inbox's record that they were handled).
     await session.execute(update(InboxMessage).where(
         InboxMessage.channel == channel, InboxMessage.address == address, InboxMessage.status != "received",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.domain.tickets import CHINA
 from bot.keys import LOOP_JOBS, SESSIONS
 from bot.settings import Settings
-from bot.storage.models import CheckIn, OutboundMessage, Resident, TicketEvent
+from bot.storage.models import CheckIn, CheckInRound, OutboundMessage, Resident, TicketEvent
 from tests.fakes import FakeGateway
 from tests.loop.support import Clock, stats_of, two_apps
 from tests.tickets.support import bearer, converse, file_by_sms, settle, standard_staff, ticket_row
@@ -29,6 +29,12 @@ async def test_retention_purges_closed_tickets_once_and_the_counts_survive(
     month = clock.now.astimezone(CHINA).strftime("%Y-%m")
     first, second = await two_apps(aiohttp_client, sms_settings, clock)
     staff = await standard_staff(first.app)
+    # A household asked once, then taken off check-ins at once.
+    body = {"phone": "13812340510", "consent_note": "本人同意"}
+    enrolled = await (await first.post("/api/v1/checkins", json=body, headers=bearer(staff["longwu"]))).json()
+    async with first.app[SESSIONS]() as session, session.begin():
+        session.add(CheckInRound(checkin_id=enrolled["id"], sent_at=clock.now))
+    assert (await first.delete(f"/api/v1/checkins/{enrolled['id']}", headers=bearer(staff["longwu"]))).status == 200
     old = await file_by_sms(first, gateway, "+8613812340500", "求助 隆务镇 家里断粮了，老伴住院")
     still_open = await file_by_sms(first, gateway, "+8613812340501", "求助 隆务镇 房子漏雨")
     assert (await first.post(f"/api/v1/tickets/{old}/replies", json={"text": "马上送米面油。"},
@@ -60,6 +66,11 @@ async def test_retention_purges_closed_tickets_once_and_the_counts_survive(
     assert shown["contact"] == "****" and shown["text"] == "" and shown["events"][-1]["type"] == "purged"
     after = await stats_of(first, staff["tongren"], "同仁市", month)
     assert after == before
+    assert sum(row["checkins_sent"] for row in after["townships"]) == 1
+    async with first.app[SESSIONS]() as session:
+        gone = await session.get(CheckIn, enrolled["id"])
+    assert gone is not None and gone.address == f"purged:{enrolled['id']}"
+    assert sum(run["checkins"] for run in runs) == 1
 
 
 async def test_delete_my_data_names_open_tickets_then_removes_and_sends_a_receipt(
@@ -89,6 +100,8 @@ async def test_delete_my_data_names_open_tickets_then_removes_and_sends_a_receip
     async with client.app[SESSIONS]() as session:
         assert await session.scalar(select(Resident).where(Resident.address == phone)) is None
         assert await session.scalar(select(CheckIn).where(CheckIn.address == phone)) is None
+        [anonymous] = list(await session.scalars(select(CheckIn)))
+        assert anonymous.address == f"purged:{anonymous.id}" and not anonymous.active
     gone = await ticket_row(client.app, closed)
     assert gone.contact == "" and gone.text == "" and gone.purged_at is not None
     kept = await ticket_row(client.app, still_open)
