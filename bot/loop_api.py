@@ -37,7 +37,7 @@ from bot.services.checkins import ANSWERS, CONSENTS, CheckIns, unanswered_in_a_r
 from bot.services.outbox import enqueue
 from bot.services.stats import StatsError
 from bot.services.tickets import Filing
-from bot.services.workflow import ticket_json
+from bot.services.workflow import WorkflowError, ticket_json
 from bot.staff_access import Actor
 from bot.staff_api import OPENAPI, require_staff
 from bot.storage.models import CheckIn
@@ -142,7 +142,10 @@ async def enrol_request(request: web.Request, actor: Actor, body: EnrolBody) -> 
     service = request.app[CHECKINS]
     now = workflow.clock()
     if body.ticket:
-        ticket = await workflow.find(actor, body.ticket.strip())
+        try:
+            ticket = await workflow.find(actor, body.ticket.strip())
+        except WorkflowError as exc:
+            raise ApiError(exc.status, exc.code, exc.message, "ticket") from None
         if not ticket.contact:
             raise ApiError(422, "no_contact", "the ticket has no contact to write to", "ticket")
         channel, address = ticket.channel, ticket.contact
@@ -159,7 +162,7 @@ async def enrol_request(request: web.Request, actor: Actor, body: EnrolBody) -> 
             try:
                 township_code = workflow.resolve_place(body.township, actor.county_code
                                                        if actor.role != ADMIN else None)
-            except Exception:
+            except WorkflowError:
                 raise ApiError(422, "unknown_place", f"'{body.township[:40]}' is not a served township",
                                "township") from None
         county = workflow.places.county_of(township_code or "")
@@ -184,15 +187,7 @@ async def post_checkin(request: web.Request) -> web.Response:
     actor = await require_staff(request)
     require_enroller(actor)
     body = parse(EnrolBody, await read_json(request))
-    try:
-        checkin = await enrol_request(request, actor, body)
-    except ApiError:
-        raise
-    except Exception as exc:  # TicketNotFound and kin carry their own status
-        status = getattr(exc, "status", None)
-        if status is None:
-            raise
-        raise ApiError(status, getattr(exc, "code", "invalid"), getattr(exc, "message", str(exc)), "ticket") from None
+    checkin = await enrol_request(request, actor, body)
     now = request.app[WORKFLOW].clock()
     return web.json_response(checkin_json(checkin, request.app[CHECKINS], request.app[SERVICES].places, now),
                              status=201)

@@ -155,8 +155,14 @@ async def followup_solved(ctx: Context, text: str) -> list[Reply]:
         await record_solved(session, ticket, now)
         ctx.conv.goto("score")
         return ctx.reply(_("很高兴问题解决了。请给这次办理打分（5分最满意）："), score_options())
-    await reopen(session, ticket, words, now)
     place = ctx.services.places.get(ticket.township_code or ticket.county_code).name
+    if not await reopen(session, ticket, words, now):
+        # Staff moved it meanwhile (it is no longer 已办结): the words still reach them.
+        ctx.conv.finish()
+        if words:
+            session.add(TicketEvent(ticket_id=ticket.id, at=now, type="resident_reply", by="resident",
+                                    text=words[:1000]))
+        return ctx.reply(_("已转告工作人员（编号 {number}），他们会再联系您。").format(number=ticket.number))
     if words:
         ctx.conv.finish()
         return ctx.reply(_("已重新交{place}办理（编号 {number}），工作人员会再联系您。").format(
