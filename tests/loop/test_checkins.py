@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -168,3 +169,23 @@ async def test_staff_enrol_a_household_from_its_ticket(aiohttp_client: Any, sms_
     enrolled = await response.json()
     assert enrolled["township"] == "保安镇" and enrolled["contact"] == "138****0110"
     assert enrolled["enrolled_by"] == "baoan"
+
+
+async def test_a_resident_in_the_middle_of_a_dialog_is_asked_after_it(
+        aiohttp_client: Any, sms_settings: Settings, gateway: FakeGateway) -> None:
+    clock = Clock()
+    client, _second = await two_apps(aiohttp_client, sms_settings, clock)
+    await converse(client, gateway, SELF, "隆务镇")
+    await converse(client, gateway, SELF, "定期问候")
+    clock.move(days=93)
+    said = await converse(client, gateway, SELF, "求助")  # a guided request under way
+    assert "乡镇" in said
+    assert await client.app[CHECKINS].send_due() == 0
+    async with client.app[SESSIONS]() as session:
+        [checkin] = list(await session.scalars(select(CheckIn)))
+    assert checkin.next_due_at == clock.now + timedelta(hours=1)
+    await converse(client, gateway, SELF, "取消")
+    clock.move(hours=1)
+    assert await client.app[CHECKINS].send_due() == 1
+    await settle(client.app)
+    assert "收入或开支" in gateway.to(SELF)[-1]["text"]
