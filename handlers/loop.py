@@ -22,6 +22,7 @@ from sqlalchemy import select
 from bot.domain.messages import Option, Reply
 from bot.domain.tickets import HELP, MONITORING, N_, format_time, status_label
 from bot.services.checkins import ANSWERS as CHECKIN_ANSWERS
+from bot.services.checkins import CHANNELS as CHECKIN_CHANNELS
 from bot.services.checkins import FLOW as CHECKIN_FLOW
 from bot.services.followups import ANSWERS as FOLLOWUP_ANSWERS
 from bot.services.followups import FLOW as FOLLOWUP_FLOW
@@ -102,6 +103,10 @@ async def checkin_answer(ctx: Context, text: str) -> list[Reply]:
 
 
 async def enrol(ctx: Context, _text: str = "") -> list[Reply]:
+    if ctx.msg.channel not in CHECKIN_CHANNELS:
+        # WeChat lets a 服务号 write only within 48 hours of the resident's last message.
+        return ctx.reply(_("这里无法按期给您发问候。"
+                           "请用手机短信发“定期问候”，或请村里、乡镇工作人员用您的手机号登记。"))
     places = ctx.services.places
     code = ctx.profile.region_code
     if not code or code not in places:

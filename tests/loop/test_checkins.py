@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.keys import CHECKINS, SESSIONS
+from bot.domain.messages import Incoming
+from bot.keys import CHECKINS, ENGINE, SESSIONS
 from bot.settings import Settings
 from bot.storage.models import CheckIn, CheckInRound, Ticket
 from tests.fakes import FakeBotApi, FakeGateway
@@ -189,3 +190,14 @@ async def test_a_resident_in_the_middle_of_a_dialog_is_asked_after_it(
     assert await client.app[CHECKINS].send_due() == 1
     await settle(client.app)
     assert "收入或开支" in gateway.to(SELF)[-1]["text"]
+
+
+async def test_a_wechat_resident_is_told_to_enrol_by_phone(client: Any) -> None:
+    """A 服务号 may write only within 48 hours of the resident's last message: no scheduled check-ins there."""
+    engine = client.app[ENGINE]
+    for text in ("隆务镇", "定期问候"):
+        replies = await engine.handle(Incoming(channel="wechat", address="oWx-resident-1", text=text,
+                                               ref=f"wechat:{text}"))
+    assert "手机号" in replies[0].text
+    async with client.app[SESSIONS]() as session:
+        assert not list(await session.scalars(select(CheckIn)))
