@@ -15,10 +15,10 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from bot.domain.i18n import gettext as _
 from bot.domain.tickets import (
     ADMIN,
     CATEGORIES,

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy import select
 
+from bot.domain.i18n import gettext as _
 from bot.domain.messages import Option, Reply
 from bot.domain.tickets import HELP, MONITORING, N_, format_time, status_label
 from bot.services.checkins import ANSWERS as CHECKIN_ANSWERS

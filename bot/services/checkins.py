@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy import ColumnElement, false, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.i18n import I18n
+from bot.domain.i18n import gettext as _
 from bot.domain.messages import Option
 from bot.domain.tickets import ADMIN, N_, SUPERVISOR
 from bot.services.dialog_state import conversation_busy, open_question

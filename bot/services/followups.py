@@ -17,11 +17,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.i18n import I18n
+from bot.domain.i18n import gettext as _
 from bot.domain.messages import Option
 from bot.domain.tickets import HELP, N_
 from bot.services.dialog_state import conversation_busy, open_question
