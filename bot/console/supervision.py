@@ -86,21 +86,21 @@ async def read_stats(request: web.Request, actor: Actor) -> dict[str, Any] | Non
 @signed_in
 async def stats_page(request: web.Request, actor: Actor, csrf: str) -> web.StreamResponse:
     if actor.role not in STATS_ROLES:
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     if not request.query.get("county") and actor.role == ADMIN:
         first = request.app[SERVICES].places.counties()[0]
         raise web.HTTPSeeOther(f"/console/stats?county={quote(first.name)}")
     try:
         table = await read_stats(request, actor)
     except ApiError as exc:
-        return render("console_error.html", status=400, actor=actor, csrf=csrf, message=exc.message)
+        return render(request, "console_error.html", status=400, actor=actor, csrf=csrf, message=exc.message)
     if table is None:
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     places = request.app[SERVICES].places
     counties = ([c.name for c in places.counties()] if actor.role == "admin"
                 else [places.get(actor.county_code).name] if actor.county_code else [])
     low = [row for row in table["townships"] if row["low_scores"]]
-    return render("console_stats.html", actor=actor, csrf=csrf, table=table, columns=STATS_COLUMNS, cell=cell,
+    return render(request, "console_stats.html", actor=actor, csrf=csrf, table=table, columns=STATS_COLUMNS, cell=cell,
                   charts=charts(table["townships"]), counties=counties, low=low)
 
 
@@ -119,7 +119,7 @@ def export_name(table: dict[str, Any], extension: str) -> str:
 async def stats_csv(request: web.Request, actor: Actor, csrf: str) -> web.StreamResponse:
     table = await read_stats(request, actor) if actor.role in STATS_ROLES else None
     if table is None:
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([label for _key, label in STATS_COLUMNS])
@@ -133,7 +133,7 @@ async def stats_csv(request: web.Request, actor: Actor, csrf: str) -> web.Stream
 async def stats_xlsx(request: web.Request, actor: Actor, csrf: str) -> web.StreamResponse:
     table = await read_stats(request, actor) if actor.role in STATS_ROLES else None
     if table is None:
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -160,7 +160,7 @@ async def checkins_render(request: web.Request, actor: Actor, csrf: str, status:
     households = [checkin_json(row, service, places, now) for row in rows]
     townships = ([] if actor.township_code else
                  [t.name for t in places.townships(actor.county_code)] if actor.county_code else [])
-    return render("console_checkins.html", status=status, actor=actor, csrf=csrf, households=households,
+    return render(request, "console_checkins.html", status=status, actor=actor, csrf=csrf, households=households,
                   townships=townships, error=error, notice=notice,
                   alerts=sum(1 for h in households if h["alert"]), due=sum(1 for h in households if h["due"]))
 
@@ -168,14 +168,14 @@ async def checkins_render(request: web.Request, actor: Actor, csrf: str, status:
 @signed_in
 async def checkins_page(request: web.Request, actor: Actor, csrf: str) -> web.StreamResponse:
     if actor.role not in ENROLLING_ROLES:
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     return await checkins_render(request, actor, csrf)
 
 
 @signed_in
 async def checkins_enrol(request: web.Request, actor: Actor, csrf: str) -> web.StreamResponse:
     if actor.role not in ENROLLING_ROLES:
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     form = await read_form(request)
     body = EnrolBody(phone=form.get("phone", "")[:20] or None, township=form.get("township", "")[:40] or None,
                      consent_note=form.get("consent_note", "")[:500] or None)
@@ -189,12 +189,12 @@ async def checkins_enrol(request: web.Request, actor: Actor, csrf: str) -> web.S
 @signed_in
 async def checkins_remove(request: web.Request, actor: Actor, csrf: str) -> web.StreamResponse:
     if actor.role not in ENROLLING_ROLES:
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     raw = request.match_info["id"]
     service = request.app[CHECKINS]
     checkin = await service.get(actor, int(raw)) if raw.isdigit() and len(raw) < 10 else None
     if checkin is None:
-        return not_found(actor, csrf)
+        return not_found(request, actor, csrf)
     async with request.app[SESSIONS]() as session, session.begin():
         row = await session.get(CheckIn, checkin.id)
         assert row is not None
