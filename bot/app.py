@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -20,11 +21,13 @@ from bot.i18n import make_i18n
 from bot.jobs import Escalator
 from bot.keys import (
     ALIYUN_SMS,
+    CHECKINS,
     DB_ENGINE,
     ENGINE,
     ESCALATOR,
     HTTP,
     INBOX,
+    LOOP_JOBS,
     OUTBOX,
     SERVICES,
     SESSIONS,
@@ -32,16 +35,22 @@ from bot.keys import (
     SMS,
     STAFF,
     STATE,
+    STATS,
     TELEGRAM,
     TURNS,
     WECHAT,
     WECOM,
     WORKFLOW,
 )
+from bot.loop_jobs import LoopJobs
 from bot.services import AppServices
+from bot.services.checkins import CheckIns, interval_reader
 from bot.services.conversations import Turns
+from bot.services.followups import FollowUps
 from bot.services.inbox import Inbox
 from bot.services.outbox import OutboxWorker
+from bot.services.privacy import Retention
+from bot.services.stats import Stats
 from bot.services.tickets import TicketService
 from bot.services.workflow import Workflow, kb_deadlines
 from bot.settings import Settings
@@ -101,11 +110,17 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     services = build_services(settings, app[SESSIONS])
     app[SERVICES] = services
+    i18n = make_i18n()
+    services.checkins = CheckIns(app[SESSIONS], services.places, interval_reader(services.kb.parameters), i18n,
+                                 settings.sms_max_chars, services.now)
+    app[CHECKINS] = services.checkins
+    app[STATS] = Stats(app[SESSIONS], services.places)
     app[TURNS] = Turns(app[SESSIONS], services)
-    app[ENGINE] = build_engine(services, app[TURNS].open, make_i18n(), settings.conversation_ttl_seconds,
+    app[ENGINE] = build_engine(services, app[TURNS].open, i18n, settings.conversation_ttl_seconds,
                                settings.default_locale)
     workflow = Workflow(app[SESSIONS], services.places, services.tickets, app[ENGINE].i18n,
                         settings.sms_max_chars, services.now)
+    workflow.followup_delay = timedelta(hours=settings.followup_hours)
     services.tickets.announce = workflow.announce
     workflow.public_url = settings.public_url
     app[WORKFLOW] = workflow
@@ -153,15 +168,23 @@ async def channels_ctx(app: web.Application) -> AsyncIterator[None]:
     app[TELEGRAM] = telegram
     escalator = Escalator(app[SESSIONS], app[WORKFLOW], app[SERVICES].now, settings.escalation_interval_seconds)
     app[ESCALATOR] = escalator
+    followups = FollowUps(app[SESSIONS], app[ENGINE].i18n, app[SERVICES].now)
+    followups.on_queued = app[CHECKINS].on_queued = outbox.wake
+    loop_jobs = LoopJobs(app[CHECKINS], followups,
+                         Retention(app[SESSIONS], timedelta(days=settings.retention_days), app[SERVICES].now),
+                         settings.loop_interval_seconds)
+    app[LOOP_JOBS] = loop_jobs
     outbox.start()
     inbox.start()
     escalation = asyncio.create_task(escalator.run(), name="escalation")
+    closing_loop = asyncio.create_task(loop_jobs.run(), name="loop-jobs")
     if telegram:
         await telegram.start()
     yield
     await drain(app)
     escalation.cancel()
-    await asyncio.gather(escalation, return_exceptions=True)
+    closing_loop.cancel()
+    await asyncio.gather(escalation, closing_loop, return_exceptions=True)
     if telegram:
         await telegram.close()
 
@@ -227,15 +250,18 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend([database_ctx, state_ctx, http_client_ctx, services_ctx, channels_ctx])
     # The HTTP surfaces are imported here, not with the module: `minsheng chat` uses the contexts
     # above without a server, and the console alone (jinja2, openpyxl) costs a fifth of its start.
-    from bot import api, screen_api, staff_api
+    from bot import api, loop_api, screen_api, staff_api
     from bot.console import setup_console
+    from bot.console.supervision import setup_supervision
     from bot.console.wecom import setup_wecom_console
 
     app.add_routes(api.routes)
     app.add_routes(screen_api.routes)
     app.add_routes(staff_api.routes)
+    app.add_routes(loop_api.routes)
     setup_console(app)
     setup_wecom_console(app)
+    setup_supervision(app)
     app.router.add_post("/sms/inbound", sms_inbound)
     app.router.add_post(WEBHOOK_PATH, telegram_webhook)
     app.router.add_get(settings.wechat_path, wechat_check)

@@ -17,10 +17,13 @@ if TYPE_CHECKING:
     from bot.channels.wechat import WeChatChannel
     from bot.channels.wecom import WeComRobots
     from bot.jobs import Escalator
+    from bot.loop_jobs import LoopJobs
     from bot.services import AppServices
+    from bot.services.checkins import CheckIns
     from bot.services.conversations import Turns
     from bot.services.inbox import Inbox
     from bot.services.outbox import OutboxWorker
+    from bot.services.stats import Stats
     from bot.services.workflow import Workflow
     from bot.staff_access import StaffDirectory
     from handlers.engine import DialogEngine
@@ -43,3 +46,6 @@ INBOX: web.AppKey[Inbox] = web.AppKey("inbox")
 WECHAT: web.AppKey[WeChatChannel | None] = web.AppKey("wechat")
 ALIYUN_SMS: web.AppKey[AliyunSmsChannel] = web.AppKey("aliyun_sms")
 WECOM: web.AppKey[WeComRobots] = web.AppKey("wecom")
+LOOP_JOBS: web.AppKey[LoopJobs] = web.AppKey("loop_jobs")
+CHECKINS: web.AppKey[CheckIns] = web.AppKey("checkins")
+STATS: web.AppKey[Stats] = web.AppKey("stats")

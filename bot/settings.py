@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     drain_seconds: float = Field(default=20.0, ge=0)
     conversation_ttl_seconds: int = 30 * 60
     escalation_interval_seconds: float = 60.0
+    # Closing the loop (issue 15): 回访 this long after 已办结; how often the check-in, 回访 and
+    # retention jobs look for work; how long a closed ticket keeps its personal fields (README says why 180).
+    followup_hours: float = Field(default=72.0, gt=0)
+    loop_interval_seconds: float = Field(default=300.0, gt=0)
+    retention_days: int = Field(default=180, ge=1)
     default_locale: str = "zh_Hans"
     console_secure_cookies: bool = False
 

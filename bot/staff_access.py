@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, false, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.tickets import ADMIN, SUPERVISOR
+from bot.domain.tickets import ADMIN, CADRE, SUPERVISOR
 from bot.state import StateStore
 from bot.storage.models import LinkCode, Staff, StaffGroup, Ticket, WeComRobot, utcnow
 
@@ -60,6 +60,8 @@ class Actor:
             return True
         if self.role == SUPERVISOR:
             return ticket.county_code == self.county_code
+        if self.role == CADRE:
+            return ticket.filed_by_staff_id == self.id
         return self.township_code is not None and ticket.township_code == self.township_code
 
     def ticket_filter(self) -> ColumnElement[bool]:
@@ -68,6 +70,8 @@ class Actor:
             return true()
         if self.role == SUPERVISOR:
             return Ticket.county_code == self.county_code if self.county_code else false()
+        if self.role == CADRE:
+            return Ticket.filed_by_staff_id == self.id
         return Ticket.township_code == self.township_code if self.township_code else false()
 
     def covers_place(self, code: str, county_of: str | None) -> bool:

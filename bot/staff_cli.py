@@ -29,9 +29,9 @@ def _scope(role: str, township: str | None, county: str | None) -> tuple[str | N
     places = jurisdictions()
     if role == "admin":
         return None, None
-    if role == "caseworker":
+    if role in ("caseworker", "cadre"):
         if not township:
-            raise StaffCommandError("a caseworker needs --township NAME")
+            raise StaffCommandError(f"a {role} needs --township NAME")
         found = places.find(township, levels=("township",))
         if county:
             within = places.find(county, levels=("county",))

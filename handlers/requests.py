@@ -291,6 +291,9 @@ async def file_request(ctx: Context) -> list[Reply]:
     if ctx.msg.buttons:
         return ctx.reply(text, [Option(f"st:{ticket.number}", _("查进度")), Option("menu", _("菜单"))])
     text += "\n" + _("查进度请回复：进度 {number}").format(number=ticket.number)
+    if kind == MONITORING:
+        # Consent to check-ins at filing (issue 15): a 监测 household opts in with one word.
+        text += "\n" + _("回复“定期问候”，我们会定期问一问家里的情况。")
     return ctx.reply(text)
 
 

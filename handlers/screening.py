@@ -476,6 +476,8 @@ def summary(ctx: Context) -> list[Reply]:
         lines += [program_line(r, answers(ctx)) for r in possible]
     if not likely and not possible:
         lines.append(_("按您说的情况，暂未发现符合的项目。情况有变可再自查，或提交求助请工作人员看看。"))
+    # Consent to check-ins at 自查 (issue 15): the resident opts in with one word.
+    lines.append(_("回复“定期问候”，我们会定期问一问家里的情况。"))
     options = summary_options(screening)
     ctx.conv.data["summary_options"] = [o.key for o in options]
     return ctx.reply("\n".join(lines), options)
@@ -486,6 +488,8 @@ def others(ctx: Context) -> list[Reply]:
     lines = [_("暂不符合的项目：")]
     lines += [f"{_(SHORT_NAMES[r.program])}：{shown_reason(r, answers(ctx))}" for r in screening.results
               if r.verdict == "unlikely"]
+    # Why not, and what to do if the facts differ (issue 15): each line names the criterion and figure.
+    lines.append(_("如实际情况与所填不同，可请乡镇入户核查，或选下面的“提交求助”，工作人员会看到这些回答。"))
     options = [o for o in summary_options(screening) if o.key != "sq:others"]
     ctx.conv.data["summary_options"] = [o.key for o in options]
     return ctx.reply("\n".join(lines), options)

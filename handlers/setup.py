@@ -6,7 +6,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from bot.i18n import I18n
-from handlers import ask, menu, region, requests, screening, status
+from handlers import ask, loop, menu, region, requests, screening, status
 from handlers.context import Services
 from handlers.engine import DialogEngine, Turn
 
@@ -15,6 +15,7 @@ def build_engine(services: Services, turns: Callable[[], AbstractAsyncContextMan
                  conversation_ttl: float, default_locale: str = "zh_Hans") -> DialogEngine:
     engine = DialogEngine(services, turns, i18n, conversation_ttl, default_locale)
     menu.register(engine)
+    loop.register(engine)
     requests.register(engine, services.places)
     screening.register(engine)
     status.register(engine)

@@ -95,9 +95,20 @@ def parse_status(value: str) -> str | None:
 # -- the workflows, and who may make each move --------------------------------------------------------
 
 CASEWORKER, SUPERVISOR, ADMIN = "caseworker", "supervisor", "admin"
-STAFF_ROLES = (CASEWORKER, SUPERVISOR, ADMIN)
-ANY_STAFF = frozenset(STAFF_ROLES)
+# A village cadre (驻村干部, 村两委, 社会救助协理员) files for residents who cannot file themselves
+# (同仁市 seed 002 二（五）2: 失能失智等无法提出申请的，由村委会帮助其提出纳入申请; 二（六）2: 走访、发现困难
+# 群众列为驻村工作队、村（社区）组织和基层工作人员的重要内容). They answer, move or assign nothing.
+CADRE = "cadre"
+STAFF_ROLES = (CASEWORKER, SUPERVISOR, ADMIN, CADRE)
+# Who works a queue: answers residents and moves tickets (any of these, within scope).
+ANY_STAFF = frozenset({CASEWORKER, SUPERVISOR, ADMIN})
 COUNTY_STAFF = frozenset({SUPERVISOR, ADMIN})
+# Who files a request on a resident's behalf, and sees only what they filed.
+FILING_ROLES = frozenset({CADRE})
+# Who reads a county's 督查 figures (GET /api/v1/stats): its supervisors, and admins.
+STATS_ROLES = COUNTY_STAFF
+# Who enrols households in check-ins and removes them (within their township or county).
+ENROLLING_ROLES = ANY_STAFF
 
 # kind -> status -> the statuses it may move to
 TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
@@ -180,6 +191,10 @@ EVENT_LABELS = {
     "aid_escalated": N_("急难超时上报"),
     "followup": N_("回访"),
     "delivery_failed": N_("未能送达居民"),
+    "filed_for": N_("代为提交"),
+    "followup_answer": N_("回访答复"),
+    "checkin_answer": N_("定期问候答复"),
+    "purged": N_("个人信息已删除"),
     "contact_revealed": N_("查看完整联系方式"),
 }
 TRANSFERRED_TO = N_("转办至{place}")

@@ -19,6 +19,8 @@ class AppServices:
     places: Jurisdictions
     tickets: TicketService
     screening: Any = None
+    # bot.services.checkins.CheckIns: enrolment from the dialogs (定期问候) and the staff side.
+    checkins: Any = None
     clock: Any = field(default=utcnow)
 
     def now(self) -> datetime:

@@ -45,6 +45,10 @@ class Filing:
     locale: str = "zh_Hans"
     attachments: tuple[dict[str, str], ...] = ()
     screening: dict[str, Any] | None = None
+    # Filed by a village cadre on the resident's behalf (staff id, name) with the resident's consent.
+    filed_by_staff_id: int | None = None
+    filed_by: str = "resident"
+    consent_note: str | None = None
 
 
 def ticket_number(created_at: datetime, ticket_id: int) -> str:
@@ -120,6 +124,7 @@ class TicketService:
             status=INITIAL_STATUS[filing.kind], urgent=filing.urgent, channel=filing.channel,
             contact=filing.contact, locale=filing.locale, text=filing.text,
             attachments=list(filing.attachments), screening=filing.screening,
+            filed_by_staff_id=filing.filed_by_staff_id, consent_note=filing.consent_note,
             created_at=now, due_at=due, aid_due_at=aid_due, events=[],
         )
         try:
@@ -127,7 +132,7 @@ class TicketService:
                 session.add(ticket)
                 await session.flush()
                 ticket.number = ticket_number(now, ticket.id)
-                session.add(TicketEvent(ticket_id=ticket.id, at=now, type="filed", by="resident",
+                session.add(TicketEvent(ticket_id=ticket.id, at=now, type="filed", by=filing.filed_by,
                                         text="", data={"channel": filing.channel}))
                 if self.announce is not None:
                     await self.announce(session, ticket)

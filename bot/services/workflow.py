@@ -20,6 +20,7 @@ from sqlalchemy.orm import raiseload
 from bot.domain.messages import Option, split_pages
 from bot.domain.tickets import (
     ADMIN,
+    ANY_STAFF,
     CHANNEL_LABELS,
     CLOSED,
     DEADLINE_LABELS,
@@ -174,6 +175,9 @@ class Workflow:
         self.on_queued: Callable[[], None] = lambda: None
         # MINSHENG_PUBLIC_URL: where a WeCom card's link to the ticket page points.
         self.public_url: str | None = None
+        # 回访: how long after 已办结 the resident is asked whether the problem was solved
+        # (MINSHENG_FOLLOWUP_HOURS; bot.loop.followups).
+        self.followup_delay = timedelta(days=3)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -327,6 +331,9 @@ class Workflow:
             raise WorkflowError("too_long", f"text is longer than {MAX_REPLY_CHARS} characters", "text",
                                 zh=N_("内容太长（最多 1000 字），请删减后再发送。"))
         ticket = await self.find(actor, number)
+        if actor.role not in ANY_STAFF:
+            raise WorkflowError("role", f"a {actor.role} files and follows requests; the township answers them",
+                                "text", 403)
         now = self.clock()
         async with self.sessions() as session, session.begin():
             event = TicketEvent(ticket_id=ticket.id, at=now, type="reply", by=actor.name, text=text)
@@ -379,6 +386,8 @@ class Workflow:
                          "to_place": values["township_code"] or values["county_code"]})
         if status in CLOSED:
             values["closed_at"] = now
+        if status == "resolved" and ticket.followup_state is None:
+            values["followup_due_at"] = now + self.followup_delay
         async with self.sessions() as session, session.begin():
             moved = await session.execute(update(Ticket).where(Ticket.id == ticket.id, Ticket.status == ticket.status)
                                           .values(**values))
@@ -668,6 +677,11 @@ def ticket_json(ticket: Ticket, places: Jurisdictions, now: datetime, events: Se
         "screening": ticket.screening,
         "first_answered_at": ticket.first_answered_at.isoformat() if ticket.first_answered_at else None,
         "attachments": [{"kind": a.get("kind"), "ref": a.get("ref")} for a in ticket.attachments or []],
+        # Filed by a village cadre for the resident, with the note of their consent (null otherwise);
+        # the 回访's answer once it came (null, resolved, unresolved; skipped after TD).
+        "filed_for": ticket.filed_by_staff_id is not None, "consent_note": ticket.consent_note,
+        "followup": {"state": ticket.followup_state, "score": ticket.followup_score,
+                     "due_at": ticket.followup_due_at.isoformat() if ticket.followup_due_at else None},
     }
     if events is not None:
         body["events"] = [{"at": e.at.isoformat(), "type": e.type, "by": e.by, "text": e.text} for e in events]

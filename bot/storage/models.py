@@ -184,6 +184,19 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column()
     # The staff member (by account name) working the ticket, or None; always of the ticket's township.
     assignee: Mapped[str | None] = mapped_column(String(64))
+    # Filed by a village cadre for the resident (issue 15): who, and the note of the resident's consent.
+    filed_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    consent_note: Mapped[str | None] = mapped_column(Text)
+    # 回访 after 已办结: when it is due, and what the resident said (state: sent | skipped | resolved |
+    # unresolved). A reopened ticket keeps its 回访 so the township's record shows it.
+    followup_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    followup_state: Mapped[str | None] = mapped_column(String(16))
+    followup_sent_at: Mapped[datetime | None] = mapped_column()
+    followup_answered_at: Mapped[datetime | None] = mapped_column()
+    followup_score: Mapped[int | None] = mapped_column(Integer)
+    reopened_at: Mapped[datetime | None] = mapped_column()
+    # Contact and texts removed (retention, or the resident's 删除我的信息); the counts stay.
+    purged_at: Mapped[datetime | None] = mapped_column()
 
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan", lazy="selectin"
@@ -321,3 +334,48 @@ class SmsReceipt(Base):
     delivered: Mapped[bool] = mapped_column(Boolean)
     err_code: Mapped[str | None] = mapped_column(String(64))
     reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CheckIn(Base):
+    """A household enrolled for periodic check-ins (主动发现), on one channel address.
+
+    ``next_due_at`` is moved forward by the process that sends a round, with a compare-and-set on
+    its old value, so however many processes run the job, one of them sends each round.
+    """
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_checkins_channel_address"),
+                      Index("ix_checkins_due", "active", "next_due_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    county_code: Mapped[str] = mapped_column(String(12))
+    township_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    locale: Mapped[str] = mapped_column(String(16), default="zh_Hans")
+    # How the household agreed: resident (the 定期问候 command), filing, screening, or staff (enrolled by staff).
+    consent: Mapped[str] = mapped_column(String(16))
+    enrolled_by: Mapped[str] = mapped_column(String(64))
+    enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    removed_at: Mapped[datetime | None] = mapped_column()
+    removed_by: Mapped[str | None] = mapped_column(String(64))
+    next_due_at: Mapped[datetime] = mapped_column()
+
+    rounds: Mapped[list[CheckInRound]] = relationship(
+        back_populates="checkin", order_by="CheckInRound.id", cascade="all, delete-orphan", lazy="selectin")
+
+
+class CheckInRound(Base):
+    """One check-in sent, and the answer if one came (1 没有变化, 2 收入少了, 3 大病/灾/事故)."""
+
+    __tablename__ = "checkin_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column()
+    answer: Mapped[int | None] = mapped_column(Integer)
+    answered_at: Mapped[datetime | None] = mapped_column()
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+
+    checkin: Mapped[CheckIn] = relationship(back_populates="rounds")

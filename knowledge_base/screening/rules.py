@@ -214,15 +214,31 @@ class Finding:
     def result(self, next_step: str) -> Result:
         verdict = self.verdict
         reasons = self._unmet + self._unknown + self._met + self._notes
+        if verdict == "unlikely" and RECOURSE_MARK not in next_step:
+            # "Why not" (issue 15): the first reason is the criterion that failed, with the place's
+            # figure and the household's own where a figure decided it; then what to do if the facts
+            # the resident gave are not the whole story.
+            next_step = f"{next_step}；{recourse(self.c)}" if next_step else recourse(self.c)
         amount = "；".join(self.amounts) if self.amounts and verdict != "unlikely" else None
         return Result(self.program, verdict, reasons, list(self._sources), next_step, amount)
+
+
+RECOURSE_MARK = "入户核查"
+
+
+def recourse(c: Context) -> str:
+    """What a resident does who thinks an "unlikely" is wrong: the township checks at home (入户核查,
+    the step every place's procedure has: 同仁市 seed 002 二（五）1–2, 临夏州 seed 000 三（三）8), or a
+    request carries the answers to the staff who decide."""
+    where, _cited = c.office("")
+    return f"如实际情况与所填不同，可请{where}{RECOURSE_MARK}，或提交求助并附上本次自查回答"
 
 
 def _apply(c: Context, f: Finding, kind: str, what: str, bring: str) -> str:
     where, cited = c.office(kind)
     f.cite(cited)
     if f.verdict == "unlikely":
-        return f"暂不符合；情况有变可再自查，或到{where}咨询"
+        return f"暂不符合；如实际情况与所填不同，可请{where}{RECOURSE_MARK}，或提交求助并附上本次自查回答"
     return f"到{where}{what}，带{bring}"
 
 
@@ -453,7 +469,7 @@ def monitoring(c: Context) -> Result:
     where = applied.says if applied else "村委会（社区）"
     f.cite(applied)
     if f.verdict == "unlikely":
-        step = f"暂不符合；出现返贫致贫风险时可向{where}申请"
+        step = f"暂不符合；出现返贫致贫风险时可向{where}申请；{recourse(c)}"
     else:
         step = f"向{where}申请，经村评议、乡镇初审、县级审定"
     return f.result(step)

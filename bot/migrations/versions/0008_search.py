@@ -11,35 +11,25 @@ Create Date: 2026-11-30 15:30:00
 - SQLite: ``tickets_fts``, an FTS5 table with the ``trigram`` tokenizer over ``tickets.text``
   (external content: it stores only the index), kept in step by three triggers. A batch migration
   that recreates ``tickets`` drops these triggers: such a migration must create them again
-  (``create_sqlite_fts`` below).
+  (``bot.storage.search_ddl.restore_sqlite_search``).
 - PostgreSQL: ``pg_trgm`` and a GIN index ``ix_tickets_text_trgm`` on ``text`` for ``LIKE '%…%'``.
 """
 from __future__ import annotations
 
 from alembic import op
 
+from bot.storage import search_ddl
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-LAST4 = "substr(contact, length(contact) - 3)"
-
-SQLITE_FTS = [
-    "CREATE VIRTUAL TABLE tickets_fts USING fts5(text, content='tickets', content_rowid='id', tokenize='trigram')",
-    "CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets BEGIN "
-    "INSERT INTO tickets_fts(rowid, text) VALUES (new.id, new.text); END",
-    "CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN "
-    "INSERT INTO tickets_fts(tickets_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
-    "CREATE TRIGGER tickets_fts_update AFTER UPDATE OF text ON tickets BEGIN "
-    "INSERT INTO tickets_fts(tickets_fts, rowid, text) VALUES ('delete', old.id, old.text); "
-    "INSERT INTO tickets_fts(rowid, text) VALUES (new.id, new.text); END",
-    "INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')",
-]
+LAST4 = search_ddl.LAST4
 
 
 def create_sqlite_fts() -> None:
-    for statement in SQLITE_FTS:
+    for statement in (search_ddl.FTS_TABLE, *search_ddl.FTS_TRIGGERS, search_ddl.FTS_REBUILD):
         op.execute(statement)
 
 

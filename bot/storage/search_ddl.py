@@ -1,0 +1,41 @@
+"""The staff search's SQLite indexes that SQLAlchemy cannot declare or reflect (migration 0008).
+
+An index on the expression ``substr(contact, length(contact) - 3)`` and an FTS5 ``trigram`` table over
+``tickets.text`` kept in step by triggers. A later migration that rebuilds ``tickets`` in batch mode
+(SQLite's copy-and-rename, e.g. to add a foreign key) drops both the triggers and the expression index
+without a word: such a migration calls :func:`restore_sqlite_search` afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LAST4 = "substr(contact, length(contact) - 3)"
+
+LAST4_INDEX = f"CREATE INDEX IF NOT EXISTS ix_tickets_contact_last4 ON tickets ({LAST4})"
+
+FTS_TABLE = ("CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts USING fts5(text, content='tickets', content_rowid='id', "
+             "tokenize='trigram')")
+
+FTS_TRIGGERS = [
+    "CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets BEGIN "
+    "INSERT INTO tickets_fts(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN "
+    "INSERT INTO tickets_fts(tickets_fts, rowid, text) VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER tickets_fts_update AFTER UPDATE OF text ON tickets BEGIN "
+    "INSERT INTO tickets_fts(tickets_fts, rowid, text) VALUES ('delete', old.id, old.text); "
+    "INSERT INTO tickets_fts(rowid, text) VALUES (new.id, new.text); END",
+]
+
+FTS_REBUILD = "INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')"
+
+
+def restore_sqlite_search(execute: Callable[[str], object]) -> None:
+    """Creates again what a batch rebuild of ``tickets`` dropped, and re-reads the text into the index."""
+    execute(LAST4_INDEX)
+    execute(FTS_TABLE)
+    for trigger in ("insert", "delete", "update"):
+        execute(f"DROP TRIGGER IF EXISTS tickets_fts_{trigger}")
+    for statement in FTS_TRIGGERS:
+        execute(statement)
+    execute(FTS_REBUILD)

@@ -1,0 +1,118 @@
+"""The county's 督查 page (SVG charts, CSV and XLSX of the same table) and the check-in page, over HTTP
+and in headless Chromium."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.settings import Settings
+from tests.fakes import FakeGateway
+from tests.loop.support import Clock, two_apps
+from tests.loop.test_stats import OCTOBER, seed_october
+from tests.tickets.support import PASSWORD, standard_staff
+from tests.tickets.test_browser import ARGS, CHROMIUM
+from tests.tickets.test_console import csrf_of, sign_in
+
+QUERY = "county=同仁市&month=2026-10"
+
+
+async def seeded(aiohttp_client: Any, settings: Settings, gateway: FakeGateway) -> Any:
+    clock = Clock(OCTOBER)
+    client, _other = await two_apps(aiohttp_client, settings, clock)
+    staff = await standard_staff(client.app)
+    await seed_october(client, gateway, clock, staff)
+    return client
+
+
+async def test_the_stats_page_charts_and_exports_the_same_figures(
+        aiohttp_client: Any, sms_settings: Settings, gateway: FakeGateway) -> None:
+    client = await seeded(aiohttp_client, sms_settings, gateway)
+    await sign_in(client, "tongren")
+    page = await (await client.get(f"/console/stats?{QUERY}")).text()
+    assert "督查：同仁市 2026-10" in page
+    bar = re.search(r'data-township="隆务镇" data-value="([^"]*)"', page)
+    assert bar and bar.group(1) == "50.0"
+    assert re.search(r'data-township="保安镇" data-value="0.0"', page)
+    svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "<script" not in svg and "http" not in svg.replace("http://www.w3.org", "")  # drawn here, nothing fetched
+
+    exported = (await (await client.get(f"/console/stats.csv?{QUERY}")).read()).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(exported)))
+    assert rows[0][:4] == ["乡镇", "受理件数", "按时首次答复", "按时答复率(%)"]
+    longwu = next(r for r in rows if r[0] == "隆务镇")
+    assert longwu[1:7] == ["2", "1", "50.0", "480.0", "1", "1"]
+
+    response = await client.get(f"/console/stats.xlsx?{QUERY}")
+    assert response.status == 200
+    sheet = load_workbook(io.BytesIO(await response.read())).active
+    assert sheet is not None
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0][0] == "乡镇"
+    assert next(r for r in values if r[0] == "隆务镇")[1:7] == [2, 1, 50.0, 480.0, 1, 1]
+
+
+async def test_a_caseworker_has_no_stats_page_and_another_county_is_not_there(
+        aiohttp_client: Any, sms_settings: Settings, gateway: FakeGateway) -> None:
+    client = await seeded(aiohttp_client, sms_settings, gateway)
+    await sign_in(client, "longwu")
+    assert (await client.get(f"/console/stats?{QUERY}")).status == 404
+    assert (await client.get(f"/console/stats.csv?{QUERY}")).status == 404
+    client.session.cookie_jar.clear()
+    await sign_in(client, "chengxiang")
+    assert (await client.get(f"/console/stats?{QUERY}")).status == 404
+    assert (await client.get("/console/stats?county=城厢区&month=2026-13")).status == 400
+
+
+async def test_staff_enrol_and_remove_a_household_in_the_console(
+        aiohttp_client: Any, sms_settings: Settings) -> None:
+    client, _other = await two_apps(aiohttp_client, sms_settings, Clock())
+    await standard_staff(client.app)
+    page = await sign_in(client, "longwu")
+    page = await (await client.get("/console/checkins")).text()
+    response = await client.post("/console/checkins", data={"csrf": csrf_of(page), "phone": "13812340700",
+                                                            "consent_note": "11月30日入户，本人同意"})
+    page = await response.text()
+    assert response.status == 200 and "已登记定期问候" in page and "138****0700" in page
+    assert "13812340700" not in page
+    response = await client.post("/console/checkins", data={"csrf": csrf_of(page), "phone": "12"})
+    assert response.status == 422 and "phone" in await response.text()
+    checkin_id = re.search(r"/console/checkins/(\d+)/remove", page)
+    assert checkin_id
+    page = await (await client.post(f"/console/checkins/{checkin_id.group(1)}/remove",
+                                    data={"csrf": csrf_of(page)})).text()
+    assert "已取消该户的定期问候" in page and "138****0700" not in page
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
+async def test_a_supervisor_reads_the_chart_in_a_browser(
+        aiohttp_client: Any, sms_settings: Settings, gateway: FakeGateway) -> None:
+    from playwright.async_api import async_playwright
+
+    client = await seeded(aiohttp_client, sms_settings, gateway)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        page = await context.new_page()
+        await page.goto(str(client.make_url("/console/")))
+        await page.get_by_label("工作人员账号").fill("tongren")
+        await page.get_by_label("密码").fill(PASSWORD)
+        await page.get_by_role("button", name="登录").click()
+        await page.get_by_role("link", name="督查").click()
+        await page.get_by_label("月份（YYYY-MM）").fill("2026-10")
+        await page.get_by_role("button", name="查看").click()
+        chart = page.get_by_role("img", name="按时首次答复率（%）")
+        assert await chart.is_visible()
+        label = await chart.locator("g.bar[data-township='隆务镇'] text").last.text_content()
+        assert label == "50%"
+        assert await chart.locator("g.bar[data-township='保安镇'] text").last.text_content() == "0%"
+        width = await chart.locator("g.bar[data-township='隆务镇'] rect").get_attribute("width")
+        assert width == "130.0"
+        await context.close()
+        await browser.close()
