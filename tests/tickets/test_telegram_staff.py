@@ -7,10 +7,10 @@ import re
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.keys import SESSIONS, STAFF
-from bot.storage.models import Staff, StaffGroup
+from bot.storage.models import InboxMessage, Staff, StaffGroup
 from tests.fakes import FakeBotApi, FakeGateway
 from tests.helpers import send_tg, tg_update
 from tests.tickets.support import (
@@ -34,9 +34,18 @@ RESIDENT_CHAT = 7001
 
 
 async def deliver(client: TestClient, update: dict[str, Any]) -> None:
+    """Sends an update and waits until it is handled: the webhook answers once it is stored, before that."""
     response = await send_tg(client, update)
     assert response.status == 200
-    await asyncio.sleep(0.2)  # the webhook answers before the update is handled
+    deadline = asyncio.get_running_loop().time() + 30  # a loaded CI machine takes seconds, not 0.2 s
+    while asyncio.get_running_loop().time() < deadline:
+        async with client.app[SESSIONS]() as session:
+            waiting = await session.scalar(select(func.count()).select_from(InboxMessage)
+                                           .where(InboxMessage.status == "received"))
+        if not waiting:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the update was not handled in time")
 
 
 async def link_group_and_caseworker(client: TestClient, botapi: FakeBotApi, staff: dict[str, str]) -> None:
