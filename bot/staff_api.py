@@ -12,6 +12,7 @@ from bot.errors import ApiError, parse, read_json
 from bot.keys import STAFF, WORKFLOW
 from bot.services.workflow import Queue, TicketNotFound, WorkflowError, ticket_json
 from bot.staff_access import Actor
+from bot.storage.models import TicketEvent
 
 routes = web.RouteTableDef()
 
@@ -111,8 +112,15 @@ async def get_ticket(request: web.Request) -> web.Response:
     return web.json_response(await _one(request, actor))
 
 
-class ReplyBody(BaseModel):
+class TextBody(BaseModel):
+    """A reply to the resident or a staff-only note: the same shape, the same bounds."""
+
     text: str = Field(min_length=1, max_length=1000)
+
+
+def _event_created(number: str, event: TicketEvent) -> web.Response:
+    return web.json_response({"number": number, "event": {"at": event.at.isoformat(), "type": event.type,
+                                                          "by": event.by, "text": event.text}}, status=201)
 
 
 @routes.post("/api/v1/tickets/{number}/replies")
@@ -122,12 +130,11 @@ async def post_reply(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     try:
         await workflow.find(actor, number)  # out of scope is 404 before any body is looked at
-        body = parse(ReplyBody, await read_json(request))
+        body = parse(TextBody, await read_json(request))
         event = await workflow.reply(actor, number, body.text)
     except WorkflowError as exc:
         raise api_error(exc) from None
-    return web.json_response({"number": number, "event": {"at": event.at.isoformat(), "type": event.type,
-                                                          "by": event.by, "text": event.text}}, status=201)
+    return _event_created(number, event)
 
 
 class TransitionBody(BaseModel):
@@ -153,10 +160,6 @@ async def post_transition(request: web.Request) -> web.Response:
     return web.json_response(await _one(request, actor))
 
 
-class NoteBody(BaseModel):
-    text: str = Field(min_length=1, max_length=1000)
-
-
 @routes.post("/api/v1/tickets/{number}/notes")
 async def post_note(request: web.Request) -> web.Response:
     actor = await require_staff(request)
@@ -164,12 +167,11 @@ async def post_note(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     try:
         await workflow.find(actor, number)
-        body = parse(NoteBody, await read_json(request))
+        body = parse(TextBody, await read_json(request))
         event = await workflow.note(actor, number, body.text)
     except WorkflowError as exc:
         raise api_error(exc) from None
-    return web.json_response({"number": number, "event": {"at": event.at.isoformat(), "type": event.type,
-                                                          "by": event.by, "text": event.text}}, status=201)
+    return _event_created(number, event)
 
 
 class AssignBody(BaseModel):
