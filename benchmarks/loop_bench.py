@@ -19,16 +19,13 @@ import asyncio
 import logging
 import platform
 import secrets
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 
-from benchmarks.tickets_queue import admin, timed
+from benchmarks.tickets_queue import on_fresh_database, timed
 from bot.app import create_app
 from bot.keys import CHECKINS, LOOP_JOBS, SERVICES, SESSIONS
 from bot.settings import load_settings
@@ -98,19 +95,7 @@ async def run(url: str, args: argparse.Namespace) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    if not args.postgres:
-        await run(f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp(prefix='bench-loop-')) / 'minsheng.db'}", args)
-        return
-    name = f"minsheng_bench_{secrets.token_hex(4)}"
-    conn = await admin(args.postgres)
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    try:
-        await run(make_url(args.postgres).set(database=name).render_as_string(hide_password=False), args)
-    finally:
-        conn = await admin(args.postgres)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+    await on_fresh_database(args.postgres, "bench-loop-", lambda url: run(url, args))
 
 
 if __name__ == "__main__":

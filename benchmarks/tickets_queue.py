@@ -29,6 +29,7 @@ import secrets
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -129,20 +130,26 @@ async def admin(url: str) -> asyncpg.Connection:
                                  database=parsed.database or "postgres")
 
 
-async def main(args: argparse.Namespace) -> None:
-    if not args.postgres:
-        await run(f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp(prefix='bench-tickets-')) / 'minsheng.db'}", args)
+async def on_fresh_database(postgres: str | None, prefix: str,
+                            work: Callable[[str], Awaitable[None]]) -> None:
+    """Runs ``work`` on a new SQLite file, or on a new database beside ``postgres`` dropped afterwards."""
+    if not postgres:
+        await work(f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp(prefix=prefix)) / 'minsheng.db'}")
         return
     name = f"minsheng_bench_{secrets.token_hex(4)}"
-    conn = await admin(args.postgres)
+    conn = await admin(postgres)
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
     try:
-        await run(make_url(args.postgres).set(database=name).render_as_string(hide_password=False), args)
+        await work(make_url(postgres).set(database=name).render_as_string(hide_password=False))
     finally:
-        conn = await admin(args.postgres)
+        conn = await admin(postgres)
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    await on_fresh_database(args.postgres, "bench-tickets-", lambda url: run(url, args))
 
 
 async def run(url: str, args: argparse.Namespace) -> None:
