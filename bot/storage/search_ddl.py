@@ -14,7 +14,7 @@ LAST4 = "substr(contact, length(contact) - 3)"
 
 LAST4_INDEX = f"CREATE INDEX IF NOT EXISTS ix_tickets_contact_last4 ON tickets ({LAST4})"
 
-FTS_TABLE = ("CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts USING fts5(text, content='tickets', content_rowid='id', "
+FTS_CREATE = ("CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts USING fts5(text, content='tickets', content_rowid='id', "
              "tokenize='trigram')")
 
 FTS_TRIGGERS = [
@@ -33,7 +33,7 @@ FTS_REBUILD = "INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')"
 def restore_sqlite_search(execute: Callable[[str], object]) -> None:
     """Creates again what a batch rebuild of ``tickets`` dropped, and re-reads the text into the index."""
     execute(LAST4_INDEX)
-    execute(FTS_TABLE)
+    execute(FTS_CREATE)
     for trigger in ("insert", "delete", "update"):
         execute(f"DROP TRIGGER IF EXISTS tickets_fts_{trigger}")
     for statement in FTS_TRIGGERS:

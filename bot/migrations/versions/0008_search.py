@@ -29,7 +29,7 @@ LAST4 = search_ddl.LAST4
 
 
 def create_sqlite_fts() -> None:
-    for statement in (search_ddl.FTS_TABLE, *search_ddl.FTS_TRIGGERS, search_ddl.FTS_REBUILD):
+    for statement in (search_ddl.FTS_CREATE, *search_ddl.FTS_TRIGGERS, search_ddl.FTS_REBUILD):
         op.execute(statement)
 
 
