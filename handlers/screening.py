@@ -16,6 +16,7 @@ from typing import Any
 import cn2an
 
 from bot.domain.messages import Option, Reply
+from bot.domain.screening import PROGRAM_NAMES
 from bot.domain.tickets import HELP, MONITORING
 from bot.i18n import gettext as _
 from handlers import requests
@@ -33,12 +34,7 @@ def N_(message: str) -> str:
     return message
 
 
-SHORT_NAMES = {
-    "dibao": N_("低保"), "tekun": N_("特困供养"), "low_income": N_("低收入家庭认定"),
-    "temporary_assistance": N_("临时救助"), "monitoring": N_("防返贫监测"),
-    "disability_living_allowance": N_("残疾人生活补贴"), "disability_care_subsidy": N_("重度残疾人护理补贴"),
-    "education_aid": N_("教育资助"), "housing_renovation": N_("危房改造"), "medical_assistance": N_("医疗救助"),
-}
+SHORT_NAMES = PROGRAM_NAMES
 SCHOOLS = [("preschool", N_("幼儿园")), ("primary", N_("小学")), ("junior", N_("初中")), ("senior", N_("高中")),
            ("vocational", N_("中职")), ("college", N_("大学")), ("postgraduate", N_("研究生"))]
 SHOCKS = [("income_drop", N_("收入大幅减少")), ("expense_surge", N_("看病、上学等花费大增")),

@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from bot.domain.messages import ucs2_len
+from bot.domain.screening import record_rows
 from bot.domain.tickets import (
     ADMIN,
     CASEWORKER,
@@ -369,6 +370,14 @@ def place_label(workflow: Workflow, ticket: Ticket) -> str:
     return county or ticket.county_code
 
 
+def place_name(workflow: Workflow, code: str) -> str:
+    """A region code as the county and township a caseworker knows it by (正安县流渡镇); the code if unknown."""
+    if code not in workflow.places:
+        return code
+    place, county = workflow.places.get(code), workflow.places.county_of(code)
+    return place.name if county is None or county.code == code else county.name + place.name
+
+
 def row(request: web.Request, ticket: Ticket, now: datetime) -> dict[str, Any]:
     workflow = request.app[WORKFLOW]
     county = workflow.county_name(ticket.county_code)
@@ -533,7 +542,10 @@ async def ticket_page(request: web.Request, actor: Actor, csrf: str, status: int
                   county_staff=actor.role != CASEWORKER,
                   moves=[(s, labels[s]) for s in workflow.allowed_moves(actor, ticket)],
                   targets=workflow.transfer_targets(actor, ticket) if workflow.can_transfer(actor, ticket) else [],
-                  assignable=await workflow.assignable(ticket), screening=screening_rows(ticket.screening),
+                  assignable=await workflow.assignable(ticket),
+                  screening=record_rows(ticket.screening, translator(request), lambda code: place_name(workflow, code)),
+                  filed_for=ticket.filed_by_staff_id is not None, consent_note=ticket.consent_note,
+                  followup=followup_text(ticket),
                   attachments=ticket.attachments or [], sms=ticket.channel == "sms", segments=segments,
                   seen=seen_mark(ticket))
 
@@ -544,22 +556,15 @@ def segments(text: str) -> int:
     return 1 if length <= 70 else -(-length // 67)
 
 
-def screening_rows(screening: Any) -> list[tuple[str, str]]:
-    """The 自查 answers a ticket was filed with, as (question or key, answer) lines; [] when none."""
-    if not isinstance(screening, dict) or not screening:
-        return []
-    answers = screening.get("answers", screening)
-    if isinstance(answers, dict):
-        return [(str(k), v if isinstance(v, str) else ("是" if v is True else "否" if v is False else str(v)))
-                for k, v in answers.items()]
-    if isinstance(answers, list):
-        out = []
-        for item in answers:
-            if isinstance(item, dict):
-                out.append((str(item.get("question") or item.get("key") or ""),
-                             str(item.get("answer_label") or item.get("answer") or "")))
-        return out
-    return [("", str(answers))]
+FOLLOWUP_LABELS = {"sent": N_("已发出，等待居民答复"), "skipped": N_("未回访（居民退订或无法联系）"),
+                   "resolved": N_("居民说问题解决了"), "unresolved": N_("居民说问题没有解决，已重新办理")}
+
+
+def followup_text(ticket: Ticket) -> tuple[str, int | None] | None:
+    """The 回访's state as a label, and the resident's score (1–5) if they gave one; None before it."""
+    if ticket.followup_state is None:
+        return None
+    return FOLLOWUP_LABELS.get(ticket.followup_state, ticket.followup_state), ticket.followup_score
 
 
 def history_label(workflow: Workflow, event: TicketEvent) -> str:

@@ -131,7 +131,12 @@ async def test_screening_answers_ride_on_the_ticket_json(client: TestClient, gat
     # The console's ticket page shows them too.
     await sign_in(client, f"staff{number.group(1)}")
     page = await (await client.get(f"/console/tickets/{number.group(1)}")).text()
-    assert 'id="screening"' in page and "6000" in page and "dibao" in page
+    # In words a caseworker reads, not the record's keys.
+    screening = page[page.index('id="screening"'):]
+    screening = screening[:screening.index("</dl>")]
+    assert "3 人" in screening and "6000 元/年" in screening and "流渡镇" in screening
+    assert re.search(r"<dt>低保</dt><dd>(较可能符合|可能符合)</dd>", screening)
+    assert "dibao" not in screening and "annual_income" not in screening and "{" not in screening
 
 
 # -- no traps ------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient
 from bot.staff_cli import StaffCommandError, _scope
 from tests.fakes import FakeGateway
 from tests.tickets.support import LONGWU, add_staff, bearer, converse, file_by_sms, settle, standard_staff
+from tests.tickets.test_console import sign_in
 
 MINSHENG = str(Path(sys.executable).parent / "minsheng")
 
@@ -79,6 +80,11 @@ async def test_a_cadre_files_for_a_resident_who_is_told_and_sees_nothing_else(
     # The township's caseworker sees the filing with its consent note; the resident can follow it by SMS.
     seen = await (await client.get(f"/api/v1/tickets/{number}", headers=bearer(staff["longwu"]))).json()
     assert seen["consent_note"].startswith("2026-11-30 入户")
+    # So does the console's ticket page, beside who filed it.
+    await sign_in(client, "longwu")
+    page = await (await client.get(f"/console/tickets/{number}")).text()
+    loop = page[page.index('id="loop"'):].split("</dl>", 1)[0]
+    assert "代为提交" in loop and "居民同意记录：2026-11-30 入户，张大爷口头同意代为申请" in loop
 
 
 @pytest.mark.parametrize(("body", "field"), [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from bot.domain.tickets import CHINA
@@ -11,6 +12,7 @@ from bot.settings import Settings
 from tests.fakes import FakeGateway
 from tests.loop.support import Clock, stats_of, two_apps
 from tests.tickets.support import bearer, converse, file_by_sms, settle, standard_staff, ticket_row
+from tests.tickets.test_console import sign_in
 
 
 async def resolve(client: Any, token: str, number: str) -> None:
@@ -67,6 +69,10 @@ async def test_the_resident_is_asked_once_and_2_reopens_with_their_words(
     assert "谢谢" in said
     row = await ticket_row(first.app, numbers[solved])
     assert row.status == "resolved" and row.followup_state == "resolved" and row.followup_score == 2
+    # The caseworker reads the 回访's answer on the ticket's page.
+    await sign_in(first, "longwu")
+    page = await (await first.get(f"/console/tickets/{numbers[solved]}")).text()
+    assert re.search(r'id="followup">居民说问题解决了；满意度 2 分（满分 5 分）<', page)
 
     # The reopened ticket is resolved again: no second 回访.
     response = await first.post(f"/api/v1/tickets/{numbers[unsolved]}/transition", json={"to": "resolved"},
