@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
@@ -112,11 +112,13 @@ _CITY_PROPER = re.compile(r"市区|城区|主城区|市里头|市中心")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|块钱|块|倍|%|个小时|小时|天)?")
 
 
-def _role(text: str, start: int, end: int) -> tuple[str, int]:
+def _role(text: str, start: int, end: int, own_at: Sequence[int] = ()) -> tuple[str, int]:
     """How a place named at ``text[start:end]`` figures in the question — "subject", "context" or
-    "background" — and, for context, where the question turns back to the resident."""
+    "background" — and, for context, where the question turns back to the resident (after 我们, or
+    at ``own_at``: where the resident's own place is named with the question)."""
     after = text[end:]
-    last_own = max((m.start() for m in _OWN_AFTER.finditer(after)), default=-1)
+    last_own = max([m.start() for m in _OWN_AFTER.finditer(after)] + [at - end for at in own_at if at >= end],
+                   default=-1)
     last_there = max((m.start() for m in _THERE_AFTER.finditer(after)), default=-1)
     if last_own > last_there:
         return "context", end + last_own
@@ -264,6 +266,19 @@ class KnowledgeBase:
         concepts = (reading.concepts - (reading.blocked - blocked)) | focus
         return replace(reading, blocked=blocked, concepts=concepts, topical=reading.topical | focus), focus
 
+    def _blocked_where_asked(self, text: str, reading: Reading) -> Reading:
+        """A topic Minsheng does not cover, named only in a clause that tells rather than asks
+        (我儿子在城厢区上班落户了，那边低保标准一年多少), does not decline what the asking clause asks."""
+        clauses = [c for c in _CLAUSE_BREAK.split(text) if c]
+        if len(clauses) < 2:
+            return reading
+        matcher = self.index.matcher
+        asking = [matcher.read(c) for c in clauses if _ASKING.search(c)]
+        if not asking or not any(r.topical for r in asking):
+            return reading
+        blocked = frozenset(b for r in asking for b in r.blocked)
+        return replace(reading, blocked=blocked, concepts=reading.concepts - (reading.blocked - blocked))
+
     def _focused(self, hits: list[Hit], focus: frozenset[str]) -> list[Hit]:
         boosted = [
             Hit(h.article, h.score + STORY_FOCUS_WEIGHT * sum(self.index.idf(c) for c in h.shared_topical & focus),
@@ -293,6 +308,8 @@ class KnowledgeBase:
         place_code = where.code
         reading = self.index.matcher.read(text)
         reading, focus = self._story_focus(text, reading)
+        if reading.blocked and not focus:
+            reading = self._blocked_where_asked(text, reading)
         hits = self.index.search(reading)
         if hits and focus:
             hits = self._focused(hits, focus)
@@ -571,10 +588,12 @@ class KnowledgeBase:
         subjects: list[Mention] = []
         # Spans that say where someone else is or what another place has: not read for the topic.
         aside: list[tuple[int, int]] = []
-        for mention in self._mentions(text):
+        mentions = self._mentions(text)
+        for mention in mentions:
             # A misspelt name (安厂镇) means no place for sure: the dialogs offer the one it may be.
             if not mention.places:
                 continue
+            role, at = _role(text, mention.start, mention.end, self._own_turns(text, mentions, own))
             if any(p.code in own for p in mention.places):
                 # 遵义市区 from 正安县: the city proper, not the county of the resident inside the city.
                 tail = text[mention.end:]
@@ -584,12 +603,14 @@ class KnowledgeBase:
                         and all(p.level in ("province", "prefecture") and p.code != region_code
                                 for p in mention.places)):
                     continue
-                subjects.append(mention)
-                continue
-            role, at = _role(text, mention.start, mention.end)
+                if role != "context":
+                    subjects.append(mention)
+                    continue
             # A place the knowledge base itself speaks of as a topic (去上海打工: 正安县's labour
-            # cooperation with Shanghai) is part of the question, not where it is asked about.
-            if role == "subject" and self.index.matcher.read(mention.text).topical:
+            # cooperation with Shanghai) is part of the question, not where it is asked about,
+            # unless a program is asked of it (上海的低保多少钱).
+            elif role == "subject" and not self._asked_of(text, mention) and (
+                    self.index.matcher.read(mention.text).topical or self._local_partner(text, mention, region_code)):
                 continue
             if role == "context":
                 turn = max(turn or 0, at)
@@ -615,6 +636,31 @@ class KnowledgeBase:
         if turn is not None:
             kept = _THERE_AFTER.sub("", _FIGURE.sub("", kept)) + ("多少" if _FIGURE.search(text[:turn]) else "")
         return _Where(region_code, context=turn is not None, question=kept)
+
+    def _own_turns(self, text: str, mentions: list[Mention], own: set[str]) -> list[int]:
+        """Where the resident's own place is named with a question after it (临夏那边…，正安特困供养金
+        一个月多少): the question turns back to them there, as after 我们."""
+        return [m.start for m in mentions
+                if m.places and all(p.code in own for p in m.places) and not _CITY_PROPER.match(text[m.end:])
+                and self.index.matcher.read(text[m.start:]).topical]
+
+    def _local_partner(self, text: str, mention: Mention, region_code: str) -> bool:
+        """Whether the place is one the resident's own rules name for what is asked (我们临夏的土特产在
+        厦门那边有地方卖吗: 临夏州's 消费扶贫 runs a 临夏馆 in 厦门): then it is part of the question."""
+        rest = text[:mention.start] + text[mention.end:]
+        on = china_today()
+        for hit in self.index.search(self.index.matcher.read(rest))[:3]:
+            for variant, code in self._variants_for(hit.article, region_code, on):
+                if mention.text in self.render(variant, code, region_code, on).text:
+                    return True
+        return False
+
+    def _asked_of(self, text: str, mention: Mention) -> bool:
+        """Whether the text asks a program of the place (上海的低保多少钱, 上海低保): a program named in
+        the clause right after the place's name."""
+        clause = _CLAUSE_BREAK.split(text[mention.end:], maxsplit=1)[0]
+        reading = self.index.matcher.read(clause)
+        return any(self.index.names_program(reading, program) for program in self.programs)
 
     def _mentions(self, text: str) -> list[Mention]:
         """Places the text names, served or not, in the order written (the places reader)."""

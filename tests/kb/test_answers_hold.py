@@ -80,6 +80,12 @@ def test_how_a_program_works_is_answered_where_the_seed_says_it(
         ("城厢区低保一年7920 咱们通伏乡低保标准多少", TONGFU, "600", "7920"),
         ("听说正安县特困一个月741 我们这边特困按多少", LINXIA_COUNTY, "1.3倍", "741"),
         ("我表哥在正安县 说易地搬迁的一人给1500 咱这急难型临时救助一人给多少", TONGFU, "1200", "1500"),
+        # The resident's own place named after the other, instead of 我们.
+        ("临夏那边特困是按低保1.3倍定的，正安特困供养金一个月多少", ZHENGAN, "741", "临夏州"),
+        ("我老家正安县低保才三千多，城厢区低保一年是多少", CHENGXIANG, "7920", "3876"),
+        ("同仁市那边低保渐退一年 通伏乡低保标准多少", TONGFU, "600", "渐退"),
+        # The city proper above the resident's county, said only in passing.
+        ("听说遵义市区的高中补助多，我们正安二中建档立卡学生一年资助多少", ZHENGAN, "5500", "7920"),
     ],
 )
 def test_a_place_named_as_context_leaves_the_answer_at_the_residents_own(
@@ -147,6 +153,10 @@ def test_staff_internal_articles_are_never_offered_to_residents(kb: KnowledgeBas
         ("荔城区的低保标准一年多少", CHENGXIANG, "荔城区", "7920"),
         ("兰州市低保标准多少", LINXIA_COUNTY, "兰州市", "1.3倍"),
         ("我亲戚在兰州七里河区 那边特困供养咋算", LINXIA_COUNTY, "兰州七里河区", "1.3倍"),
+        # A city the resident's rules name as a partner (正安县's labour cooperation with Shanghai) is
+        # still a place we do not serve when its own program is asked about.
+        ("我在上海打工 上海的低保多少钱", ZHENGAN, "上海", "3876"),
+        ("厦门低保一年多少", LINXIA_COUNTY, "厦门", "1.3倍"),
     ],
 )
 def test_a_place_we_do_not_serve_gets_where_to_ask_never_the_residents_figure(
@@ -157,6 +167,27 @@ def test_a_place_we_do_not_serve_gets_where_to_ask_never_the_residents_figure(
     assert answer.text.startswith("我们只有") and place in answer.text
     assert "当地民政部门" in answer.text and "12345" in answer.text
     assert not says(answer.text, own)
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "article"),
+    [
+        ("我们临夏的土特产在厦门那边有地方卖吗", LINXIA_COUNTY, "poverty_alleviation.consumption"),
+        ("想去上海打工 有啥补贴", ZHENGAN, "employment.east_west"),
+    ],
+)
+def test_a_partner_city_the_residents_rules_name_is_part_of_the_question(
+    kb: KnowledgeBase, text: str, region: str, article: str
+) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.article_id == article, answer.text
+
+
+def test_a_topic_we_do_not_cover_told_in_passing_does_not_decline_what_is_asked(kb: KnowledgeBase) -> None:
+    answer = kb.ask("我儿子在莆田城厢区上班落户了，那边低保标准一年多少", TONGREN)
+    assert answer.answered and answer.text.startswith("【城厢区】") and says(answer.text, "7920"), answer.text
+    # Asked, it still declines.
+    assert not kb.ask("我在城厢区上班，户口怎么落户", TONGREN).answered
 
 
 def test_a_city_we_serve_part_of_says_which_part(kb: KnowledgeBase) -> None:
