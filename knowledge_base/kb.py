@@ -336,7 +336,8 @@ class KnowledgeBase:
         ):
             answer = self._render_article(local.article, place_code, on)
         else:
-            answer = self._not_published(best, hits, place_code, on, reading, locale, self._tells_hardship(text))
+            answer = self._not_published(best, hits, place_code, on, reading, locale, self._tells_hardship(text),
+                                         self._only_situation(text))
         if where.labelled and answer.answered:
             answer.text = f"【{display_name(self.places.get(place_code))}】{answer.text}"
         return answer
@@ -435,6 +436,14 @@ class KnowledgeBase:
         self._suggest(answer, article, region_code, on)
         return answer
 
+    def _only_situation(self, text: str) -> bool:
+        """Whether the question names its topic only by a situation (男人走了娃还小 家里莫得收入), not
+        by a program: the program the situation stands for is then what it asks about."""
+        matcher = self.index.matcher
+        found = matcher.find(compact(text))
+        return any(matcher.is_situation(c) for c in found) and not any(
+            matcher.is_topical(c) and not matcher.is_situation(c) for c in found)
+
     def _tells_hardship(self, text: str) -> bool:
         """Whether the question tells a sudden hardship (出了车祸, 钱都花光了, 摔伤了, 遭了灾), even
         next to a topic it names (…住院了，家里钱都花光了)."""
@@ -442,7 +451,7 @@ class KnowledgeBase:
 
     def _not_published(
         self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None,
-        locale: str = "zh_Hans", hardship: bool = False,
+        locale: str = "zh_Hans", hardship: bool = False, situation: bool = False,
     ) -> Answer:
         """The place has not published what was asked: say so, then what it did publish nearby, if anything."""
         place = self.places.get(region_code)
@@ -456,7 +465,7 @@ class KnowledgeBase:
         related = next((a for a in local_hits if a.program == asked.program), None) or next(
             (a for a in local_hits if self.programs[a.program].family == family), None
         )
-        if related is None and (reading is None or self.index.names_program(reading, asked.program)):
+        if related is None and (reading is None or situation or self.index.names_program(reading, asked.program)):
             # Not an article that answers one kind of question only (低保负责部门 is no 低保 rule).
             related = self._first_local(region_code, on, lambda a: a.program == asked.program and not a.requires)
         if related is None and hardship and reading is not None:
@@ -482,6 +491,11 @@ class KnowledgeBase:
             return answer
         answer = self._render_article(related, region_code, on)
         answer.text = _("{lead}。已公布的相关规定：{text}").format(lead=lead, text=answer.text)
+        if reading is None or self.index.asks_what_it_does_not_give(reading, related):
+            # What was asked (the amount) is still not answered (the API's `answered`): the channels
+            # offer a help request beside the related rules, which keep their sources.
+            answer.answered = False
+            answer.article_id = asked.id
         return answer
 
     def _first_local(self, region_code: str, on: date, wanted: Callable[[Article], bool]) -> Article | None:

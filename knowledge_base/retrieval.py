@@ -35,6 +35,9 @@ LONG_WORD = 4
 # An article whose title the question covers is what the question is about (低保标准 for "底保标准多少").
 TITLE_BONUS = 1.0
 
+# Words that are no kind of answer asked for: rough quantities (好几万), everyone (城乡居民), 政策.
+NOT_ASKING = frozenset({"rough_quantity", "residents", "policy"})
+
 
 def bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1) if _HAN.match(text[i]) and _HAN.match(text[i + 1])}
@@ -293,6 +296,12 @@ class Index:
         """Whether the question asks for a kind of answer (多少, 多久…) that ``best`` gives and ``article`` does not."""
         wanted = {c for c in reading.concepts if not self.matcher.is_topical(c)}
         return bool(wanted & self._focus_by_id[best.id] - self._focus_by_id[article.id])
+
+    def asks_what_it_does_not_give(self, reading: Reading, article: Article) -> bool:
+        """Whether the question asks for kinds of answer (多少, 多久…) and the article gives none of them;
+        a question that asks no kind (儿子出车祸住院了，家里钱都花光了) is answered by the article's rules."""
+        wanted = {c for c in reading.concepts if not self.matcher.is_topical(c)} - NOT_ASKING
+        return bool(wanted) and not wanted & self._focus_by_id[article.id]
 
     def names_program(self, reading: Reading, program: str) -> bool:
         """Whether the question names the program itself (低保, 特困), not only something near it."""

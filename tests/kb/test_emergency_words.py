@@ -19,7 +19,9 @@ def kb() -> KnowledgeBase:
 def test_emergencies_in_residents_words_reach_temporary_assistance(kb: KnowledgeBase, question: str,
                                                                    region: str) -> None:
     answer = kb.ask(question, region)
-    assert answer.answered and answer.article_id and answer.article_id.startswith("temporary_assistance")
+    assert answer.article_id and answer.article_id.startswith("temporary_assistance"), answer.text
+    # An amount the place did not publish is said missing (not `answered`), before its 临时救助 rules.
+    assert answer.answered or ("暂未公布临时救助" in answer.text and answer.sources), answer.text
 
 
 def test_a_fire_in_tongfu_gets_its_emergency_amount(kb: KnowledgeBase) -> None:
