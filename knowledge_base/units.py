@@ -39,11 +39,12 @@ def plain_number(value: int | float) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
-def wan_number(value: int | float) -> str | None:
-    """Large round amounts the way notices print them (39000 → "3.9万", 3亿); None for other amounts."""
+def wan_number(value: int | float, count: bool = False) -> str | None:
+    """Large round amounts the way notices print them (39000 → "3.9万", 3亿; a count of 8800 places
+    → "0.88万"); None for other amounts."""
     if value >= 100_000_000 and value % 1_000_000 == 0:
         return plain_number(value / 100_000_000) + "亿"
-    if value >= 10_000 and value % 100 == 0:
+    if (value >= 10_000 or (count and value >= 1_000)) and value % 100 == 0:
         return plain_number(value / 10_000) + "万"
     return None
 
@@ -70,7 +71,7 @@ def format_value(value: Value, unit: str, counter: str | None = None, style: str
         return plain_number(value)
     before, after = UNIT_PATTERNS[unit]
     after = counter or "" if unit == "count" else after
-    wan = wan_number(value) if unit in MONEY_UNITS or unit == "count" else None
+    wan = wan_number(value, count=unit == "count") if unit in MONEY_UNITS or unit == "count" else None
     if wan and wan.endswith("亿"):
         return f"{before}{wan}{after}"
     # Both spellings, so that a resident who reads "3.9万" and one who reads "39000" both find it.
