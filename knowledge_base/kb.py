@@ -109,6 +109,9 @@ _DOING_THERE = re.compile(
 
 # After a prefecture's name: its urban districts (遵义市区的低保), not the counties under it.
 _CITY_PROPER = re.compile(r"市区|城区|主城区|市里头|市中心")
+# A question that asks for a figure (多少钱, 好多, 几倍, 封顶), and a digit in an answer.
+_ASKS_FIGURE = re.compile(r"多少|好多|几多|几个钱|几块|几倍|多钱|金额|额度|封顶|上限|比例")
+_DIGIT = re.compile(r"\d")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|块钱|块|倍|%|个小时|小时|天)?")
 
 
@@ -335,6 +338,14 @@ class KnowledgeBase:
             and not self.index.asks_for_other_than(reading, local.article, best.article)
         ):
             answer = self._render_article(local.article, place_code, on)
+            if _ASKS_FIGURE.search(text) and not _DIGIT.search(answer.text):
+                # 城厢区残疾人两项补贴一个月多少钱: the place's rules on it print no figure. They are
+                # given, but the figure asked is not (`answered` false, so channels offer 求助).
+                answer.answered = False
+                if "未公布" not in answer.text:
+                    _ = translator(locale)
+                    answer.text = _("{place}未公布具体数额。已公布的相关规定：{text}").format(
+                        place=self._long_name(self.places.get(place_code)), text=answer.text)
         else:
             answer = self._not_published(best, hits, place_code, on, reading, locale, self._tells_hardship(text),
                                          self._only_situation(text))

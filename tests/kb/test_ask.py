@@ -290,7 +290,9 @@ def test_every_suggestion_is_answered_by_its_own_article_in_that_place(kb: Knowl
         assert len(answer.suggestions) == len(answer.suggestion_ids) <= 4
         for question, article_id in zip(answer.suggestions, answer.suggestion_ids, strict=True):
             followed = kb.ask(question, region)
-            assert followed.answered and followed.article_id == article_id, (region, question)
+            assert followed.article_id == article_id, (region, question)
+            # A figure the place did not print is said missing beside its rules (not `answered`).
+            assert followed.answered or ("未公布" in followed.text and followed.sources), (region, question)
 
 
 def test_suggestions_come_with_an_answer(kb: KnowledgeBase) -> None:
