@@ -24,6 +24,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LATIN_WORD = re.compile(r"[a-z][a-z']*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+_QUOTES = re.compile(r"(?<![a-z])'|'(?![a-z])|[\"“”()]")
 
 
 @cache
@@ -40,7 +41,8 @@ def _table() -> tuple[re.Pattern[str], dict[str, str], frozenset[str]]:
     body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in alternatives)
     # Words that carry no topic and no kind of answer; dropped only from a question the layer has read.
     function_words = frozenset(str(w).lower() for w in raw.get("english_function_words", []))
-    return re.compile(rf"(?<![a-z'])(?:{body})(?![a-z])"), chinese, function_words
+    # A phrase in the plural (kindergartens, reserves) reads as the phrase.
+    return re.compile(rf"(?<![a-z'])(?:{body})(?:s|es)?(?![a-z])"), chinese, function_words
 
 
 @cache
@@ -57,6 +59,14 @@ def _is_pinyin(word: str) -> bool:
     return reachable[-1]
 
 
+def _phrase(matched: str, chinese: dict[str, str]) -> str:
+    """The listed phrase a match is (the match itself, or it without a plural ending)."""
+    key = " ".join(matched.split())
+    if key in chinese:
+        return key
+    return key[:-2] if key.endswith("es") and key[:-2] in chinese else key[:-1]
+
+
 def english_phrases() -> dict[str, str]:
     """The English layer: each phrase and the Chinese word it is read as."""
     return dict(_table()[1])
@@ -68,8 +78,9 @@ def read_english(text: str) -> str:
     if not _LATIN_WORD.search(text.lower()):
         return text
     pattern, chinese, function_words = _table()
-    lowered = text.lower().translate(_APOSTROPHES)
-    read = pattern.sub(lambda m: f" {chinese[' '.join(m.group(0).split())]} ", lowered)
+    # Quotation marks ('low-income family') are not apostrophes: they do not join words.
+    lowered = _QUOTES.sub(" ", text.lower().translate(_APOSTROPHES))
+    read = pattern.sub(lambda m: f" {chinese[_phrase(m.group(0), chinese)]} ", lowered)
     if read == lowered:
         return text
     # A question the layer has read: the English words left around the phrases (the, people, village)

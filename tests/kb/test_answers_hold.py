@@ -119,6 +119,10 @@ def test_a_served_place_the_question_is_about_is_answered_for_and_labelled(
         ("What is the minimum living allowance here?", ZHENGAN, "3876"),
         ("how much is dibao", CHENGXIANG, "7920"),
         ("My house collapsed, I need urgent help", TONGFU, "1200"),
+        # Quotation marks and plurals do not hide a phrase.
+        ("In Tongren, how is a 'low-income family' defined?", TONGREN, "2倍"),
+        ("What share of kindergartens should be affordable?", CHENGXIANG, "90%"),
+        ("What's the maximum start-up guaranteed loan in Tongfu?", TONGFU, "15万"),
     ],
 )
 def test_an_english_question_about_a_program_is_understood_and_framed(
