@@ -49,7 +49,7 @@ _CLAUSE_BREAK = re.compile(r"[\s，,。.？?！!；;、]+|还有|另外|以及|�
 STORY_CLAUSES = 3
 STORY_MIN_CHARS = 30
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-STORY_FOCUS_WEIGHT = 1.0
+STORY_FOCUS_WEIGHT = 2.0
 _ASKING = re.compile(
     r"[吗呢么？?]|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|啥|什么|哪|多少|好多|能否|是否|多久|多长"
     r"|几[次天年倍块岁]|几个钱|不$|(.)[不没]\1"
