@@ -100,10 +100,13 @@ _THERE_AFTER = re.compile(r"那边|那里|那儿|那块|他们那|她们那|当�
 # Someone is there (我儿子在上海打工): where they are, not what is asked about.
 _SOMEONE_IN = re.compile(
     r"(?:儿子|女儿|闺女|姑娘|孩子|娃|儿|女|老伴|老公|老婆|男人|媳妇|哥|姐|弟|妹|亲戚|表哥|表姐|表弟|表妹|外甥|侄子|侄女|朋友|"
-    r"同事|爸|妈|父亲|母亲|他|她)[^\s，,。？?！!]{0,3}(?:在|去了?|到了?)$"
+    r"同事|爸|妈|父亲|母亲|他|她|我|俺|咱|自己|以前|前些年|之前|早年)[^\s，,。？?！!]{0,3}(?:在|去了?|到了?)$"
 )
+# Going somewhere to be treated or to work (要去西宁做手术, 跑到新疆摘棉花), whoever goes.
+_GOING_TO = re.compile(r"(?:要去|去了|跑到|跑去|送到|转到|到了)$")
 _DOING_THERE = re.compile(
-    r"^[的\s]*(?:打工|上班|工作|干活|务工|上学|读书|念书|上大学|上大专|住院|看病|做生意|当兵|生活|住)"
+    r"^[的\s]*(?:打工|上班|工作|干活|务工|上学|读书|念书|上大学|上大专|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
+    r"矿上|饭馆|饭店|餐馆|干了|打零工|做工|摘棉花|当保姆|开车|跑车|做手术|治病|动手术|医院)"
 )
 
 
@@ -127,7 +130,7 @@ def _role(text: str, start: int, end: int, own_at: Sequence[int] = ()) -> tuple[
         return "context", end + last_own
     if last_there >= 0:
         return "subject", start
-    someone = _SOMEONE_IN.search(text[:start])
+    someone = _SOMEONE_IN.search(text[:start]) or _GOING_TO.search(text[:start])
     if someone and _DOING_THERE.search(after):
         return "background", someone.start()
     return "subject", start
@@ -636,6 +639,12 @@ class KnowledgeBase:
             # unless a program is asked of it (上海的低保多少钱).
             elif role == "subject" and not self._asked_of(text, mention) and (
                     self.index.matcher.read(mention.text).topical or self._local_partner(text, mention, region_code)):
+                continue
+            # …and so is where the resident goes to work (我想去上海打工，县里有组织吗) when nothing
+            # else is asked (我儿子在上海打工 低保标准多少 asks about 低保 at home).
+            elif role == "background" and self.index.matcher.read(mention.text).topical and not \
+                    self.index.matcher.read(text[:mention.start] + text[mention.end:]).topical - \
+                    self.index.matcher.read(mention.text + "打工").topical:
                 continue
             if role == "context":
                 turn = max(turn or 0, at)

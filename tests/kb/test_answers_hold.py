@@ -204,7 +204,11 @@ def test_a_city_we_serve_part_of_says_which_part(kb: KnowledgeBase) -> None:
 
 @pytest.mark.parametrize(
     ("text", "region", "figure"),
-    [("我儿子在上海打工 低保标准多少", ZHENGAN, "3876"), ("我闺女在兰州上班 急难型临时救助标准多少", TONGFU, "1200")],
+    [("我儿子在上海打工 低保标准多少", ZHENGAN, "3876"), ("我闺女在兰州上班 急难型临时救助标准多少", TONGFU, "1200"),
+     # Where the resident themself worked, or goes to be treated.
+     ("我在银川工地上干了十几年，今年回村了，急难型临时救助标准多少", TONGFU, "1200"),
+     ("我阿妈要去西宁做手术，钱不够，低保户住院能报多少", TONGFU, "70%"),
+     ("前些年我跑到新疆摘棉花，现在回来了，低保标准是多少", CHENGXIANG, "7920")],
 )
 def test_someone_being_elsewhere_changes_nothing(kb: KnowledgeBase, text: str, region: str, figure: str) -> None:
     answer = kb.ask(text, region)
