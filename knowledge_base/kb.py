@@ -634,17 +634,7 @@ class KnowledgeBase:
                 if role != "context":
                     subjects.append(mention)
                     continue
-            # A place the knowledge base itself speaks of as a topic (去上海打工: 正安县's labour
-            # cooperation with Shanghai) is part of the question, not where it is asked about,
-            # unless a program is asked of it (上海的低保多少钱).
-            elif role == "subject" and not self._asked_of(text, mention) and (
-                    self.index.matcher.read(mention.text).topical or self._local_partner(text, mention, region_code)):
-                continue
-            # …and so is where the resident goes to work (我想去上海打工，县里有组织吗) when nothing
-            # else is asked (我儿子在上海打工 低保标准多少 asks about 低保 at home).
-            elif role == "background" and self.index.matcher.read(mention.text).topical and not \
-                    self.index.matcher.read(text[:mention.start] + text[mention.end:]).topical - \
-                    self.index.matcher.read(mention.text + "打工").topical:
+            elif self._part_of_question(text, mention, role, region_code):
                 continue
             if role == "context":
                 turn = max(turn or 0, at)
@@ -677,6 +667,21 @@ class KnowledgeBase:
         return [m.start for m in mentions
                 if m.places and all(p.code in own for p in m.places) and not _CITY_PROPER.match(text[m.end:])
                 and self.index.matcher.read(text[m.start:]).topical]
+
+    def _part_of_question(self, text: str, mention: Mention, role: str, region_code: str) -> bool:
+        """Whether a place is part of what is asked rather than where: one the knowledge base itself
+        speaks of as a topic (去上海打工: 正安县's labour cooperation with Shanghai) or that the
+        resident's rules name (厦门 临夏馆), unless a program is asked of it (上海的低保多少钱); and
+        where the resident goes to work (我想去上海打工，县里有组织吗) when nothing else is asked
+        (我儿子在上海打工 低保标准多少 asks about 低保 at home)."""
+        matcher = self.index.matcher
+        if role == "subject":
+            return not self._asked_of(text, mention) and (
+                bool(matcher.read(mention.text).topical) or self._local_partner(text, mention, region_code))
+        if role == "background" and matcher.read(mention.text).topical:
+            rest = matcher.read(text[:mention.start] + text[mention.end:]).topical
+            return not rest - matcher.read(mention.text + "打工").topical
+        return False
 
     def _local_partner(self, text: str, mention: Mention, region_code: str) -> bool:
         """Whether the place is one the resident's own rules name for what is asked (我们临夏的土特产在
