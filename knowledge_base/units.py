@@ -29,7 +29,7 @@ UNIT_PATTERNS: dict[str, tuple[str, str]] = {
 }
 
 # Formats a template may ask for with ``{path|format}``.
-FORMATS = ("plain", "previous", "month", "month_of_year", "month_end", "year", "since")
+FORMATS = ("plain", "chinese", "previous", "month", "month_of_year", "month_end", "year", "since")
 
 MONEY_UNITS = frozenset(u for u in UNIT_PATTERNS if u.startswith("yuan"))
 
@@ -69,6 +69,9 @@ def format_value(value: Value, unit: str, counter: str | None = None, style: str
         return str(value)
     if style == "plain":
         return plain_number(value)
+    if style == "chinese" and isinstance(value, int) and 0 < value <= 10:
+        # A small count the notice prints in words ("母婴安全"五项制度).
+        return "一二三四五六七八九十"[value - 1] + (counter or "")
     before, after = UNIT_PATTERNS[unit]
     after = counter or "" if unit == "count" else after
     wan = wan_number(value, count=unit == "count") if unit in MONEY_UNITS or unit == "count" else None
