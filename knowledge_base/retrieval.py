@@ -94,6 +94,9 @@ class Matcher:
                 for i in range(len(form)):
                     self._one_off.setdefault(form[:i] + "?" + form[i + 1 :], cid)
         self._longest_sound = max(map(len, self._sound), default=0)
+        # Lengths (four characters or more) of topical words that have a sound, shortest first.
+        self._long_sound_lengths = sorted({n for snd, n in self._sound_chars.items()
+                                           if n >= LONG_WORD and self.is_topical(self._sound[snd])})
         self._generic_forms = [f for f, cid in self.forms.items() if self.concepts.get(cid, _PLAIN).generic]
 
     @staticmethod
@@ -117,14 +120,17 @@ class Matcher:
         covered = [False] * len(text)
         topical = [False] * len(text)
         blocked_at: dict[str, list[tuple[int, int]]] = {}
+        # A topical word of four characters or more written with a homophone (物价补帖) is read with
+        # the exact words, by its length: a shorter exact word inside it (物价) must not hide it.
+        alike = self._long_sound_alikes(text) if self.by_sound else {}
         # Longest words first; among words of one length the leftmost wins, so 最多给多少 reads
         # 最多 + 多少, not 多给 (增发).
         for length, forms in self._lengths:
             for start in range(len(text) - length + 1):
                 end = start + length
                 form = text[start:end]
-                if form in forms and not any(covered[start:end]):
-                    cid = self.forms[form]
+                cid = self.forms.get(form) if form in forms else alike.get((start, length))
+                if cid is not None and not any(covered[start:end]):
                     found.add(cid)
                     covered[start:end] = [True] * length
                     # A generic word of four characters or more is read as itself, not as a typo of
@@ -150,6 +156,26 @@ class Matcher:
                 if all(self._inside_typo(text, start, end) for start, end in spans):
                     found.discard(cid)
         return found
+
+    def _long_sound_alikes(self, text: str) -> dict[tuple[int, int], str]:
+        """(start, length) → concept of each stretch of four or more characters that sounds like a
+        topical word of that length without being written as one."""
+        table = syllables()
+        pieces = [table.get(c) for c in text]
+        out: dict[tuple[int, int], str] = {}
+        for start in range(len(text)):
+            if pieces[start] is None:
+                continue
+            for length in self._long_sound_lengths:
+                window = pieces[start : start + length]
+                if len(window) < length or not all(window):
+                    break
+                sound = "".join(window)  # type: ignore[arg-type]
+                cid = self._sound.get(sound)
+                if (cid is not None and self._sound_chars[sound] == length and self.is_topical(cid)
+                        and text[start : start + length] not in self.forms):
+                    out[(start, length)] = cid
+        return out
 
     def _inside_typo(self, text: str, start: int, end: int) -> bool:
         """Whether ``text[start:end]`` lies inside a topical word of four or more characters written
