@@ -115,6 +115,7 @@ _CITY_PROPER = re.compile(r"市区|城区|主城区|市里头|市中心")
 # A question that asks for a figure (多少钱, 好多, 几倍, 封顶), and a digit in an answer.
 _ASKS_FIGURE = re.compile(r"多少|好多|几多|几个钱|几块|几倍|多钱|金额|额度|封顶|上限|比例")
 _DIGIT = re.compile(r"\d")
+_WATER = frozenset("溪河江湖")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|块钱|块|倍|%|个小时|小时|天)?")
 
 
@@ -702,8 +703,10 @@ class KnowledgeBase:
         return any(self.index.names_program(reading, program) for program in self.programs)
 
     def _mentions(self, text: str) -> list[Mention]:
-        """Places the text names, served or not, in the order written (the places reader)."""
-        return sorted(self.places.read(text), key=lambda m: m.start)
+        """Places the text names, served or not, in the order written (the places reader); a name
+        that is part of a river's or lake's (木兰溪 in 城厢区's seed is no 木兰县) is none."""
+        return sorted((m for m in self.places.read(text) if text[m.end:m.end + 1] not in _WATER),
+                      key=lambda m: m.start)
 
     def _unserved(self, mention: Mention, region_code: str, locale: str) -> Answer:
         """A question about a place Minsheng does not serve: which places it does serve, and where to ask."""

@@ -23,6 +23,7 @@ UNIT_PATTERNS: dict[str, tuple[str, str]] = {
     "months": ("", "个月"),
     "years": ("", "年"),
     "age": ("", "周岁"),
+    "age_sui": ("", "岁"),  # as a notice prints it (70岁以上)
     "count": ("", ""),
     "phone": ("", ""),
     "date": ("", ""),
