@@ -70,11 +70,11 @@ def format_value(value: Value, unit: str, counter: str | None = None, style: str
         return str(value)
     if style == "plain":
         return plain_number(value)
-    if style == "chinese" and isinstance(value, int) and 0 < value <= 10:
-        # A small count the notice prints in words ("母婴安全"五项制度).
-        return "一二三四五六七八九十"[value - 1] + (counter or "")
     before, after = UNIT_PATTERNS[unit]
     after = counter or "" if unit == "count" else after
+    if style == "chinese" and isinstance(value, int) and 0 < value <= 10:
+        # A small number the notice prints in words ("母婴安全"五项制度, 至少一人, 两次).
+        return before + ("两" if value == 2 and after else "一二三四五六七八九十"[value - 1]) + after
     if style == "words" and value % 10_000 == 0 and 0 < value <= 100_000:
         # A whole number of 万 the notice prints in words (累计不超过三万元): said both ways.
         words = "一二三四五六七八九十"[int(value) // 10_000 - 1] + "万"
