@@ -141,7 +141,7 @@ def test_coverage_set_covers_every_seed_with_a_blind_third_per_kind(kb: Knowledg
         ("急危重症救治中心有哪几个", LINXIA, "胸痛"),
         ("母婴安全有几项制度", CHENGXIANG, "五项"),
         ("救助管理网络有几级", TONGREN, "三级"),
-        ("零就业家庭至少几人就业", TONGFU, "至少1人"),
+        ("零就业家庭至少几人就业", TONGFU, "至少一人"),
         ("教育支出扣减到什么学历", TONGFU, "本科"),
     ],
 )
