@@ -116,6 +116,8 @@ _CITY_PROPER = re.compile(r"市区|城区|主城区|市里头|市中心")
 _ASKS_FIGURE = re.compile(r"多少|好多|几多|几个钱|几块|几倍|多钱|金额|额度|封顶|上限|比例")
 _DIGIT = re.compile(r"\d")
 _WATER = frozenset("溪河江湖")
+# Groups of people an amount may be set per (农村特困户、低保户、一般贫困户 …), as residents name them.
+_GROUPS = ("低保", "特困", "一般贫困户", "低收入", "重度残疾", "孤儿", "优抚", "建档立卡")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|块钱|块|倍|%|个小时|小时|天)?")
 
 
@@ -342,6 +344,8 @@ class KnowledgeBase:
             and not self.index.asks_for_other_than(reading, local.article, best.article)
         ):
             answer = self._render_article(local.article, place_code, on)
+            if _ASKS_FIGURE.search(text):
+                answer.text = _the_group_asked(text, answer.text)
             if _ASKS_FIGURE.search(text) and not _DIGIT.search(answer.text):
                 # 城厢区残疾人两项补贴一个月多少钱: the place's rules on it print no figure. They are
                 # given, but the figure asked is not (`answered` false, so channels offer 求助).
@@ -744,6 +748,24 @@ class KnowledgeBase:
             _ = translator(locale)
             answer.text = _("以下是政策原文（中文）：") + "\n" + answer.text
         return answer
+
+
+def _the_group_asked(question: str, text: str) -> str:
+    """An amount per group of people (危房改造: 特困户 39000、低保户 30000、一般贫困户 15000), asked for
+    one group (低保户一户补多少): the lead and that group's lines, not every group's figure."""
+    lead, colon, body = text.partition("：")
+    if not colon or "\n" in text:
+        lead, body = "", text
+    clauses = body.rstrip("。").split("；")
+    if len(clauses) < 2 or not all(_DIGIT.search(c) for c in clauses):
+        return text
+    named = [g for g in _GROUPS if g in question]
+    if not named:
+        return text
+    kept = [c for c in clauses if any(g in c for g in named)]
+    if not kept or len(kept) == len(clauses):
+        return text
+    return f"{lead}{colon}{'；'.join(kept)}（其他对象标准不同）。"
 
 
 def _joined(answers: list[Answer]) -> Answer:

@@ -322,3 +322,12 @@ def test_the_city_proper_above_the_residents_county_is_not_the_county(kb: Knowle
     assert not answer.answered and "正安县" in answer.text and "3876" not in answer.text, answer.text
     # The city itself, as where the resident lives, still changes nothing.
     assert "3876" in kb.ask("遵义市的低保多少", ZHENGAN).text
+
+
+def test_an_amount_asked_for_one_group_gives_that_groups_line(kb: KnowledgeBase) -> None:
+    answer = kb.ask("低保户危房改造一户补多少", TONGFU)
+    assert answer.answered and says(answer.text, "30000") and not says(answer.text, "39000"), answer.text
+    assert "其他对象标准不同" in answer.text
+    # Asked for no group, every group's figure is given.
+    everyone = kb.ask("危房改造一户补多少", TONGFU)
+    assert all(says(everyone.text, f) for f in ("39000", "30000", "15000")), everyone.text
