@@ -72,7 +72,8 @@ async def aside(ctx: Context, text: str, region: str) -> list[Reply] | None:
     """A question asked in the middle of a step: its answer with sources and no options (the step's question
     follows), or None when the knowledge base has no answer for it (then it is read as the step's answer)."""
     answer = await ctx.services.kb.ask_async(text, region, locale=ctx.locale, on=ctx.services.today())
-    if not answer.answered or answer.clarify:
+    # A recognised topic the place did not publish (article_id set, "暂未公布…") is an aside too.
+    if answer.clarify or (not answer.answered and answer.article_id is None):
         return None
     line = sources_line(answer.sources)
     return [Reply(answer.text + ("\n" + line if line else ""))]
