@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import ast
 import asyncio
+import re
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# `revision = "0009"`, `down_revision: str | None = "0008"` (None, a string or a tuple of strings).
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+)$", re.M)
+_QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -115,22 +119,22 @@ async def upgrade_async(url: str) -> None:
         await asyncio.to_thread(upgrade, url)
 
 
-def head_revisions() -> set[str]:
-    """The newest migrations' ids, read from the files (what Alembic calls the heads)."""
+@cache
+def head_revisions() -> frozenset[str]:
+    """The newest migrations' ids, read from the files (what Alembic calls the heads).
+
+    Read with a pattern, not ``ast.parse``: CPython 3.11.7 can raise "AST constructor recursion depth
+    mismatch" when the garbage collector runs finalizers while an AST is being built (seen under
+    load in the suite), and the ids are plain string assignments."""
     revisions: dict[str, set[str]] = {}
     for path in (MIGRATIONS / "versions").glob("*.py"):
-        values: dict[str, Any] = {}
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
-                continue
-            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
-                values[target.id] = ast.literal_eval(node.value)
-        if "revision" in values:
-            down = values.get("down_revision")
-            revisions[values["revision"]] = set(down if isinstance(down, tuple | list) else [down] if down else [])
+        values: dict[str, list[str]] = {}
+        for match in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")):
+            values[match.group(1)] = _QUOTED.findall(match.group(2))
+        if values.get("revision"):
+            revisions[values["revision"][0]] = set(values.get("down_revision", []))
     below = set().union(*revisions.values()) if revisions else set()
-    return set(revisions) - below
+    return frozenset(set(revisions) - below)
 
 
 async def at_head(url: str) -> bool:
