@@ -221,7 +221,8 @@ FTS_TABLE = "tickets_fts"
 # ... and for 1 and 2 characters (no trigram), on PostgreSQL a GIN index on the text's characters and
 # two-character sequences (migration 0010 creates the function): ``text_grams @> ARRAY['火灾']``.
 text_grams = func.ticket_text_grams(Ticket.text, type_=postgresql.ARRAY(Text))
-Index("ix_tickets_text_grams", text_grams, postgresql_using="gin").ddl_if(dialect="postgresql")
+Index("ix_tickets_text_grams", text_grams, postgresql_using="gin",
+      postgresql_with={"fastupdate": "off"}).ddl_if(dialect="postgresql")
 
 
 class TicketEvent(Base):

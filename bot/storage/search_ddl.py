@@ -58,4 +58,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
                     LATERAL (VALUES (c), (pair)) AS grams(gram))
 $$"""
 
-GRAMS_INDEX = f"CREATE INDEX ix_tickets_text_grams ON tickets USING gin ({GRAMS_FUNCTION}(text))"
+# fastupdate off: with it on, new tickets' entries wait in the index's pending list (up to 4 MB) until a
+# vacuum, every search reads that list, and the planner, costing it, reads the scope instead and works out
+# the function for every row (100,000 freshly filed tickets: 火灾 for an admin 330 ms instead of 40).
+GRAMS_INDEX = (f"CREATE INDEX ix_tickets_text_grams ON tickets USING gin ({GRAMS_FUNCTION}(text)) "
+               "WITH (fastupdate = off)")
