@@ -8,7 +8,10 @@ Create Date: 2026-11-30 17:30:00
   two-character sequences of a text) and a GIN index ``ix_tickets_text_grams`` on it. A word of one or
   two characters (火灾) has no trigram for ``ix_tickets_text_trgm``; ``ticket_text_grams(text) @>
   ARRAY['火灾']`` finds exactly the tickets whose text contains it, without reading the others. Being
-  an expression of ``text`` it is always in step with it: no trigger, nothing to rebuild.
+  an expression of ``text`` it is always in step with it: no trigger, nothing to rebuild. The index is
+  made with ``fastupdate = off``: a new ticket's entries go straight into it (1.5-8 ms a filing) instead
+  of a pending list that every search would read until the next vacuum. ``string_to_table`` needs
+  PostgreSQL 14 or later.
 - SQLite: nothing. Its 1- and 2-character search reads the scope's rows (see Workflow._search).
 """
 from __future__ import annotations
