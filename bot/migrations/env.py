@@ -18,9 +18,12 @@ from bot.storage.models import FTS_TABLE, Base
 _MIGRATION_LOCK = 7_244_551
 
 
+_NOT_ON_SQLITE = ("ix_tickets_text_trgm", "ix_tickets_text_grams", "ix_tickets_contact_last4")
+
+
 def _include_object(connection: Connection) -> Callable[..., bool]:
     """What Alembic compares: not SQLite's FTS5 table for search (a virtual table and its shadow tables,
-    made by migration 0008, not by the models), nor the PostgreSQL-only trigram index on SQLite."""
+    made by migration 0008, not by the models), nor the PostgreSQL-only trigram and character-pair indexes on SQLite."""
     sqlite = connection.dialect.name == "sqlite"
 
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
@@ -28,15 +31,17 @@ def _include_object(connection: Connection) -> Callable[..., bool]:
             return False
         # SQLAlchemy cannot reflect SQLite's expression indexes: tests/tickets/test_search.py checks that
         # the search reads ix_tickets_contact_last4 instead.
-        return not (sqlite and type_ == "index" and name in ("ix_tickets_text_trgm", "ix_tickets_contact_last4"))
+        return not (sqlite and type_ == "index" and name in _NOT_ON_SQLITE)
 
     return include
 
 
 def _run(connection: Connection) -> None:
-    # The same index, as SQLAlchemy and Alembic say they cannot compare it on SQLite (see _include_object).
+    # The same indexes, as SQLAlchemy and Alembic say they cannot compare them on SQLite (see _include_object;
+    # ix_tickets_text_grams, PostgreSQL's only, is in the models alone there).
     warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index ix_tickets_contact")
-    warnings.filterwarnings("ignore", ".*expression-based index 'ix_tickets_contact_last4'; dialect 'sqlite'")
+    warnings.filterwarnings("ignore", ".*expression-based index 'ix_tickets_(contact_last4|text_grams)'; "
+                            "dialect 'sqlite'")
     context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
                       compare_type=True, include_object=_include_object(connection))
     with context.begin_transaction():

@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     literal_column,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -217,6 +218,11 @@ Index("ix_tickets_contact_last4", contact_last4)
 Index("ix_tickets_text_trgm", Ticket.text, postgresql_using="gin",
       postgresql_ops={"text": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 FTS_TABLE = "tickets_fts"
+# ... and for 1 and 2 characters (no trigram), on PostgreSQL a GIN index on the text's characters and
+# two-character sequences (migration 0010 creates the function): ``text_grams @> ARRAY['火灾']``.
+text_grams = func.ticket_text_grams(Ticket.text, type_=postgresql.ARRAY(Text))
+Index("ix_tickets_text_grams", text_grams, postgresql_using="gin",
+      postgresql_with={"fastupdate": "off"}).ddl_if(dialect="postgresql")
 
 
 class TicketEvent(Base):

@@ -39,3 +39,27 @@ def restore_sqlite_search(execute: Callable[[str], object]) -> None:
     for statement in FTS_TRIGGERS:
         execute(statement)
     execute(FTS_REBUILD)
+
+
+# PostgreSQL (migration 0010): the characters and the two-character sequences of a text, for the 1- and
+# 2-character searches that have no trigram (火灾). A text contains q of one or two characters exactly when
+# q is among them (the same characters, case and all, as LIKE), so a GIN index on them finds the matches
+# without reading the rows that do not match. Linear in the text's length (string_to_table, PostgreSQL
+# 14): ``substr(t, i, 2)`` for each i walks the text from its start each time, 20 ms for 1,800 characters.
+# About 12 µs for a ticket of 15 characters; the planner, told the default cost of 100, checks the cheap
+# LIKE first wherever it filters rows rather than reading the index.
+GRAMS_FUNCTION = "ticket_text_grams"
+
+GRAMS_CREATE = f"""CREATE FUNCTION {GRAMS_FUNCTION}(t text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT ARRAY(SELECT gram
+               FROM (SELECT c, c || lead(c, 1, '') OVER (ORDER BY k) AS pair
+                     FROM string_to_table(t, NULL) WITH ORDINALITY AS chars(c, k)) AS pairs,
+                    LATERAL (VALUES (c), (pair)) AS grams(gram))
+$$"""
+
+# fastupdate off: with it on, new tickets' entries wait in the index's pending list (up to 4 MB) until a
+# vacuum, every search reads that list, and the planner, costing it, reads the scope instead and works out
+# the function for every row (100,000 freshly filed tickets: 火灾 for an admin 330 ms instead of 40).
+GRAMS_INDEX = (f"CREATE INDEX ix_tickets_text_grams ON tickets USING gin ({GRAMS_FUNCTION}(text)) "
+               "WITH (fastupdate = off)")
