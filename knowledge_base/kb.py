@@ -162,6 +162,7 @@ class KnowledgeBase:
         # An article rendered for a place on a day (text, sources, publisher), and what it suggests next.
         self._rendered: Memo[tuple[str, str, date], tuple[str, tuple[Source, ...], str]] = Memo()
         self._suggested: Memo[tuple[str, str, date], tuple[Article, ...]] = Memo()
+        self._hardship: Memo[str, bool] = Memo()
 
     @classmethod
     def load(cls) -> KnowledgeBase:
@@ -425,7 +426,7 @@ class KnowledgeBase:
     def _tells_hardship(self, text: str) -> bool:
         """Whether the question tells a sudden hardship (出了车祸, 钱都花光了, 摔伤了, 遭了灾), even
         next to a topic it names (…住院了，家里钱都花光了)."""
-        return bool(self.index.matcher.find(compact(text)) & HARDSHIP)
+        return self._hardship.get(text, lambda: bool(self.index.matcher.find(compact(text)) & HARDSHIP))
 
     def _not_published(
         self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None,
