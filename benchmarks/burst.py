@@ -136,14 +136,19 @@ def cpu_table() -> dict[int, tuple[int, str, float]]:
         except OSError:
             continue
         name, fields = raw[raw.index("(") + 1 : raw.rindex(")")], raw.rsplit(")", 1)[1].split()
-        table[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
+        used = int(fields[11]) + int(fields[12])
+        if name.startswith("postgres"):
+            # Its backends come and go (a connection closed is a backend gone): what they used is
+            # counted in the postmaster's children's time once it has reaped them.
+            used += int(fields[13]) + int(fields[14])
+        table[int(entry.name)] = (int(fields[1]), name, used / tick)
     return table
 
 
 def cpu_split(server: int) -> dict[str, float]:
     """CPU seconds so far of each `serve` process (the workers of `--workers N`, or the one process),
     of this script (the fake gateway and Bot API, the load of the burst) and of PostgreSQL (every
-    backend on the machine: other users of the server count too)."""
+    backend on the machine, ended ones included: other users of the server count too)."""
     table = cpu_table()
     workers = [pid for pid, (parent, _n, _c) in table.items() if parent == server] or [server]
     out = {f"serve[{i}]": table.get(pid, (0, "", 0.0))[2] for i, pid in enumerate(sorted(workers))}
