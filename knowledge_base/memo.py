@@ -14,9 +14,11 @@ from typing import Generic, TypeVar
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-# Entries per memo: a day of distinct questions in a county is far fewer; when full, the memo
+# Entries per memo, as many as the semantic stage's remembered query vectors: the few questions a
+# burst asks again and again fit many times over, and every distinct message a process reads (an
+# SMS is read through the knowledge base too) cannot grow it without bound. When full, the memo
 # starts again empty (cheaper than keeping an order for least-recently-used).
-SIZE = 20_000
+SIZE = 4096
 
 
 class Memo(Generic[K, V]):
