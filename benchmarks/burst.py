@@ -124,6 +124,44 @@ def cpu_seconds(root: int) -> float:
     return total
 
 
+def cpu_table() -> dict[int, tuple[int, str, float]]:
+    """Every process: (parent, command name, CPU seconds so far)."""
+    table: dict[int, tuple[int, str, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, fields = raw[raw.index("(") + 1 : raw.rindex(")")], raw.rsplit(")", 1)[1].split()
+        used = int(fields[11]) + int(fields[12])
+        if name.startswith("postgres"):
+            # Its backends come and go (a connection closed is a backend gone): what they used is
+            # counted in the postmaster's children's time once it has reaped them.
+            used += int(fields[13]) + int(fields[14])
+        table[int(entry.name)] = (int(fields[1]), name, used / tick)
+    return table
+
+
+def cpu_split(server: int) -> dict[str, float]:
+    """CPU seconds so far of each `serve` process (the workers of `--workers N`, or the one process),
+    of this script (the fake gateway and Bot API, the load of the burst) and of PostgreSQL (every
+    backend on the machine, ended ones included: other users of the server count too)."""
+    table = cpu_table()
+    workers = [pid for pid, (parent, _n, _c) in table.items() if parent == server] or [server]
+    out = {f"serve[{i}]": table.get(pid, (0, "", 0.0))[2] for i, pid in enumerate(sorted(workers))}
+    out["this script"] = table.get(os.getpid(), (0, "", 0.0))[2]
+    out["PostgreSQL"] = sum(c for _p, name, c in table.values() if name.startswith("postgres"))
+    return out
+
+
+def cpu_use(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
+    """CPU use over a window, as a share of one core per process group."""
+    return ", ".join(f"{k} {100 * (after[k] - before.get(k, 0.0)) / max(seconds, 1e-9):.0f}%" for k in after)
+
+
 def sign(raw: bytes) -> str:
     return hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
 
@@ -236,6 +274,20 @@ class Databases:
         await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env,
                                 cwd=self.workdir, check=True, capture_output=True)
         return url
+
+    async def drop(self, url: str) -> None:
+        """Drops one of the databases made (a phase is over): they are not left to fill the disk."""
+        db = url.rsplit("/", 1)[1]
+        if not self.admin_url or db not in self.made:
+            return
+        import asyncpg
+
+        admin = await asyncpg.connect(self.admin_url.replace("+asyncpg", ""))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        finally:
+            await admin.close()
+        self.made.remove(db)
 
     async def drop_all(self) -> None:
         if not self.admin_url or not self.made:
@@ -400,18 +452,27 @@ async def count_waiting(url: str) -> tuple[int, int, int]:
         await engine.dispose()
 
 
-async def drained(url: str, timeout: float) -> tuple[float, int, int, int]:
-    """Waits until every stored message is processed and every reply sent: seconds taken and the counts."""
+async def drained(url: str, timeout: float, server: int) -> dict[str, Any]:
+    """Waits until every stored message is processed and every reply sent (or ``timeout``): seconds
+    taken, the counts, messages processed a second meanwhile and the CPU use of each process."""
     started = time.perf_counter()
+    cpu = cpu_split(server)
+    load = loadavg()
+    first = await count_waiting(url)
     while True:
         stored, waiting, unsent = await count_waiting(url)
-        if (waiting == 0 and unsent == 0) or time.perf_counter() - started > timeout:
-            return time.perf_counter() - started, stored, waiting, unsent
+        elapsed = time.perf_counter() - started
+        if (waiting == 0 and unsent == 0) or elapsed > timeout:
+            return {"s": elapsed, "stored": stored, "waiting": waiting, "unsent": unsent, "load": load,
+                    "rate": (first[1] - waiting) / max(elapsed, 1e-9), "backlog": first[1],
+                    "cpu": cpu_use(cpu, cpu_split(server), elapsed)}
         await asyncio.sleep(0.5)
 
 
-async def burst(base: str, sink: Sink, size: int, connections: int) -> dict[str, Any]:
-    """``size`` SMS from distinct numbers as fast as ``connections`` go; until the last reply arrives."""
+async def burst(base: str, sink: Sink, size: int, connections: int, server: int) -> dict[str, Any]:
+    """``size`` SMS from distinct numbers as fast as ``connections`` go, into a service with nothing
+    waiting; until the last reply arrives. The processing rate is the one after the last
+    acknowledgement (while acknowledging, processing gives way), with each process's CPU use then."""
     import aiohttp
 
     prefix = f"burst{time.monotonic_ns()}"
@@ -434,9 +495,12 @@ async def burst(base: str, sink: Sink, size: int, connections: int) -> dict[str,
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as http:
         await asyncio.gather(*(worker(http) for _ in range(connections)))
     acked = time.perf_counter() - t0
+    replied_at_ack = sum(1 for p in sent if p in sink.arrived)
+    cpu = cpu_split(server)
     deadline = time.perf_counter() + max(300.0, size / 10)
     while time.perf_counter() < deadline and sum(1 for p in sent if p in sink.arrived) < size:  # noqa: ASYNC110
         await asyncio.sleep(0.2)
+    drain_cpu = cpu_use(cpu, cpu_split(server), time.perf_counter() - t0 - acked)
     replied = [sink.arrived[p] - t for p, t in sent.items() if p in sink.arrived]
     last = max((sink.arrived[p] for p in sent if p in sink.arrived), default=t0)
     replied.sort()
@@ -444,8 +508,43 @@ async def burst(base: str, sink: Sink, size: int, connections: int) -> dict[str,
     def pct(q: float) -> float:
         return replied[min(len(replied) - 1, int(q * len(replied)))] * 1000 if replied else float("nan")
 
+    after_ack = max(last - t0 - acked, 1e-9)
     return {"size": size, "acked_s": acked, "drain_s": last - t0, "replied": len(replied), "statuses": statuses,
-            "p50": pct(0.5), "p99": pct(0.99), "load": load}
+            "p50": pct(0.5), "p99": pct(0.99), "load": load, "replied_at_ack": replied_at_ack,
+            "rate_after_ack": (len(replied) - replied_at_ack) / after_ack, "cpu": drain_cpu}
+
+
+@asynccontextmanager
+async def service(n: int, databases: Databases, args: argparse.Namespace, sink_port: int, workdir: Path,
+                  phase: str) -> AsyncIterator[tuple[str, str, int]]:
+    """`minsheng serve --workers n` on a fresh database (and the Redis database flushed), ready:
+    its base URL, database URL and process id; stopped afterwards."""
+    url = await databases.new(f"serve{n}_{phase}")
+    if args.redis_url:
+        import redis.asyncio as redis
+
+        client = redis.from_url(args.redis_url)
+        await client.flushdb()
+        await client.aclose()
+    env = {**clean_env(), "MINSHENG_DATABASE_URL": url, "MINSHENG_SMS_SECRET": SECRET,
+           "MINSHENG_SMS_GATEWAY_URL": f"http://127.0.0.1:{sink_port}/send",
+           "MINSHENG_TELEGRAM_TOKEN": TOKEN, "MINSHENG_TELEGRAM_MODE": "webhook",
+           "MINSHENG_TELEGRAM_API_SERVER": f"http://127.0.0.1:{sink_port}",
+           "MINSHENG_TELEGRAM_WEBHOOK_SECRET": TG_SECRET, "MINSHENG_PUBLIC_URL": "https://burst.invalid"}
+    if args.redis_url:
+        env["MINSHENG_REDIS_URL"] = args.redis_url
+    port = free_port()
+    with (workdir / f"serve{n}_{phase}.log").open("wb") as log:
+        serve = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port),  # noqa: ASYNC220
+                                  "--workers", str(n)], env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            await wait_healthy(base, serve)
+            await asyncio.sleep(3 + n)  # every worker up (they share the port), e5 loaded
+            yield base, url, serve.pid
+        finally:
+            stop(serve)
+        await databases.drop(url)
 
 
 def ask_pool(workdir: Path) -> tuple[Path, int]:
@@ -490,7 +589,7 @@ async def run(args: argparse.Namespace) -> None:
     questions, n_questions = ask_pool(workdir)
     ask_lua = lua(workdir, "ask", questions, "/api/v1/ask", "X-Bench", args.threads)
     rows: list[tuple[str, str, dict[str, Any], float | None]] = []
-    bursts: list[tuple[str, dict[str, Any], tuple[float, int, int, int], tuple[float, int, int, int]]] = []
+    bursts: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = []
     try:
         ceiling_url = await databases.new("ceiling")
         port = free_port()
@@ -509,56 +608,42 @@ async def run(args: argparse.Namespace) -> None:
                  ("bare aiohttp JSON", "/api/v1/ask", c_bare, None)]
         async with sink_server() as (sink, sink_port):
             for n in workers:
-                url = await databases.new(f"serve{n}")
-                if args.redis_url:
-                    import redis.asyncio as redis
-
-                    client = redis.from_url(args.redis_url)
-                    await client.flushdb()
-                    await client.aclose()
-                env = {**clean_env(), "MINSHENG_DATABASE_URL": url, "MINSHENG_SMS_SECRET": SECRET,
-                       "MINSHENG_SMS_GATEWAY_URL": f"http://127.0.0.1:{sink_port}/send",
-                       "MINSHENG_TELEGRAM_TOKEN": TOKEN, "MINSHENG_TELEGRAM_MODE": "webhook",
-                       "MINSHENG_TELEGRAM_API_SERVER": f"http://127.0.0.1:{sink_port}",
-                       "MINSHENG_TELEGRAM_WEBHOOK_SECRET": TG_SECRET, "MINSHENG_PUBLIC_URL": "https://burst.invalid"}
-                if args.redis_url:
-                    env["MINSHENG_REDIS_URL"] = args.redis_url
-                port = free_port()
-                log = (workdir / f"serve{n}.log").open("wb")
-                serve = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port),  # noqa: ASYNC220
-                                          "--workers", str(n)], env=env, cwd=workdir, stdout=log,
-                                         stderr=subprocess.STDOUT)
                 label = f"minsheng serve ×{n}"
-                try:
-                    base = f"http://127.0.0.1:{port}"
-                    await wait_healthy(base, serve)
-                    await asyncio.sleep(3 + n)  # every worker up (they share the port), e5 loaded
-                    r_sms = await wrk(base + "/sms/inbound", sms_lua, args, serve.pid)
+                # Each phase on a service of its own (fresh database, Redis flushed, new processes): the
+                # burst and the ask run find nothing waiting from the phase before, whatever was left.
+                async with service(n, databases, args, sink_port, workdir, "wrk") as (base, url, pid):
+                    r_sms = await wrk(base + "/sms/inbound", sms_lua, args, pid)
                     rows.append((label, "/sms/inbound", r_sms, c_sms["rps"]))
-                    after_sms = await drained(url, args.drain_timeout)
-                    r_tg = await wrk(base + "/telegram/webhook", tg_lua, args, serve.pid)
+                    after_sms = await drained(url, args.drain_timeout, pid)
+                    r_tg = await wrk(base + "/telegram/webhook", tg_lua, args, pid)
                     rows.append((label, "/telegram/webhook", r_tg, c_tg["rps"]))
-                    after_tg = await drained(url, args.drain_timeout)
-                    bursts.append((label, await burst(base, sink, args.burst, args.connections), after_sms, after_tg))
-                    r_ask = await wrk(base + "/api/v1/ask", ask_lua, args, serve.pid)
+                    after_tg = await drained(url, args.drain_timeout, pid)
+                async with service(n, databases, args, sink_port, workdir, "burst") as (base, url, pid):
+                    b = await burst(base, sink, args.burst, args.connections, pid)
+                async with service(n, databases, args, sink_port, workdir, "ask") as (base, url, pid):
+                    r_ask = await wrk(base + "/api/v1/ask", ask_lua, args, pid)
                     rows.append((label, "/api/v1/ask", r_ask, c_bare["rps"]))
-                finally:
-                    stop(serve)
-                    log.close()
+                bursts.append((label, b, after_sms, after_tg))
         report(rows)
-        print(f"\n/api/v1/ask: {n_questions} distinct questions (tests/kb/data), ratio to bare aiohttp JSON")
-        print("\nafter each wrk run: time until every stored message was processed and replied "
-              "(stored / still waiting / replies unsent)")
+        asked = [r["requests"] for what, path, r, _ in rows if path == "/api/v1/ask" and what.startswith("minsheng")]
+        print(f"\n/api/v1/ask: {n_questions} distinct questions (tests/kb/data) walked in turn, so each was asked "
+              f"{', '.join(f'{a / n_questions:.1f}' for a in asked)} times on average; ratio to bare aiohttp JSON")
+        print("\nafter each wrk run: until every stored message was processed and replied (or --drain-timeout): "
+              "seconds, the backlog's messages processed a second, stored / still waiting / replies unsent, "
+              "CPU use meanwhile (share of one core)")
         for label, _b, sms_done, tg_done in bursts:
-            print(f"{label}: after SMS {sms_done[0]:.1f} s ({sms_done[1]} stored, {sms_done[2]} waiting, "
-                  f"{sms_done[3]} unsent); after Telegram {tg_done[0]:.1f} s ({tg_done[1]} stored in all, "
-                  f"{tg_done[2]} waiting, {tg_done[3]} unsent)")
-        print(f"\nburst of SMS from distinct numbers, {args.connections} connections "
-              "(reply latency: from sending to the gateway receiving the reply)")
+            for what, d in (("SMS", sms_done), ("Telegram", tg_done)):
+                print(f"{label} after {what}: {d['s']:.1f} s, {d['backlog']} waiting at the start, {d['rate']:.0f}/s "
+                      f"processed; {d['stored']} stored, {d['waiting']} waiting, {d['unsent']} unsent; "
+                      f"CPU {d['cpu']}; load {d['load']}")
+        print(f"\nburst of SMS from distinct numbers into a service with nothing waiting, {args.connections} "
+              "connections (reply latency: from sending to the gateway receiving the reply; processing rate: "
+              "replies a second after the last acknowledgement, CPU use then)")
         for label, b, _s, _t in bursts:
-            print(f"{label}: {b['size']} acknowledged in {b['acked_s']:.1f} s {b['statuses']}; last reply after "
-                  f"{b['drain_s']:.1f} s ({b['replied'] / max(b['drain_s'], 1e-9):.0f} replies/s), "
+            print(f"{label}: {b['size']} acknowledged in {b['acked_s']:.1f} s {b['statuses']} "
+                  f"({b['replied_at_ack']} replied by then); drained (last reply) after {b['drain_s']:.1f} s, "
                   f"{b['replied']}/{b['size']} replied; reply p50 {b['p50']:.0f} ms, p99 {b['p99']:.0f} ms; "
+                  f"processing {b['rate_after_ack']:.0f}/s after the acknowledgements, CPU {b['cpu']}; "
                   f"load {b['load']}")
     finally:
         await databases.drop_all()

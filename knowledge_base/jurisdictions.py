@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 
+from knowledge_base.memo import Memo
 from knowledge_base.places import SERVED_ROOTS, Jurisdiction, Level, Mention, PlaceReader, reader
 
 __all__ = ["SERVED_ROOTS", "Jurisdiction", "Jurisdictions", "Level", "Mention", "jurisdictions"]
@@ -31,6 +32,8 @@ class Jurisdictions:
             if parent:
                 self._children.setdefault(parent, []).append(code)
         self._known = frozenset(known)
+        # What a name means (the API resolves the same few regions for every request).
+        self._found: Memo[tuple[str, str | None, tuple[Level, ...] | None], tuple[Jurisdiction, ...]] = Memo()
 
     def __contains__(self, code: object) -> bool:
         return code in self._known
@@ -91,6 +94,9 @@ class Jurisdictions:
         ``within`` prefers the places inside that one when some are (城关镇 within 平罗县);
         ``levels`` keeps only places of those levels. A code is accepted as its place.
         """
+        return list(self._found.get((text, within, levels), lambda: tuple(self._find(text, within, levels))))
+
+    def _find(self, text: str, within: str | None, levels: tuple[Level, ...] | None) -> list[Jurisdiction]:
         text = text.strip()
         if text in self._known and self.is_served(text):
             found = [self.reader.get(text)]

@@ -17,6 +17,7 @@ from knowledge_base.documents import documents
 from knowledge_base.english import read_english
 from knowledge_base.i18n import translator
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, Mention
+from knowledge_base.memo import Memo
 from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
 from knowledge_base.retrieval import Hit, Index, Matcher, Reading
 from knowledge_base.text import compact, to_traditional
@@ -169,6 +170,10 @@ class KnowledgeBase:
         self._passage_keys: dict[str, dict[str, str]] = {}
         # _variants_for by (article, place, day): asked ~100 times a question, always the same answer.
         self._variants_memo: dict[tuple[int, str, date], tuple[Article, list[tuple[Variant, str]]]] = {}
+        # An article rendered for a place on a day (text, sources, publisher), and what it suggests next.
+        self._rendered: Memo[tuple[str, str, date], tuple[str, tuple[Source, ...], str]] = Memo()
+        self._suggested: Memo[tuple[str, str, date], tuple[Article, ...]] = Memo()
+        self._hardship: Memo[str, bool] = Memo()
 
     @classmethod
     def load(cls) -> KnowledgeBase:
@@ -443,17 +448,17 @@ class KnowledgeBase:
         return _Rendered(text, sources, publisher_code)
 
     def _render_article(self, article: Article, region_code: str, on: date) -> Answer:
-        rendered = [self.render(v, code, region_code, on) for v, code in self._variants_for(article, region_code, on)]
-        sources = [s for r in rendered for s in r.sources]
-        answer = Answer(
-            answered=True,
-            text="\n".join(r.text for r in rendered),
-            article_id=article.id,
-            sources=list(dict.fromkeys(sources)),
-            jurisdiction_code=rendered[0].publisher,
-        )
+        text, sources, publisher = self._rendered.get((article.id, region_code, on),
+                                                      lambda: self._render_anew(article, region_code, on))
+        answer = Answer(answered=True, text=text, article_id=article.id, sources=list(sources),
+                        jurisdiction_code=publisher)
         self._suggest(answer, article, region_code, on)
         return answer
+
+    def _render_anew(self, article: Article, region_code: str, on: date) -> tuple[str, tuple[Source, ...], str]:
+        rendered = [self.render(v, code, region_code, on) for v, code in self._variants_for(article, region_code, on)]
+        sources = [s for r in rendered for s in r.sources]
+        return "\n".join(r.text for r in rendered), tuple(dict.fromkeys(sources)), rendered[0].publisher
 
     def _only_situation(self, text: str) -> bool:
         """Whether the question names its topic only by a situation (男人走了娃还小 家里莫得收入), not
@@ -466,7 +471,7 @@ class KnowledgeBase:
     def _tells_hardship(self, text: str) -> bool:
         """Whether the question tells a sudden hardship (出了车祸, 钱都花光了, 摔伤了, 遭了灾), even
         next to a topic it names (…住院了，家里钱都花光了)."""
-        return bool(self.index.matcher.find(compact(text)) & HARDSHIP)
+        return self._hardship.get(text, lambda: bool(self.index.matcher.find(compact(text)) & HARDSHIP))
 
     def _not_published(
         self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None,
@@ -521,6 +526,13 @@ class KnowledgeBase:
         return next((a for a in self.articles.values() if wanted(a) and self._variants_for(a, region_code, on)), None)
 
     def _suggest(self, answer: Answer, article: Article, region_code: str, on: date) -> None:
+        suggested = self._suggested.get((article.id, region_code, on),
+                                        lambda: tuple(self._suggestions(article, region_code, on)))
+        for other in suggested:
+            answer.suggestions.append(other.questions[0])
+            answer.suggestion_ids.append(other.id)
+
+    def _suggestions(self, article: Article, region_code: str, on: date) -> list[Article]:
         family = self.programs[article.program].family
 
         def rank(other: Article) -> tuple[int, bool]:
@@ -534,9 +546,7 @@ class KnowledgeBase:
              if a.id != article.id and not a.internal and self._variants_for(a, region_code, on)),
             key=rank,
         )
-        for other in candidates[:MAX_SUGGESTIONS]:
-            answer.suggestions.append(other.questions[0])
-            answer.suggestion_ids.append(other.id)
+        return candidates[:MAX_SUGGESTIONS]
 
     def _not_covered(self, region_code: str, locale: str) -> Answer:
         place = self.places.get(region_code)

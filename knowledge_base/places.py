@@ -56,6 +56,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from knowledge_base.memo import Memo
 from knowledge_base.pinyin import syllables
 from knowledge_base.text import aligned
 
@@ -238,6 +239,8 @@ class PlaceReader:
                     self._served_sounds.setdefault(sound, []).append(code)
             for written in self.names_of(code):
                 self._served_names.setdefault((len(written), written[-1]), []).append((code, written))
+        # What texts were read as (a question is read for places several times on its way to an answer).
+        self._readings: Memo[tuple[str, bool], tuple[Mention, ...]] = Memo()
 
     # -- the table ------------------------------------------------------------------------------
 
@@ -293,6 +296,10 @@ class PlaceReader:
         return None
 
     def _read(self, text: str, lead: bool) -> list[Mention]:
+        # Mentions are frozen; the list is the caller's own.
+        return list(self._readings.get((text, lead), lambda: tuple(self._reread(text, lead))))
+
+    def _reread(self, text: str, lead: bool) -> list[Mention]:
         folded, where = aligned(text)
         candidates = self._candidates(text, folded, where)
         alone = _alone_candidates(folded, candidates)

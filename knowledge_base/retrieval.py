@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge_base.articles import PLACEHOLDER, Article, Concept
+from knowledge_base.memo import Memo
 from knowledge_base.pinyin import syllables
 from knowledge_base.text import compact
 
@@ -98,6 +99,9 @@ class Matcher:
         self._long_sound_lengths = sorted({n for snd, n in self._sound_chars.items()
                                            if n >= LONG_WORD and self.is_topical(self._sound[snd])})
         self._generic_forms = [f for f, cid in self.forms.items() if self.concepts.get(cid, _PLAIN).generic]
+        # A question is read several times on its way to an answer (for its place, its clauses, the
+        # semantic stage, the answer), and the same questions come again and again.
+        self._readings: Memo[str, Reading] = Memo()
 
     @staticmethod
     def sound(text: str) -> str | None:
@@ -240,6 +244,10 @@ class Matcher:
         return any(form in normal for form in self._generic_forms)
 
     def read(self, text: str) -> Reading:
+        """The question's concepts and bigrams (remembered: a Reading is frozen)."""
+        return self._readings.get(text, lambda: self._read(text))
+
+    def _read(self, text: str) -> Reading:
         normal = compact(text)
         found = self.find(normal)
         # A situation yields to any topic the question names (老伴干不了活 低保一个月给多少 asks about
@@ -308,6 +316,14 @@ class Index:
             for article, concepts in zip(self.articles, self._concepts, strict=True)
         ]
         self._mentions_by_id = {a.id: m for a, m in zip(self.articles, self._mentions, strict=True)}
+        # The articles each topical concept appears in: a question is scored against those only,
+        # not against every article (an article sharing no topical concept is no match).
+        self._with_topic: dict[str, list[int]] = {}
+        for i, concepts in enumerate(self._concepts):
+            for concept in concepts:
+                if matcher.is_topical(concept):
+                    self._with_topic.setdefault(concept, []).append(i)
+        self._searches: Memo[Reading, tuple[Hit, ...]] = Memo()
         n = len(self.articles)
         self._idf: dict[str, float] = {}
         for sets in (self._concepts, self._bigrams):
@@ -342,10 +358,15 @@ class Index:
 
     def search(self, reading: Reading) -> list[Hit]:
         """Articles sharing a topical concept with the question, best first."""
+        return list(self._searches.get(reading, lambda: self._search(reading)))
+
+    def _search(self, reading: Reading) -> tuple[Hit, ...]:
+        # In the articles' order, as when every article was scored: equal scores keep that order.
+        candidates = sorted({i for c in reading.concepts for i in self._with_topic.get(c, ())})
         hits = []
-        for article, concepts, focus, title, grams, mentions in zip(
-            self.articles, self._concepts, self._focus, self._title, self._bigrams, self._mentions, strict=True
-        ):
+        for i in candidates:
+            article, concepts, focus = self.articles[i], self._concepts[i], self._focus[i]
+            title, grams, mentions = self._title[i], self._bigrams[i], self._mentions[i]
             if article.requires and article.requires not in reading.concepts:
                 continue
             shared = reading.concepts & concepts
@@ -360,4 +381,4 @@ class Index:
                 score += TITLE_BONUS * len(title & reading.topical) / len(title)
             hits.append(Hit(article, score, shared_topical))
         hits.sort(key=lambda h: h.score, reverse=True)
-        return hits
+        return tuple(hits)

@@ -44,7 +44,11 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # Twenty connections a process, all kept: with 10 kept and 10 more opened on demand, a process
+    # working off a backlog (8 messages under way, their replies being sent, webhooks storing)
+    # opened and closed connections all the time, a new PostgreSQL backend each (seen under
+    # benchmarks/burst.py: backends a few seconds old). At most twenty, as before.
+    return create_async_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=0)
 
 
 async def open_sqlite(database: str) -> aiosqlite.Connection:
