@@ -674,9 +674,10 @@ def group_places(request: web.Request, actor: Actor) -> list[tuple[str, str]]:
         counties = [places.get(actor.county_code)]  # type: ignore[arg-type]
     else:
         return []
+    _ = translator(request)
     out: list[tuple[str, str]] = []
     for county in counties:
-        out.append((county.code, f"{county.name}（县级：分派与超时上报）"))
+        out.append((county.code, _("{county}（县级：分派与超时上报）").format(county=county.name)))
         out.extend((t.code, f"{county.name}{t.name}") for t in places.townships(county.code))
     return out
 
