@@ -91,9 +91,6 @@ SCRIPT = (files("bot") / "templates" / "console.js").read_text(encoding="utf-8")
 
 _templates = jinja2.Environment(loader=jinja2.PackageLoader("bot", "templates"), autoescape=True,
                                 undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
-# Pages that still use the filter (they are Chinese only); the console's own pages use ``when``, which
-# knows the staff member's language and adds the year when it is not this year.
-_templates.filters["when"] = lambda moment: format_time(moment, "zh_Hans") if moment else ""
 
 View = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -17,8 +17,9 @@ from bot.keys import SERVICES, WORKFLOW
 from bot.settings import Settings
 from tests.fakes import FakeGateway
 from tests.loop.support import Clock, two_apps
+from tests.loop.test_checkins import send_round
 from tests.loop.test_stats import OCTOBER, seed_october
-from tests.tickets.support import PASSWORD, standard_staff
+from tests.tickets.support import PASSWORD, converse, settle, standard_staff
 from tests.tickets.test_browser import ARGS, CHROMIUM
 from tests.tickets.test_console import csrf_of, sign_in
 
@@ -132,8 +133,9 @@ async def test_an_english_speaking_supervisor_reads_the_stats_page_in_english(
 
 
 async def test_an_english_speaking_caseworker_enrols_a_household_in_english(
-        aiohttp_client: Any, sms_settings: Settings) -> None:
-    client, _other = await two_apps(aiohttp_client, sms_settings, Clock())
+        aiohttp_client: Any, sms_settings: Settings, gateway: FakeGateway) -> None:
+    clock = Clock()
+    client, _other = await two_apps(aiohttp_client, sms_settings, clock)
     await standard_staff(client.app)
     await sign_in(client, "longwu")
     page = await (await client.get("/console/checkins", headers=ENGLISH)).text()
@@ -148,6 +150,23 @@ async def test_an_english_speaking_caseworker_enrols_a_household_in_english(
     page = await response.text()
     assert response.status == 422 and "Enter a mainland mobile number (11 digits)." in page
     assert chinese_left(client.app, page) == []
+
+    # One round answered by text, the next not: the answers and the due badge, in English.
+    clock.move(days=93)
+    assert await send_round(client) == 1
+    await settle(client.app)
+    await converse(client, gateway, "+8613812340700", "1")
+    clock.move(days=93)
+    assert await send_round(client) == 1
+    page = await (await client.get("/console/checkins", headers=ENGLISH)).text()
+    assert chinese_left(client.app, page) == [], page
+    answers = re.search(r"Answers: (\d{4}-\d\d-\d\d) No; (\d{4}-\d\d-\d\d) No answer", page)
+    assert answers and answers.group(1) < answers.group(2), page
+    assert "Next check-in: " in page and "every 3 month(s)" in page
+    # The Chinese page says the same in its own words, as before.
+    page = await (await client.get("/console/checkins")).text()
+    assert re.search(r"答复：\d{4}-\d\d-\d\d 没有；\d{4}-\d\d-\d\d 未答复", page)
+    assert "每 3 个月 · 工作人员登记（入户征得同意）（longwu）" in page and "下次问候：" in page
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
