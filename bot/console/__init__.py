@@ -91,9 +91,6 @@ SCRIPT = (files("bot") / "templates" / "console.js").read_text(encoding="utf-8")
 
 _templates = jinja2.Environment(loader=jinja2.PackageLoader("bot", "templates"), autoescape=True,
                                 undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
-# Pages that still use the filter (they are Chinese only); the console's own pages use ``when``, which
-# knows the staff member's language and adds the year when it is not this year.
-_templates.filters["when"] = lambda moment: format_time(moment, "zh_Hans") if moment else ""
 
 View = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -674,9 +671,10 @@ def group_places(request: web.Request, actor: Actor) -> list[tuple[str, str]]:
         counties = [places.get(actor.county_code)]  # type: ignore[arg-type]
     else:
         return []
+    _ = translator(request)
     out: list[tuple[str, str]] = []
     for county in counties:
-        out.append((county.code, f"{county.name}（县级：分派与超时上报）"))
+        out.append((county.code, _("{county}（县级：分派与超时上报）").format(county=county.name)))
         out.extend((t.code, f"{county.name}{t.name}") for t in places.townships(county.code))
     return out
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -19,8 +20,8 @@ from urllib.parse import quote
 from aiohttp import web
 from openpyxl import Workbook
 
-from bot.console import HEADERS, not_found, read_form, render, safe_cell, signed_in
-from bot.domain.tickets import ADMIN, ENROLLING_ROLES, STATS_ROLES
+from bot.console import HEADERS, not_found, read_form, render, safe_cell, signed_in, translator
+from bot.domain.tickets import ADMIN, ENROLLING_ROLES, N_, STATS_ROLES
 from bot.errors import ApiError
 from bot.keys import CHECKINS, SERVICES, SESSIONS, WORKFLOW
 from bot.loop_api import EnrolBody, checkin_json, enrol_request, stats_table
@@ -29,15 +30,25 @@ from bot.storage.models import CheckIn
 
 log = logging.getLogger(__name__)
 
-# The table's columns as supervisors read them (Chinese), with the JSON field each shows.
+# The table's columns as supervisors read them, with the JSON field each shows. The page translates a
+# label where it shows it (the staff member's language); the CSV and XLSX exports keep these Chinese
+# headers whatever the language, because they are the county's official 督查 records.
 STATS_COLUMNS = [
-    ("township", "乡镇"), ("filed", "受理件数"), ("answered_in_time", "按时首次答复"),
-    ("answered_in_time_percent", "按时答复率(%)"), ("median_first_answer_minutes", "首次答复中位用时(分钟)"),
-    ("overdue", "超时"), ("escalated", "上报县级"), ("followup_answered", "回访答复"),
-    ("followup_resolved", "回访已解决"), ("followup_resolved_percent", "回访解决率(%)"), ("reopened", "回访后重办"),
-    ("satisfaction", "平均满意度(1-5)"), ("low_scores", "低分(1-2分)"), ("checkins_sent", "定期问候发出"),
-    ("checkins_answered", "定期问候答复"),
+    ("township", N_("乡镇")), ("filed", N_("受理件数")), ("answered_in_time", N_("按时首次答复")),
+    ("answered_in_time_percent", N_("按时答复率(%)")), ("median_first_answer_minutes", N_("首次答复中位用时(分钟)")),
+    ("overdue", N_("超时")), ("escalated", N_("上报县级")), ("followup_answered", N_("回访答复")),
+    ("followup_resolved", N_("回访已解决")), ("followup_resolved_percent", N_("回访解决率(%)")),
+    ("reopened", N_("回访后重办")), ("satisfaction", N_("平均满意度(1-5)")), ("low_scores", N_("低分(1-2分)")),
+    ("checkins_sent", N_("定期问候发出")), ("checkins_answered", N_("定期问候答复")),
 ]
+# The row of tickets not yet given to a township; also the bar's data-township, which stays this word.
+UNASSIGNED = N_("县级待分派")
+# What the check-in form shows when the API refuses an enrolment, by the field it names.
+ENROL_ERRORS = {
+    "phone": N_("请填写大陆手机号码（11位）。"),
+    "township": N_("请选择您辖区内的乡镇。"),
+    "consent_note": N_("请填写同意情况：何时、如何征得本人同意。"),
+}
 
 
 def cell(value: Any) -> str:
@@ -48,7 +59,8 @@ def cell(value: Any) -> str:
 
 @dataclass
 class Bar:
-    label: str
+    township: str  # the township's name, or UNASSIGNED (untranslated: it is the bar's data-township)
+    label: str  # as the staff member reads it
     value: float | None
     y: int
     width: float
@@ -56,21 +68,26 @@ class Bar:
 
 
 def bar_chart(title: str, rows: list[dict[str, Any]], field: str, most: float, unit: str,
-              chart_id: str) -> dict[str, Any]:
-    """A horizontal bar chart as data for the template: one bar per township, scaled to ``most``."""
+              chart_id: str, _: Callable[[str], str]) -> dict[str, Any]:
+    """A horizontal bar chart as data for the template: one bar per township, scaled to ``most``.
+
+    ``unit`` is a format string with ``{value}``; ``title`` and ``unit`` are translated with ``_``.
+    """
     bars = []
     for index, row in enumerate(rows):
         value = row.get(field)
         width = 0.0 if value is None or most <= 0 else max(0.0, min(1.0, float(value) / most)) * 260
-        shown = "无数据" if value is None else f"{value:g}{unit}"
-        bars.append(Bar(row["township"] or "县级待分派", value, 28 + index * 26, round(width, 1), shown))
-    return {"id": chart_id, "title": title, "bars": bars, "height": 40 + 26 * len(bars)}
+        shown = _("无数据") if value is None else _(unit).format(value=f"{value:g}")
+        township = row["township"] or UNASSIGNED
+        bars.append(Bar(township, row["township"] or _(UNASSIGNED), value, 28 + index * 26, round(width, 1), shown))
+    return {"id": chart_id, "title": _(title), "bars": bars, "height": 40 + 26 * len(bars)}
 
 
-def charts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def charts(rows: list[dict[str, Any]], _: Callable[[str], str]) -> list[dict[str, Any]]:
     return [
-        bar_chart("按时首次答复率（%）", rows, "answered_in_time_percent", 100.0, "%", "chart-in-time"),
-        bar_chart("回访平均满意度（1-5分）", rows, "satisfaction", 5.0, "分", "chart-satisfaction"),
+        bar_chart(N_("按时首次答复率（%）"), rows, "answered_in_time_percent", 100.0, N_("{value}%"),
+                  "chart-in-time", _),
+        bar_chart(N_("回访平均满意度（1-5分）"), rows, "satisfaction", 5.0, N_("{value}分"), "chart-satisfaction", _),
     ]
 
 
@@ -93,15 +110,21 @@ async def stats_page(request: web.Request, actor: Actor, csrf: str) -> web.Strea
     try:
         table = await read_stats(request, actor)
     except ApiError as exc:
-        return render(request, "console_error.html", status=400, actor=actor, csrf=csrf, message=exc.message)
+        # The API's own message is for programs (English); the page says what to fix in the staff's words.
+        message = N_("月份请按 YYYY-MM 填写，例如 2026-10。") if exc.field == "month" else N_("请选择县（市、区）。")
+        return render(request, "console_error.html", status=400, actor=actor, csrf=csrf, message=message)
     if table is None:
         return not_found(request, actor, csrf)
     places = request.app[SERVICES].places
     counties = ([c.name for c in places.counties()] if actor.role == "admin"
                 else [places.get(actor.county_code).name] if actor.county_code else [])
-    low = [row for row in table["townships"] if row["low_scores"]]
+    _ = translator(request)
+    # A list of places and counts, not a sentence: joined with the language's separator.
+    low = _("；").join(_("{township} {n} 件").format(township=row["township"] or _(UNASSIGNED), n=row["low_scores"])
+                      for row in table["townships"] if row["low_scores"])
     return render(request, "console_stats.html", actor=actor, csrf=csrf, table=table, columns=STATS_COLUMNS, cell=cell,
-                  charts=charts(table["townships"]), counties=counties, low=low)
+                  charts=charts(table["townships"], _), counties=counties, low=low,
+                  unassigned=UNASSIGNED)
 
 
 def stats_rows(table: dict[str, Any]) -> list[list[Any]]:
@@ -109,6 +132,8 @@ def stats_rows(table: dict[str, Any]) -> list[list[Any]]:
             for row in table["townships"]]
 
 
+# The exports keep STATS_COLUMNS' Chinese labels (no translation), whatever language the page is in:
+# they are the county's official records.
 def export_name(table: dict[str, Any], extension: str) -> str:
     # The county's name is Chinese: RFC 5987 for it, an ASCII fallback for old clients.
     name = f"督查-{table['county']}-{table['month']}.{extension}"
@@ -158,10 +183,14 @@ async def checkins_render(request: web.Request, actor: Actor, csrf: str, status:
     now = request.app[WORKFLOW].clock()
     places = request.app[SERVICES].places
     households = [checkin_json(row, service, places, now) for row in rows]
+    _ = translator(request)
+    answers = {h["id"]: _("；").join(_("{date} {answer}").format(
+                   date=r["sent_at"][:10], answer=_(r["answer_label"]) if r["answer_label"] else _("未答复"))
+               for r in h["rounds"]) for h in households}
     townships = ([] if actor.township_code else
                  [t.name for t in places.townships(actor.county_code)] if actor.county_code else [])
     return render(request, "console_checkins.html", status=status, actor=actor, csrf=csrf, households=households,
-                  townships=townships, error=error, notice=notice,
+                  townships=townships, error=error, notice=notice, answers=answers,
                   alerts=sum(1 for h in households if h["alert"]), due=sum(1 for h in households if h["due"]))
 
 
@@ -182,8 +211,9 @@ async def checkins_enrol(request: web.Request, actor: Actor, csrf: str) -> web.S
     try:
         await enrol_request(request, actor, body)
     except ApiError as exc:
-        return await checkins_render(request, actor, csrf, status=422, error=exc.message)
-    return await checkins_render(request, actor, csrf, notice="已登记定期问候。")
+        error = ENROL_ERRORS.get(exc.field or "", N_("没有登记成功，请检查填写的内容。"))
+        return await checkins_render(request, actor, csrf, status=422, error=error)
+    return await checkins_render(request, actor, csrf, notice=N_("已登记定期问候。"))
 
 
 @signed_in
@@ -199,7 +229,7 @@ async def checkins_remove(request: web.Request, actor: Actor, csrf: str) -> web.
         row = await session.get(CheckIn, checkin.id)
         assert row is not None
         await service.remove(session, row, actor.name, request.app[WORKFLOW].clock())
-    return await checkins_render(request, actor, csrf, notice="已取消该户的定期问候。")
+    return await checkins_render(request, actor, csrf, notice=N_("已取消该户的定期问候。"))
 
 
 def setup_supervision(app: web.Application) -> None:

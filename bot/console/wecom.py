@@ -14,7 +14,7 @@ from aiohttp import web
 from sqlalchemy import delete, select
 
 from bot.console import group_places, not_found, read_form, render, signed_in
-from bot.domain.tickets import ADMIN
+from bot.domain.tickets import ADMIN, N_
 from bot.keys import SESSIONS
 from bot.staff_access import Actor
 from bot.storage.db import insert_for
@@ -58,17 +58,17 @@ async def wecom_add(request: web.Request, actor: Actor, csrf: str) -> web.Stream
     form = await read_form(request)
     place = form.get("place", "")
     if place not in dict(group_places(request, actor)):
-        return await _page(request, actor, csrf, 422, error="请选择乡镇或县。")
+        return await _page(request, actor, csrf, 422, error=N_("请选择乡镇或县。"))
     key = read_key(form.get("webhook", ""))
     if key is None:
         return await _page(request, actor, csrf, 422,
-                           error="请粘贴群机器人的 Webhook 地址（https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…）。")
+                           error=N_("请粘贴群机器人的 Webhook 地址（https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…）。"))
     async with request.app[SESSIONS]() as session, session.begin():
         await session.execute(insert_for(session)(WeComRobot)
                               .values(place_code=place, key=key, added_by=actor.name, added_at=utcnow())
                               .on_conflict_do_nothing(index_elements=["place_code", "key"]))
     log.info("console.wecom_added", extra={"staff": actor.id, "place": place})
-    return await _page(request, actor, csrf, notice="已保存。新求助、转办和超时上报会发到这个群。")
+    return await _page(request, actor, csrf, notice=N_("已保存。新求助、转办和超时上报会发到这个群。"))
 
 
 @signed_in
@@ -81,7 +81,7 @@ async def wecom_remove(request: web.Request, actor: Actor, csrf: str) -> web.Str
     if not removed.rowcount:  # type: ignore[attr-defined]
         return not_found(request, actor, csrf)
     log.info("console.wecom_removed", extra={"staff": actor.id, "robot": robot_id})
-    return await _page(request, actor, csrf, notice="已删除。")
+    return await _page(request, actor, csrf, notice=N_("已删除。"))
 
 
 def setup_wecom_console(app: web.Application) -> None:

@@ -21,6 +21,7 @@ from bot.storage.models import OutboundMessage, WeComRobot, utcnow
 from tests.channels.support import sample
 from tests.conftest import SMS_SECRET
 from tests.fakes import FakeGateway, FakeWeComRobot
+from tests.loop.test_console_loop import ENGLISH, chinese_left
 from tests.tickets.support import LONGWU, TONGREN, file_by_sms, settle, standard_staff
 from tests.tickets.test_console import csrf_of, sign_in
 
@@ -83,6 +84,24 @@ async def test_only_an_admin_sets_robots_and_the_key_is_not_shown_again(app_clie
     page = await (await app_client.get("/console/wecom")).text()
     response = await app_client.post(f"/console/wecom/{robot_id}/remove", data={"csrf": csrf_of(page)})
     assert response.status == 200 and "还没有设置企业微信群" in await response.text()
+
+
+async def test_an_english_speaking_admin_sets_a_robot_in_english(app_client: TestClient) -> None:
+    await standard_staff(app_client.app)
+    await sign_in(app_client, "admin")
+    page = await (await app_client.get("/console/wecom", headers=ENGLISH)).text()
+    assert chinese_left(app_client.app, page) == [] and "No WeCom group has been set up yet." in page
+    assert "(county: assigning and overdue escalations)" in page
+    response = await app_client.post("/console/wecom", headers=ENGLISH,
+                                     data={"place": LONGWU, "webhook": "not a webhook", "csrf": csrf_of(page)})
+    page = await response.text()
+    assert response.status == 422 and "Paste the group robot&#39;s webhook address" in page
+    response = await app_client.post("/console/wecom", headers=ENGLISH,
+                                     data={"place": TONGREN, "webhook": TOWNSHIP_KEY, "csrf": csrf_of(page)})
+    page = await response.text()
+    assert response.status == 200 and "Saved. New help requests, transfers and overdue escalations" in page
+    assert chinese_left(app_client.app, page) == [], page
+    assert f"robot …{TOWNSHIP_KEY[-4:]} · set by admin on " in page and "设置于" not in page
 
 
 async def test_thirty_tickets_in_a_minute_reach_the_township_group_once_each_within_the_rate(
