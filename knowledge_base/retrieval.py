@@ -118,15 +118,16 @@ class Matcher:
         concept = self.concepts.get(cid)
         return concept is None or not (concept.generic or concept.block)
 
-    def find(self, text: str) -> set[str]:
-        """Concept ids in already-normalised text."""
+    def find(self, text: str, written: bool = False) -> set[str]:
+        """Concept ids in already-normalised text; ``written``: text written with care (an article), in
+        which no homophone of a long word is looked for before the exact words."""
         found: set[str] = set()
         covered = [False] * len(text)
         topical = [False] * len(text)
         blocked_at: dict[str, list[tuple[int, int]]] = {}
         # A topical word of four characters or more written with a homophone (物价补帖) is read with
         # the exact words, by its length: a shorter exact word inside it (物价) must not hide it.
-        alike = self._long_sound_alikes(text) if self.by_sound else {}
+        alike = self._long_sound_alikes(text) if self.by_sound and not written else {}
         # Longest words first; among words of one length the leftmost wins, so 最多给多少 reads
         # 最多 + 多少, not 多给 (增发).
         for length, forms in self._lengths:
@@ -294,10 +295,10 @@ class Index:
         self._bigrams: list[frozenset[str]] = []
         for article in self.articles:
             texts = [article.title, *article.questions, *article.keywords]
-            self._concepts.append(frozenset(c for t in texts for c in matcher.find(compact(t))))
+            self._concepts.append(frozenset(c for t in texts for c in matcher.find(compact(t), written=True)))
             focus = [article.title, *article.keywords]
-            self._focus.append(frozenset(c for t in focus for c in matcher.find(compact(t))))
-            self._title.append(frozenset(c for c in matcher.find(compact(article.title)) if matcher.is_topical(c)))
+            self._focus.append(frozenset(c for t in focus for c in matcher.find(compact(t), written=True)))
+            self._title.append(frozenset(c for c in matcher.find(compact(article.title), written=True) if matcher.is_topical(c)))
             self._bigrams.append(frozenset(b for t in texts for b in bigrams(compact(t))))
         self._focus_by_id = {a.id: f for a, f in zip(self.articles, self._focus, strict=True)}
         # A program's own names are the topics several of its articles' titles share (低保 in 低保标准,
@@ -312,7 +313,7 @@ class Index:
         # Everything an article speaks of, its answers included: 同仁市's answer on 基础养老金 speaks of
         # 养老保险, so a question about that is not declined as being about pensions in general.
         self._mentions: list[frozenset[str]] = [
-            concepts | {c for v in article.variants for c in matcher.find(compact(PLACEHOLDER.sub("", v.text)))}
+            concepts | {c for v in article.variants for c in matcher.find(compact(PLACEHOLDER.sub("", v.text)), written=True)}
             for article, concepts in zip(self.articles, self._concepts, strict=True)
         ]
         self._mentions_by_id = {a.id: m for a, m in zip(self.articles, self._mentions, strict=True)}
