@@ -298,7 +298,8 @@ class Index:
             self._concepts.append(frozenset(c for t in texts for c in matcher.find(compact(t), written=True)))
             focus = [article.title, *article.keywords]
             self._focus.append(frozenset(c for t in focus for c in matcher.find(compact(t), written=True)))
-            self._title.append(frozenset(c for c in matcher.find(compact(article.title), written=True) if matcher.is_topical(c)))
+            self._title.append(frozenset(c for c in matcher.find(compact(article.title), written=True)
+                                         if matcher.is_topical(c)))
             self._bigrams.append(frozenset(b for t in texts for b in bigrams(compact(t))))
         self._focus_by_id = {a.id: f for a, f in zip(self.articles, self._focus, strict=True)}
         # A program's own names are the topics several of its articles' titles share (低保 in 低保标准,
@@ -313,7 +314,8 @@ class Index:
         # Everything an article speaks of, its answers included: 同仁市's answer on 基础养老金 speaks of
         # 养老保险, so a question about that is not declined as being about pensions in general.
         self._mentions: list[frozenset[str]] = [
-            concepts | {c for v in article.variants for c in matcher.find(compact(PLACEHOLDER.sub("", v.text)), written=True)}
+            concepts | {c for v in article.variants
+                        for c in matcher.find(compact(PLACEHOLDER.sub("", v.text)), written=True)}
             for article, concepts in zip(self.articles, self._concepts, strict=True)
         ]
         self._mentions_by_id = {a.id: m for a, m in zip(self.articles, self._mentions, strict=True)}
