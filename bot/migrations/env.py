@@ -18,7 +18,7 @@ from bot.storage.models import FTS_TABLE, Base
 _MIGRATION_LOCK = 7_244_551
 
 
-_NOT_ON_SQLITE = ("ix_tickets_text_trgm", "ix_tickets_text_grams", "ix_tickets_contact_last4")
+_NOT_ON_SQLITE = ("ix_tickets_text_trgm", "ix_tickets_text_grams", "ix_tickets_contact_last4", "ix_tickets_order")
 
 
 def _include_object(connection: Connection) -> Callable[..., bool]:

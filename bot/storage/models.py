@@ -208,6 +208,9 @@ class Ticket(Base):
 # is read off the index in order and the reading stops at the page's end.
 Index("ix_tickets_township_order", Ticket.township_code, Ticket.urgent.desc(), Ticket.due_at, Ticket.id)
 Index("ix_tickets_county_order", Ticket.county_code, Ticket.urgent.desc(), Ticket.due_at, Ticket.id)
+# ... and for all areas (an admin's queue) on PostgreSQL, which otherwise sorts the whole table for a page
+# (migration 0011; SQLite's admin pages read the table, see Workflow._reads_scope).
+Index("ix_tickets_order", Ticket.urgent.desc(), Ticket.due_at, Ticket.id).ddl_if(dialect="postgresql")
 
 # Search (migration 0008): the contact's last four characters, an expression always in step with the
 # contact (a search by the last 4+ digits matches it with "=" and then checks the whole ending) ...

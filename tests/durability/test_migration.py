@@ -75,18 +75,22 @@ async def test_messages_stored_before_the_upgrade_are_kept_and_a_waiting_one_is_
 
 
 async def test_the_short_search_index_goes_down_and_up_again(empty_database: str) -> None:
-    """0010 down and up (PostgreSQL: the text's characters and pairs, the function and its GIN index;
+    """0010 and 0011 down and up (PostgreSQL: the text's characters and pairs, the function and its GIN index;
     SQLite: nothing to do) leaves the schema at head with the index there to read."""
     config = alembic_config(empty_database)
     await asyncio.to_thread(command.upgrade, config, "head")
     await asyncio.to_thread(command.downgrade, config, "0009")
     postgres = empty_database.startswith("postgresql")
     index = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_tickets_text_grams'"
+    order = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_tickets_order'"
     if postgres:
         assert await execute(empty_database, index) == [(0,)]
+        assert await execute(empty_database, order) == [(0,)]
     await asyncio.to_thread(command.upgrade, config, "head")
-    assert await execute(empty_database, "SELECT version_num FROM alembic_version") == [("0010",)]
+    assert await execute(empty_database, "SELECT version_num FROM alembic_version") == [("0011",)]
     if postgres:
         assert await execute(empty_database, index) == [(1,)]
+        # 0011: all areas' queue order (an admin's page off an index).
+        assert await execute(empty_database, order) == [(1,)]
         grams = await execute(empty_database, "SELECT ticket_text_grams('火灾 A')")
         assert sorted(grams[0][0]) == sorted(["火", "火灾", "灾", "灾 ", " ", " A", "A", "A"])
