@@ -13,8 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import Any
 
-import cn2an
-
 from bot.domain.messages import Option, Reply
 from bot.domain.screening import PROGRAM_NAMES
 from bot.domain.tickets import HELP, MONITORING
@@ -52,6 +50,9 @@ def _number(text: str) -> float | None:
     if not text or not re.fullmatch(rf"[\d.{_CN_NUMBER}wk]+", text):
         return None
     text = text.replace("w", "万").replace("k", "千")
+    # Imported on first use: building its tables is ~90 ms of every start, and most chats never give an amount.
+    import cn2an
+
     try:
         value = float(cn2an.cn2an(text, "smart"))
     except ValueError:
