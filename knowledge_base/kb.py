@@ -197,7 +197,7 @@ class KnowledgeBase:
         on = on or china_today()
         # An English question is read as the Chinese words its phrases mean (the lexicon's English layer).
         text = read_english(text)
-        where = self._place_for(text, region_code)
+        where = self._place_for(text, region_code, on)
         if where.unserved is not None:
             return self._unserved(where.unserved, region_code, locale)
         # A message that relates what another place has (我姐在城厢区说她们那里低保是7920，我们这里呢？)
@@ -349,9 +349,10 @@ class KnowledgeBase:
             and not self.index.asks_for_other_than(reading, local.article, best.article)
         ):
             answer = self._render_article(local.article, place_code, on)
-            if _ASKS_FIGURE.search(text):
+            asks_figure = bool(_ASKS_FIGURE.search(text))
+            if asks_figure:
                 answer.text = _the_group_asked(text, answer.text)
-            if _ASKS_FIGURE.search(text) and not _DIGIT.search(answer.text):
+            if asks_figure and not _DIGIT.search(answer.text):
                 # 城厢区残疾人两项补贴一个月多少钱: the place's rules on it print no figure. They are
                 # given, but the figure asked is not (`answered` false, so channels offer 求助).
                 answer.answered = False
@@ -448,12 +449,18 @@ class KnowledgeBase:
         return _Rendered(text, sources, publisher_code)
 
     def _render_article(self, article: Article, region_code: str, on: date) -> Answer:
-        text, sources, publisher = self._rendered.get((article.id, region_code, on),
-                                                      lambda: self._render_anew(article, region_code, on))
+        text, sources, publisher = self._rendered_once(article, region_code, on)
         answer = Answer(answered=True, text=text, article_id=article.id, sources=list(sources),
                         jurisdiction_code=publisher)
         self._suggest(answer, article, region_code, on)
         return answer
+
+    def _rendered_once(self, article: Article, region_code: str, on: date) -> tuple[str, tuple[Source, ...], str]:
+        """The article rendered for the place on the day (text, sources, publisher), remembered."""
+        return self._rendered.get((article.id, region_code, on), lambda: self._render_anew(article, region_code, on))
+
+    def _rendered_text(self, article: Article, region_code: str, on: date) -> str:
+        return self._rendered_once(article, region_code, on)[0]
 
     def _render_anew(self, article: Article, region_code: str, on: date) -> tuple[str, tuple[Source, ...], str]:
         rendered = [self.render(v, code, region_code, on) for v, code in self._variants_for(article, region_code, on)]
@@ -619,7 +626,7 @@ class KnowledgeBase:
 
     # -- places -------------------------------------------------------------------------------
 
-    def _place_for(self, text: str, region_code: str) -> _Where:
+    def _place_for(self, text: str, region_code: str, on: date) -> _Where:
         """Which place the question is about, from the places it names and how it names them.
 
         A place the resident's own place lies in (or under) changes nothing. Another place is the
@@ -632,11 +639,12 @@ class KnowledgeBase:
         # Spans that say where someone else is or what another place has: not read for the topic.
         aside: list[tuple[int, int]] = []
         mentions = self._mentions(text)
+        own_turns = self._own_turns(text, mentions, own)
         for mention in mentions:
             # A misspelt name (安厂镇) means no place for sure: the dialogs offer the one it may be.
             if not mention.places:
                 continue
-            role, at = _role(text, mention.start, mention.end, self._own_turns(text, mentions, own))
+            role, at = _role(text, mention.start, mention.end, own_turns)
             if any(p.code in own for p in mention.places):
                 # 遵义市区 from 正安县: the city proper, not the county of the resident inside the city.
                 tail = text[mention.end:]
@@ -649,7 +657,7 @@ class KnowledgeBase:
                 if role != "context":
                     subjects.append(mention)
                     continue
-            elif self._part_of_question(text, mention, role, region_code):
+            elif self._part_of_question(text, mention, role, region_code, on):
                 continue
             if role == "context":
                 turn = max(turn or 0, at)
@@ -683,7 +691,7 @@ class KnowledgeBase:
                 if m.places and all(p.code in own for p in m.places) and not _CITY_PROPER.match(text[m.end:])
                 and self.index.matcher.read(text[m.start:]).topical]
 
-    def _part_of_question(self, text: str, mention: Mention, role: str, region_code: str) -> bool:
+    def _part_of_question(self, text: str, mention: Mention, role: str, region_code: str, on: date) -> bool:
         """Whether a place is part of what is asked rather than where: one the knowledge base itself
         speaks of as a topic (去上海打工: 正安县's labour cooperation with Shanghai) or that the
         resident's rules name (厦门 临夏馆), unless a program is asked of it (上海的低保多少钱); and
@@ -692,22 +700,19 @@ class KnowledgeBase:
         matcher = self.index.matcher
         if role == "subject":
             return not self._asked_of(text, mention) and (
-                bool(matcher.read(mention.text).topical) or self._local_partner(text, mention, region_code))
+                bool(matcher.read(mention.text).topical) or self._local_partner(text, mention, region_code, on))
         if role == "background" and matcher.read(mention.text).topical:
             rest = matcher.read(text[:mention.start] + text[mention.end:]).topical
             return not rest - matcher.read(mention.text + "打工").topical
         return False
 
-    def _local_partner(self, text: str, mention: Mention, region_code: str) -> bool:
+    def _local_partner(self, text: str, mention: Mention, region_code: str, on: date) -> bool:
         """Whether the place is one the resident's own rules name for what is asked (我们临夏的土特产在
         厦门那边有地方卖吗: 临夏州's 消费扶贫 runs a 临夏馆 in 厦门): then it is part of the question."""
         rest = text[:mention.start] + text[mention.end:]
-        on = china_today()
-        for hit in self.index.search(self.index.matcher.read(rest))[:3]:
-            for variant, code in self._variants_for(hit.article, region_code, on):
-                if mention.text in self.render(variant, code, region_code, on).text:
-                    return True
-        return False
+        return any(mention.text in self._rendered_text(hit.article, region_code, on)
+                   for hit in self.index.search(self.index.matcher.read(rest))[:3]
+                   if self._variants_for(hit.article, region_code, on))
 
     def _asked_of(self, text: str, mention: Mention) -> bool:
         """Whether the text asks a program of the place (上海的低保多少钱, 上海低保): a program named in

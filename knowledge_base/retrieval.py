@@ -339,14 +339,17 @@ class Index:
 
     def asks_for_other_than(self, reading: Reading, article: Article, best: Article) -> bool:
         """Whether the question asks for a kind of answer (多少, 多久…) that ``best`` gives and ``article`` does not."""
-        wanted = {c for c in reading.concepts if not self.matcher.is_topical(c)}
-        return bool(wanted & self._focus_by_id[best.id] - self._focus_by_id[article.id])
+        return bool(self._kinds_asked(reading) & self._focus_by_id[best.id] - self._focus_by_id[article.id])
 
     def asks_what_it_does_not_give(self, reading: Reading, article: Article) -> bool:
         """Whether the question asks for kinds of answer (多少, 多久…) and the article gives none of them;
         a question that asks no kind (儿子出车祸住院了，家里钱都花光了) is answered by the article's rules."""
-        wanted = {c for c in reading.concepts if not self.matcher.is_topical(c)} - NOT_ASKING
+        wanted = self._kinds_asked(reading) - NOT_ASKING
         return bool(wanted) and not wanted & self._focus_by_id[article.id]
+
+    def _kinds_asked(self, reading: Reading) -> set[str]:
+        """The generic words of the question: the kinds of answer it asks for (多少, 多久, 怎么申请 …)."""
+        return {c for c in reading.concepts if not self.matcher.is_topical(c)}
 
     def names_program(self, reading: Reading, program: str) -> bool:
         """Whether the question names the program itself (低保, 特困), not only something near it."""

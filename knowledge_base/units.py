@@ -32,6 +32,9 @@ UNIT_PATTERNS: dict[str, tuple[str, str]] = {
 # Formats a template may ask for with ``{path|format}``.
 FORMATS = ("plain", "chinese", "words", "previous", "month", "month_of_year", "month_end", "year", "since")
 
+# One to ten as a notice words them.
+_NUMERALS = "一二三四五六七八九十"
+
 MONEY_UNITS = frozenset(u for u in UNIT_PATTERNS if u.startswith("yuan"))
 
 
@@ -74,10 +77,10 @@ def format_value(value: Value, unit: str, counter: str | None = None, style: str
     after = counter or "" if unit == "count" else after
     if style == "chinese" and isinstance(value, int) and 0 < value <= 10:
         # A small number the notice prints in words ("母婴安全"五项制度, 至少一人, 两次).
-        return before + ("两" if value == 2 and after else "一二三四五六七八九十"[value - 1]) + after
+        return before + ("两" if value == 2 and after else _NUMERALS[value - 1]) + after
     if style == "words" and value % 10_000 == 0 and 0 < value <= 100_000:
         # A whole number of 万 the notice prints in words (累计不超过三万元): said both ways.
-        words = "一二三四五六七八九十"[int(value) // 10_000 - 1] + "万"
+        words = _NUMERALS[int(value) // 10_000 - 1] + "万"
         return f"{before}{plain_number(value)}{after}（{wan_number(value)}{after}，{words}{after}）"
     wan = wan_number(value, count=unit == "count") if unit in MONEY_UNITS or unit == "count" else None
     if wan and wan.endswith("亿"):

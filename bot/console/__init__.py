@@ -569,8 +569,7 @@ def history_label(workflow: Workflow, event: TicketEvent) -> str:
     code = (event.data or {}).get("to_place") if event.type == "transferred" else None
     if not code or code not in workflow.places:
         return event_text(event.type)
-    place, county = workflow.places.get(code), workflow.places.county_of(code)
-    return event_text(event.type, place.name if county is None or county.code == code else county.name + place.name)
+    return event_text(event.type, place_name(workflow, code))
 
 
 @signed_in
