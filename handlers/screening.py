@@ -14,7 +14,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from bot.domain.messages import Option, Reply
-from bot.domain.screening import PROGRAM_NAMES
+from bot.domain.screening import PROGRAM_NAMES, SCHOOL_LABELS
 from bot.domain.tickets import HELP, MONITORING
 from bot.i18n import gettext as _
 from handlers import requests
@@ -33,8 +33,7 @@ def N_(message: str) -> str:
 
 
 SHORT_NAMES = PROGRAM_NAMES
-SCHOOLS = [("preschool", N_("幼儿园")), ("primary", N_("小学")), ("junior", N_("初中")), ("senior", N_("高中")),
-           ("vocational", N_("中职")), ("college", N_("大学")), ("postgraduate", N_("研究生"))]
+SCHOOLS = list(SCHOOL_LABELS.items())
 SHOCKS = [("income_drop", N_("收入大幅减少")), ("expense_surge", N_("看病、上学等花费大增")),
           ("emergency", N_("突发事故、灾害或急病"))]
 # What residents write for "none": 没得 and 冇 are 没有 in south-western and Cantonese speech.
