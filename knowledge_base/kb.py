@@ -174,6 +174,9 @@ class KnowledgeBase:
         self._rendered: Memo[tuple[str, str, date], tuple[str, tuple[Source, ...], str]] = Memo()
         self._suggested: Memo[tuple[str, str, date], tuple[Article, ...]] = Memo()
         self._hardship: Memo[str, bool] = Memo()
+        # Whole answers of ask_async: a burst asks the same questions again and again, and the
+        # reading, scoring and rendering of a repeat cost more than its request's own handling.
+        self._answers: Memo[tuple[str, str, str, date], Answer] = Memo()
 
     @classmethod
     def load(cls) -> KnowledgeBase:
@@ -216,12 +219,19 @@ class KnowledgeBase:
     ) -> Answer:
         """:meth:`ask` for a server: the embeddings a question needs are computed on the encoder's
         worker thread, batched with other questions arriving at the same time."""
+        on = on or china_today()
+        key = (text, region_code, locale, on)
+        remembered = self._answers.lookup(key)
+        if remembered is not None:
+            return remembered
         needed = self.semantic_queries(text)
         vectors: dict[str, np.ndarray] = {}
         if needed and self.semantic is not None:
             rows = await self.semantic.encoder.encode_async(needed)
             vectors = dict(zip(needed, rows, strict=True))
-        return self.ask(text, region_code, locale, on, vectors)
+        answer = self.ask(text, region_code, locale, on, vectors)
+        self._answers.put(key, answer)
+        return answer
 
     def semantic_queries(self, text: str) -> list[str]:
         """The texts (the question or its clauses) whose answer consults the semantic stage."""

@@ -34,7 +34,14 @@ class Memo(Generic[K, V]):
         except KeyError:
             pass
         value = compute()
+        self.put(key, value)
+        return value
+
+    def lookup(self, key: K) -> V | None:
+        """The value remembered for ``key``, or None (for a value computed by awaiting)."""
+        return self._values.get(key)
+
+    def put(self, key: K, value: V) -> None:
         if len(self._values) >= self.size:
             self._values.clear()
         self._values[key] = value
-        return value
