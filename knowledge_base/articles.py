@@ -80,6 +80,11 @@ class Concept:
     # Everyday phrases (怎么发现, 不管事, 手上就有) are read only as written, never by sound or with one
     # wrong character (微信怎么发语音 is no 怎么发现); situations are always read so.
     literal: bool = False
+    # How a situation is told, as regular expressions over the question as written (one word for
+    # "no" before one for income, labour or money, with a few characters between): the lexicon's
+    # forms list the fixed phrases, a pattern the many ways of putting the same words together
+    # (没收入 / 没得啥收入 / 一点收入都没有; 病了没钱看 / 看病钱不够).
+    patterns: tuple[str, ...] = ()
 
 
 def _text(name: str) -> str:
@@ -100,7 +105,7 @@ def concepts() -> tuple[Concept, ...]:
     return tuple(
         Concept(
             cid, tuple(c["forms"]), bool(c.get("generic")), bool(c.get("block")), _situation(cid, c.get("situation")),
-            bool(c.get("literal")),
+            bool(c.get("literal")), tuple(c.get("patterns", ())),
         )
         for cid, c in raw.items()
     )

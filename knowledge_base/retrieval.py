@@ -99,6 +99,9 @@ class Matcher:
         self._long_sound_lengths = sorted({n for snd, n in self._sound_chars.items()
                                            if n >= LONG_WORD and self.is_topical(self._sound[snd])})
         self._generic_forms = [f for f, cid in self.forms.items() if self.concepts.get(cid, _PLAIN).generic]
+        self._rough_forms = [f for f, cid in self.forms.items() if cid == "rough_quantity"]
+        self._patterns = [(c.id, re.compile("|".join(f"(?:{p})" for p in c.patterns)))
+                          for c in self.concepts.values() if c.patterns]
         # A question is read several times on its way to an answer (for its place, its clauses, the
         # semantic stage, the answer), and the same questions come again and again.
         self._readings: Memo[str, Reading] = Memo()
@@ -144,6 +147,13 @@ class Matcher:
                         topical[start:end] = [True] * length
                     if self.concepts.get(cid, _PLAIN).block:
                         blocked_at.setdefault(cid, []).append((start, end))
+        for cid, pattern in self._patterns:
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                if all(covered[start:end]):
+                    continue
+                found.add(cid)
+                covered[start:end] = topical[start:end] = [True] * (end - start)
         if self.by_sound:
             for segment in _uncovered(text, covered):
                 found |= self._by_sound(segment)
@@ -242,6 +252,9 @@ class Matcher:
     def asks(self, text: str) -> bool:
         """Whether the text has a word that asks something (多少, 多久), even inside a longer word (多久答复)."""
         normal = compact(text)
+        # A rough quantity (好几年, 十几岁) tells; the 几年 inside it asks nothing.
+        for form in self._rough_forms:
+            normal = normal.replace(form, "|")
         return any(form in normal for form in self._generic_forms)
 
     def read(self, text: str) -> Reading:

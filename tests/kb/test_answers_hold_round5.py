@@ -1,0 +1,88 @@
+"""Issue 9, round 5: situations told in words no fixed phrase lists (patterns in the lexicon), a
+rough quantity (好几年) that asks nothing, and everyday words that sound like a declined topic."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base import KnowledgeBase
+from knowledge_base.text import compact
+
+ZHENGAN, CHENGXIANG, TONGREN, TONGFU, LINXIA = "520324", "350302", "632301", "640221203", "6229"
+XIALIN = "350302003"  # 霞林街道, 城厢区
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("屋头没人能干活", "incapacity"),
+        ("家里没劳动力", "incapacity"),
+        ("家里没得啥收入", "no_income"),
+        ("一点收入都没有", "no_income"),
+        ("病了没钱看", "money_gone"),
+        ("做手术拿不出钱", "money_gone"),
+        ("学费交不起", "education_in_general"),
+        ("没钱供娃上学", "education_in_general"),
+        ("啥手艺也不会", "training"),
+        ("娃3岁查出来是残疾", "disabled_child"),
+        ("快生娃了", "pregnancy"),
+    ],
+)
+def test_a_situation_is_read_however_its_words_are_put_together(kb: KnowledgeBase, text: str, concept: str) -> None:
+    assert concept in kb.index.matcher.find(compact(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["新生娃娃户口咋上", "收入有多少", "我有收入"],
+)
+def test_patterns_do_not_read_what_is_not_said(kb: KnowledgeBase, text: str) -> None:
+    found = kb.index.matcher.find(compact(text))
+    assert not found & {"pregnancy", "no_income", "money_gone"}
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # No income and nobody able to work: 低保, in two places.
+        ("屋头没人能干活，也没得收入", ZHENGAN, "低保"),
+        ("家里两个老人都没劳动力也没收入", TONGFU, "低保"),
+        # Ill with no money: the place's temporary assistance for a person or a family.
+        ("我一个人过，最近病了没钱看", TONGFU, "900"),
+        ("病了没钱看", TONGFU, "临时救助"),
+        # Pregnant and worried: maternal safety where the place's document speaks of it.
+        ("媳妇怀孕了，家里条件差，担心生孩子不安全", XIALIN, "母婴安全"),
+        ("媳妇怀孕快生了，怕县医院条件不行出危险", LINXIA, "危重孕产妇"),
+        # A young disabled child: free rescue rehabilitation (正安县 0-6 周岁).
+        ("娃3岁查出来是残疾，屋头又穷", ZHENGAN, "抢救性康复"),
+        # Low mood: the social workers' 心理疏导 (同仁市).
+        ("娃整天闷在屋里不说话，像是抑郁了，想找人开导", TONGREN, "心理疏导"),
+        # What school and illness cost, taken off when income is counted.
+        ("算低保时，申请前多长时间内的看病上学开销可以扣", TONGFU, "12个月"),
+        ("算低保收入的时候，有些收入能不能不算进去", CHENGXIANG, "收入豁免"),
+    ],
+)
+def test_situations_reach_the_program(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.sources, answer.text
+    assert wanted in answer.text
+
+
+def test_a_word_that_sounds_like_a_declined_topic_is_read_as_itself(kb: KnowledgeBase) -> None:
+    """手艺 (a trade) sounds like 兽医 (a vet, declined): the story asking for training is answered."""
+    answer = kb.ask("我今年45，家里两个娃读书，老婆身体不好。我没啥手艺，现在年纪大了不好找活。"
+                    "县里有没有免费培训？培训完能帮推荐工作吗？", ZHENGAN)
+    assert answer.answered and "培训" in answer.text
+
+
+def test_a_rough_quantity_in_a_story_is_no_question(kb: KnowledgeBase) -> None:
+    """吃低保好几年了 tells how long; the question is the 门诊大病 one at the end."""
+    answer = kb.ask("我老伴今年68，吃低保好几年了。去年查出来尿毒症，要一直透析。门诊花的钱医保报了一部分，"
+                    "剩下的也不少。门诊大病剩下的费用能补多少，一年最多补多少？", TONGFU)
+    assert answer.answered and "50%" in answer.text and "2000" in answer.text
+    assert "兜底保障" not in answer.text
