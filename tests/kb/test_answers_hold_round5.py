@@ -86,3 +86,28 @@ def test_a_rough_quantity_in_a_story_is_no_question(kb: KnowledgeBase) -> None:
                     "剩下的也不少。门诊大病剩下的费用能补多少，一年最多补多少？", TONGFU)
     assert answer.answered and "50%" in answer.text and "2000" in answer.text
     assert "兜底保障" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Who pays out: the fund allotted in advance to the towns (城厢区 预拨; 通伏乡 备用金).
+        ("临时救助的钱是区里发还是镇里发", CHENGXIANG, "预拨"),
+        # How data find families in need (同仁市 大数据 / 数据比对).
+        ("部门的数据怎么用来发现困难户", TONGREN, "数据"),
+        # How the district checks that policies are carried out (城厢区 四不两直).
+        ("区里怎么检查下面有没有落实民生政策", CHENGXIANG, "四不两直"),
+        # Passed on to another department (同仁市 转介服务).
+        ("需要教育医疗住房救助的，民政能转给别的部门吗", TONGREN, "转介"),
+        # Asked in English.
+        ("Is there any childcare pilot for babies and toddlers?", CHENGXIANG, "托育"),
+        ("My son goes to Zheng'an No.2 High School and we are a registered poor household. How much aid per year?",
+         ZHENGAN, "5500"),
+    ],
+)
+def test_how_it_works_reads_the_question_however_it_is_put(
+    kb: KnowledgeBase, text: str, region: str, wanted: str
+) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.sources, answer.text
+    assert wanted in answer.text
