@@ -36,6 +36,14 @@ PATTERNS = [
     ("long story (round 2)", "城厢区",
      "我家大儿子是智力残疾，一直没结婚跟我们住，村里说家里收入算起来超了吃不了低保，那他一个人能不能单独申请",
      "单人保", ["3876"]),
+    # round 5: situations told however their words are put together, and a rough quantity in a story
+    ("situation pattern (round 5)", "正安县", "屋头没人能干活，也没得收入", "低保", ["7920"]),
+    ("situation pattern (round 5)", "通伏乡", "我一个人过，最近病了没钱看", "900", ["3876"]),
+    ("long story (round 5)", "通伏乡",
+     "我老伴今年68，吃低保好几年了。去年查出来尿毒症，要一直透析。门诊大病剩下的费用能补多少，一年最多补多少？",
+     "2000", ["3876"]),
+    ("how it works pattern (round 5)", "城厢区", "临时救助的钱是区里发还是镇里发", "预拨", ["暂未公布"]),
+    ("how it works pattern (round 5)", "同仁市", "需要教育医疗住房救助的，民政能转给别的部门吗", "转介", ["暂未公布"]),
 ]
 # (region, a near miss beside a program word): declined on every channel, never answered with a figure
 NEAR_MISSES = [("城厢区", "低保户孩子当兵有补助吗"), ("临夏州", "老党员有生活补贴吗")]
