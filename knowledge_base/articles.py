@@ -85,6 +85,9 @@ class Concept:
     # forms list the fixed phrases, a pattern the many ways of putting the same words together
     # (没收入 / 没得啥收入 / 一点收入都没有; 病了没钱看 / 看病钱不够).
     patterns: tuple[str, ...] = ()
+    # Concepts a pattern's match takes in when their words lie inside it: 医保报完还自己花了两万
+    # speaks of what insurance left to pay, not of joining the insurance (参加医保).
+    absorbs: tuple[str, ...] = ()
 
 
 def _text(name: str) -> str:
@@ -105,7 +108,7 @@ def concepts() -> tuple[Concept, ...]:
     return tuple(
         Concept(
             cid, tuple(c["forms"]), bool(c.get("generic")), bool(c.get("block")), _situation(cid, c.get("situation")),
-            bool(c.get("literal")), tuple(c.get("patterns", ())),
+            bool(c.get("literal")), tuple(c.get("patterns", ())), tuple(c.get("absorbs", ())),
         )
         for cid, c in raw.items()
     )

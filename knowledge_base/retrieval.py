@@ -103,7 +103,7 @@ class Matcher:
                                            if n >= LONG_WORD and self.is_topical(self._sound[snd])})
         self._generic_forms = [f for f, cid in self.forms.items() if self.concepts.get(cid, _PLAIN).generic]
         self._rough_forms = [f for f, cid in self.forms.items() if cid == "rough_quantity"]
-        self._patterns = [(c.id, re.compile("|".join(f"(?:{p})" for p in c.patterns)))
+        self._patterns = [(c.id, re.compile("|".join(f"(?:{p})" for p in c.patterns)), frozenset(c.absorbs))
                           for c in self.concepts.values() if c.patterns]
         # A question is read several times on its way to an answer (for its place, its clauses, the
         # semantic stage, the answer), and the same questions come again and again.
@@ -131,6 +131,7 @@ class Matcher:
         covered = [False] * len(text)
         topical = [False] * len(text)
         blocked_at: dict[str, list[tuple[int, int]]] = {}
+        at: dict[str, list[tuple[int, int]]] = {}
         # A topical word of four characters or more written with a homophone (物价补帖) is read with
         # the exact words, by its length: a shorter exact word inside it (物价) must not hide it.
         alike = self._long_sound_alikes(text) if self.by_sound and not written else {}
@@ -143,6 +144,7 @@ class Matcher:
                 cid = self.forms.get(form) if form in forms else alike.get((start, length))
                 if cid is not None and not any(covered[start:end]):
                     found.add(cid)
+                    at.setdefault(cid, []).append((start, end))
                     covered[start:end] = [True] * length
                     # A generic word of four characters or more is read as itself, not as a typo of
                     # a topic (城乡居民 is everyone, not a misspelt 城镇居民).
@@ -150,13 +152,16 @@ class Matcher:
                         topical[start:end] = [True] * length
                     if self.concepts.get(cid, _PLAIN).block:
                         blocked_at.setdefault(cid, []).append((start, end))
-        for cid, pattern in self._patterns:
+        for cid, pattern, absorbs in self._patterns:
             for match in pattern.finditer(text):
                 start, end = match.span()
-                if all(covered[start:end]):
+                if all(covered[start:end]) and not absorbs:
                     continue
                 found.add(cid)
                 covered[start:end] = topical[start:end] = [True] * (end - start)
+                for taken in absorbs & found:
+                    if all(start <= s and e <= end for s, e in at[taken]):
+                        found.discard(taken)
         if self.by_sound:
             for segment in _uncovered(text, covered):
                 found |= self._by_sound(segment)

@@ -31,6 +31,8 @@ def kb() -> KnowledgeBase:
         ("啥手艺也不会", "training"),
         ("娃3岁查出来是残疾", "disabled_child"),
         ("快生娃了", "pregnancy"),
+        ("医保报完还自己花了两万", "after_insurance"),
+        ("扣了医保还剩不少", "after_insurance"),
     ],
 )
 def test_a_situation_is_read_however_its_words_are_put_together(kb: KnowledgeBase, text: str, concept: str) -> None:
@@ -41,6 +43,11 @@ def test_a_situation_is_read_however_its_words_are_put_together(kb: KnowledgeBas
     "text",
     ["新生娃娃户口咋上", "收入有多少", "我有收入"],
 )
+def test_insurance_named_as_what_it_left_is_not_read_as_insurance(kb: KnowledgeBase) -> None:
+    assert "insurance" not in kb.index.matcher.find(compact("医保报完还自己花了两万"))
+    assert "insurance" in kb.index.matcher.find(compact("医保一年交多少"))
+
+
 def test_patterns_do_not_read_what_is_not_said(kb: KnowledgeBase, text: str) -> None:
     found = kb.index.matcher.find(compact(text))
     assert not found & {"pregnancy", "no_income", "money_gone"}
@@ -55,6 +62,10 @@ def test_patterns_do_not_read_what_is_not_said(kb: KnowledgeBase, text: str) -> 
         # Ill with no money: the place's temporary assistance for a person or a family.
         ("我一个人过，最近病了没钱看", TONGFU, "900"),
         ("病了没钱看", TONGFU, "临时救助"),
+        # What insurance left to pay is no question about joining it (参加医保).
+        ("老伴做手术医保报完还自己花了两万，日子过不下去", TONGFU, "支出型"),
+        ("俺儿子前年车祸后瘫了，评了一级残疾。家里就靠我种地，是低保户。今年他又住院做手术花了十多万，扣了医保还剩不少。"
+         "住院剩下的钱政府补多少，一年封顶多少？", TONGFU, "70%"),
         # Pregnant and worried: maternal safety where the place's document speaks of it.
         ("媳妇怀孕了，家里条件差，担心生孩子不安全", XIALIN, "母婴安全"),
         ("媳妇怀孕快生了，怕县医院条件不行出危险", LINXIA, "危重孕产妇"),
