@@ -276,20 +276,26 @@ class KnowledgeBase:
         asking = [i for i, c in enumerate(clauses) if _ASKING.search(c)] or [len(clauses) - 1]
         readings = [matcher.read(c) for c in clauses]
         blocked = frozenset(b for i in asking for b in readings[i].blocked)
-        # A question often spans its clause and the one before (听说有租房补贴，外地户口能不能申请).
-        focus = frozenset(t for i in asking for j in (i - 1, i) if j >= 0 for t in readings[j].topical)
+        # A question often spans its clause and the one before (听说有租房补贴，外地户口能不能申请);
+        # a clause before that only tells a situation (扣了医保还剩不少) is the story, not the question.
+        focus = frozenset(t for i in asking for j in (i - 1, i)
+                          if j >= 0 and (j == i or self._names_topic(clauses[j])) for t in readings[j].topical)
         if not focus:
             # …听说搬迁户的临时救助每人有一次，我家五口人，能拿好多: the topic is a little further back;
             # a clause that only tells a situation (自己一分钱也拿不出来) names none.
             for j in range(asking[-1] - 2, max(-1, asking[-1] - 4), -1):
-                named = matcher.find(compact(clauses[j]))
-                if any(matcher.is_topical(c) and not matcher.is_situation(c) for c in named):
+                if self._names_topic(clauses[j]):
                     focus = readings[j].topical
                     break
         # What the asking clauses say is read as they say it (a situation there is not outweighed by a
         # topic the story names elsewhere).
         concepts = (reading.concepts - (reading.blocked - blocked)) | focus
         return replace(reading, blocked=blocked, concepts=concepts, topical=reading.topical | focus), focus
+
+    def _names_topic(self, clause: str) -> bool:
+        """Whether a clause names a topic other than by a situation."""
+        matcher = self.index.matcher
+        return any(matcher.is_topical(c) and not matcher.is_situation(c) for c in matcher.find(compact(clause)))
 
     def _blocked_where_asked(self, text: str, reading: Reading) -> Reading:
         """A topic Minsheng does not cover, named only in a clause that tells rather than asks
