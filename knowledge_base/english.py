@@ -22,9 +22,33 @@ from knowledge_base.pinyin import syllables
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LATIN_WORD = re.compile(r"[a-z][a-z']*")
+_ANY_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_CLAUSE = re.compile(r"(\s*[.?!;,，。？！；]\s*)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 _QUOTES = re.compile(r"(?<![a-z])'|'(?![a-z])|[\"“”()]")
+
+
+@cache
+def _asking_words() -> frozenset[str]:
+    """The lexicon's words for the kind of answer asked (多少, 怎么申请, 多久)."""
+    raw = yaml.load((resources.files("knowledge_base") / "lexicon.yaml").read_text("utf-8"), Loader=_Loader)
+    return frozenset(str(f) for c in raw["concepts"].values() if c.get("generic") for f in c["forms"])
+
+
+def _asking_last(read: str) -> str:
+    """An English question asks first (how much is dibao); Chinese says what about first (低保多少):
+    within each clause the words for the kind of answer go last, so that 多少低保 is not read as
+    多少低保户 (how many households)."""
+    asking = _asking_words()
+    out = []
+    for part in _CLAUSE.split(read):
+        words = part.split()
+        if _CLAUSE.fullmatch(part) or not words:
+            out.append(part)
+            continue
+        out.append(" ".join([w for w in words if w not in asking] + [w for w in words if w in asking]))
+    return " ".join(out)
 
 
 @cache
@@ -42,7 +66,7 @@ def _table() -> tuple[re.Pattern[str], dict[str, str], frozenset[str]]:
     # Words that carry no topic and no kind of answer; dropped only from a question the layer has read.
     function_words = frozenset(str(w).lower() for w in raw.get("english_function_words", []))
     # A phrase in the plural (kindergartens, reserves) reads as the phrase.
-    return re.compile(rf"(?<![a-z'])(?:{body})(?:s|es)?(?![a-z])"), chinese, function_words
+    return re.compile(rf"(?<![a-z'])(?:{body})(?:s|es)?(?![a-z])", re.IGNORECASE), chinese, function_words
 
 
 @cache
@@ -78,15 +102,18 @@ def read_english(text: str) -> str:
     if not _LATIN_WORD.search(text.lower()):
         return text
     pattern, chinese, function_words = _table()
-    # Quotation marks ('low-income family') are not apostrophes: they do not join words.
-    lowered = _QUOTES.sub(" ", text.lower().translate(_APOSTROPHES))
-    read = pattern.sub(lambda m: f" {chinese[_phrase(m.group(0), chinese)]} ", lowered)
-    if read == lowered:
+    # Quotation marks ('low-income family') are not apostrophes: they do not join words. The words
+    # left keep their case: a capital says a name (Xiamen), which the place reader relies on.
+    plain = _QUOTES.sub(" ", text.translate(_APOSTROPHES))
+    read = pattern.sub(lambda m: f" {chinese[_phrase(m.group(0).lower(), chinese)]} ", plain)
+    if read == plain:
         return text
     # A question the layer has read: the English words left around the phrases (the, people, village)
     # are not pinyin and must not be heard as such; a word spelt wholly in pinyin syllables is kept.
     if not _HAN.search(text):
-        read = _LATIN_WORD.sub(
-            lambda m: "" if m.group(0) in function_words or not _is_pinyin(m.group(0)) else m.group(0), read
+        read = _ANY_LATIN_WORD.sub(
+            lambda m: "" if m.group(0).lower() in function_words or not _is_pinyin(m.group(0).lower())
+            else m.group(0), read
         )
+        read = _asking_last(read)
     return " ".join(read.split())
