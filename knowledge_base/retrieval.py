@@ -103,8 +103,10 @@ class Matcher:
                                            if n >= LONG_WORD and self.is_topical(self._sound[snd])})
         self._generic_forms = [f for f, cid in self.forms.items() if self.concepts.get(cid, _PLAIN).generic]
         self._rough_forms = [f for f, cid in self.forms.items() if cid == "rough_quantity"]
-        self._patterns = [(c.id, re.compile("|".join(f"(?:{p})" for p in c.patterns)), frozenset(c.absorbs))
-                          for c in self.concepts.values() if c.patterns]
+        # A pattern is read where some of its words are not read yet; one that takes other concepts in,
+        # or names a declined topic (养老金每月几号发), is read over words already read.
+        self._patterns = [(c.id, re.compile("|".join(f"(?:{p})" for p in c.patterns)), frozenset(c.absorbs),
+                           bool(c.absorbs) or c.block) for c in self.concepts.values() if c.patterns]
         # A question is read several times on its way to an answer (for its place, its clauses, the
         # semantic stage, the answer), and the same questions come again and again.
         self._readings: Memo[str, Reading] = Memo()
@@ -152,13 +154,15 @@ class Matcher:
                         topical[start:end] = [True] * length
                     if self.concepts.get(cid, _PLAIN).block:
                         blocked_at.setdefault(cid, []).append((start, end))
-        for cid, pattern, absorbs in self._patterns:
+        for cid, pattern, absorbs, over_read in self._patterns:
             for match in pattern.finditer(text):
                 start, end = match.span()
-                if all(covered[start:end]) and not absorbs:
+                if all(covered[start:end]) and not over_read:
                     continue
                 found.add(cid)
                 covered[start:end] = topical[start:end] = [True] * (end - start)
+                if self.concepts[cid].block:
+                    blocked_at.setdefault(cid, []).append((start, end))
                 for taken in absorbs & found:
                     if all(start <= s and e <= end for s, e in at[taken]):
                         found.discard(taken)

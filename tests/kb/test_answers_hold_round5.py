@@ -122,3 +122,24 @@ def test_how_it_works_reads_the_question_however_it_is_put(
     answer = kb.ask(text, region)
     assert answer.answered and answer.sources, answer.text
     assert wanted in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("俺娘的养老金这个月咋还没到账，几号发？", TONGREN),
+        ("城厢区养老金每月几号发", CHENGXIANG),
+        ("娃刚生下来，户口咋上", TONGFU),
+        ("新生儿上户口要带啥材料？", TONGREN),
+        ("孕妇产检免费几次？", LINXIA),
+    ],
+)
+def test_near_misses_told_in_any_words_are_declined(kb: KnowledgeBase, text: str, region: str) -> None:
+    """A pension's payday, a baby's household registration, prenatal checks: not in the seeds."""
+    answer = kb.ask(text, region)
+    assert not answer.answered and not answer.sources, answer.text
+
+
+def test_a_pension_asked_about_as_income_is_still_answered(kb: KnowledgeBase) -> None:
+    answer = kb.ask("养老金算不算收入", TONGREN)
+    assert answer.answered and "养老金" in answer.text
