@@ -7,7 +7,7 @@ retriever, the place reader), so a message is read the same way wherever it arri
   space become ASCII, traditional characters simplified, runs of spaces one space. Chinese
   punctuation (，。？) stays as the resident wrote it.
 - ``fold``: for matching. ``clean`` plus compatibility forms folded (NFKC: ①, ㎡, half-width
-  katakana, Chinese punctuation to ASCII) and lower case.
+  katakana, Chinese punctuation to ASCII), lower case, and pinyin tone marks dropped (dī → di).
 - ``compact``: ``fold`` without spaces, punctuation or underscores: the form words are matched in
   (``"正安县 流渡镇？"`` → ``"正安县流渡镇"``, ``"DiBao"`` → ``"dibao"``).
 - ``aligned``: ``fold`` with, for each of its characters, where it came from in the original
@@ -31,6 +31,14 @@ from opencc import OpenCC
 _WIDTH = {code: code - 0xFEE0 for code in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
 _WIDTH[0x3000] = 0x20
 _SPACES = re.compile(r"\s+")
+# Pinyin typed with its tones (dī bǎo, jiàntuìqī) reads as the toneless pinyin the lexicon and the
+# place table know; ü as v (lǜ → lv), as a pinyin keyboard types it. One character for one, so
+# that positions in the folded text still point into what the resident wrote.
+_TONES = str.maketrans({
+    **dict.fromkeys("āáǎà", "a"), **dict.fromkeys("ēéěè", "e"), **dict.fromkeys("īíǐì", "i"),
+    **dict.fromkeys("ōóǒò", "o"), **dict.fromkeys("ūúǔù", "u"), **dict.fromkeys("üǖǘǚǜ", "v"),
+    **dict.fromkeys("ńňǹ", "n"), "ḿ": "m",
+})
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -64,13 +72,13 @@ def clean(text: str) -> str:
 
 def fold(text: str) -> str:
     """``clean`` for matching: compatibility forms folded (NFKC) and lower case."""
-    text = simplified(unicodedata.normalize("NFKC", text).lower())
+    text = simplified(unicodedata.normalize("NFKC", text).lower().translate(_TONES))
     return _SPACES.sub(" ", text).strip()
 
 
 def compact(text: str) -> str:
     """``fold`` without spaces, punctuation or underscores: the form words and names are matched in."""
-    return _NOT_WORD.sub("", simplified(unicodedata.normalize("NFKC", text).lower()))
+    return _NOT_WORD.sub("", simplified(unicodedata.normalize("NFKC", text).lower().translate(_TONES)))
 
 
 def digits(text: str) -> str:
@@ -88,7 +96,7 @@ def aligned(text: str) -> tuple[str, list[int]]:
     pieces: list[str] = []
     where: list[int] = []
     for index, char in enumerate(text):
-        piece = unicodedata.normalize("NFKC", char).lower()
+        piece = unicodedata.normalize("NFKC", char).lower().translate(_TONES)
         pieces.append(piece)
         where.extend([index] * len(piece))
     folded = "".join(pieces)

@@ -143,3 +143,27 @@ def test_near_misses_told_in_any_words_are_declined(kb: KnowledgeBase, text: str
 def test_a_pension_asked_about_as_income_is_still_answered(kb: KnowledgeBase) -> None:
     answer = kb.ask("养老金算不算收入", TONGREN)
     assert answer.answered and "养老金" in answer.text
+
+
+def test_pinyin_with_its_tones_reads_as_pinyin(kb: KnowledgeBase) -> None:
+    answer = kb.ask("dī bǎo jiàn tuì qī yǒu duō cháng", TONGREN)
+    assert answer.answered and "1年" in answer.text
+    assert compact("Dībǎo lǜ") == "dibaolv"
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "article"),
+    [
+        # Working away from home and renting: housing, not the schooling of migrants' children.
+        ("我外地来莆田打工，在城厢租不起房", CHENGXIANG, "housing_security.rental"),
+        ("俺是外地来打工的，租房贵死了，区里有啥房子能住不？", CHENGXIANG, "housing_security.rental"),
+        # The children who came along: school where the parents work.
+        ("我从乡下带娃到城里打工，娃能在城里上学不？", LINXIA, "education_aid.dropout"),
+        ("随迁子女能在当地上学吗", LINXIA, "education_aid.dropout"),
+        # Born disabled: a young child's free rehabilitation (正安县).
+        ("娃娃生下来就有残疾，才两岁，家头又穷", ZHENGAN, "disability_rehabilitation.services"),
+    ],
+)
+def test_who_the_question_is_about_decides_the_article(kb: KnowledgeBase, text: str, region: str, article: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.article_id == article, (answer.article_id, answer.text)
