@@ -794,8 +794,10 @@ def _the_group_asked(question: str, text: str) -> str:
     named = [g for g in _GROUPS if g in question]
     if not named:
         return text
-    kept = [c for c in clauses if any(g in c for g in named)]
-    if not kept or len(kept) == len(clauses):
+    # A line that names no group is for everyone, the group asked included (中职: every rural
+    # student's 国家助学金, then what 建档立卡 students get besides).
+    kept = [c for c in clauses if any(g in c for g in named) or not any(g in c for g in _GROUPS)]
+    if not any(any(g in c for g in named) for c in kept) or len(kept) == len(clauses):
         return text
     return f"{lead}{colon}{'；'.join(kept)}（其他对象标准不同）。"
 

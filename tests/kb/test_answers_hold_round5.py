@@ -167,3 +167,10 @@ def test_pinyin_with_its_tones_reads_as_pinyin(kb: KnowledgeBase) -> None:
 def test_who_the_question_is_about_decides_the_article(kb: KnowledgeBase, text: str, region: str, article: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and answer.article_id == article, (answer.article_id, answer.text)
+
+
+def test_a_group_asked_keeps_the_lines_that_are_for_everyone(kb: KnowledgeBase) -> None:
+    """中职 for a 建档立卡 student: every rural student's 2000 元 grant, and the group's own 1000 and 900."""
+    answer = kb.ask("我女儿读中职，我们是建档立卡户，能有多少补助？", ZHENGAN)
+    assert answer.answered
+    assert all(figure in answer.text for figure in ("2000", "1000", "900")), answer.text
