@@ -29,6 +29,9 @@ class Turn(Protocol):
     @property
     def services(self) -> Services: ...
     async def conversation(self, channel: str, address: str) -> dict[str, Any] | None: ...
+    async def resident(self, channel: str, address: str) -> tuple[Profile, dict[str, Any] | None]:
+        """``profile`` and ``conversation`` together (one round trip where the storage can)."""
+        ...
     async def save_conversation(self, channel: str, address: str, data: dict[str, Any], ttl: float) -> None: ...
     async def profile(self, channel: str, address: str) -> Profile: ...
     async def save_profile(self, channel: str, address: str, profile: Profile) -> None: ...
@@ -142,9 +145,9 @@ class DialogEngine:
         if turn is None:
             async with self.turns() as own:
                 return await self.handle(msg, own)
-        profile = await turn.profile(msg.channel, msg.address)
+        profile, state = await turn.resident(msg.channel, msg.address)
         before = Profile(**vars(profile))
-        conv = Conversation.from_json(await turn.conversation(msg.channel, msg.address))
+        conv = Conversation.from_json(state)
         locale = self.locale_for(profile, msg)
         with self.i18n.context(), self.i18n.use_locale(locale):
             ctx = Context(msg, conv, profile, turn.services, locale)

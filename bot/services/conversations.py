@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, bindparam, delete, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,7 +30,18 @@ from bot.services import AppServices
 from bot.services.residents import Profile, load_profile, save_profile
 from bot.services.tickets import log_filed
 from bot.storage.db import insert_for
-from bot.storage.models import ConversationState, Ticket
+from bot.storage.models import ConversationState, Resident, Ticket
+
+# The resident's profile and conversation in one statement: both LEFT JOINed to a one-row table,
+# so a resident with neither still gets a row. Built once. Two statements a message before.
+_ONE = select(literal(1).label("one")).subquery()
+_RESIDENT = (select(Resident.id.label("resident"), Resident.region_code, Resident.locale, Resident.opted_out,
+                    ConversationState.data, ConversationState.version, ConversationState.expires_at)
+             .select_from(_ONE)
+             .outerjoin(Resident, and_(Resident.channel == bindparam("channel"),
+                                       Resident.address == bindparam("address")))
+             .outerjoin(ConversationState, and_(ConversationState.channel == bindparam("channel"),
+                                                ConversationState.address == bindparam("address"))))
 
 
 class ConversationMoved(Exception):
@@ -45,6 +56,8 @@ class Turn:
         self.tickets = services.tickets.bound(session)
         self._services = dataclasses.replace(services, tickets=self.tickets)
         self._read: dict[tuple[str, str], int | None] = {}
+        # Whether the resident's profile row existed, for those ``resident`` read.
+        self._residents: dict[tuple[str, str], bool] = {}
         # The replies the dialogs gave, for the caller to queue in this same transaction.
         self.said: list[Reply] = []
 
@@ -70,6 +83,17 @@ class Turn:
         if row is None or row.expires_at <= self.now():
             return None
         return dict(row.data)
+
+    async def resident(self, channel: str, address: str) -> tuple[Profile, dict[str, Any] | None]:
+        """``profile`` and ``conversation`` read in one statement."""
+        row = (await self.session.execute(_RESIDENT, {"channel": channel, "address": address})).one()
+        profile = (Profile() if row.resident is None else
+                   Profile(region_code=row.region_code, locale=row.locale, opted_out=row.opted_out))
+        self._read[(channel, address)] = row.version
+        self._residents[(channel, address)] = row.resident is not None
+        if row.version is None or row.expires_at <= self.now():
+            return profile, None
+        return profile, dict(row.data)
 
     async def save_conversation(self, channel: str, address: str, data: dict[str, Any], ttl: float) -> None:
         """Writes the conversation if nobody else did since ``conversation`` read it."""
@@ -97,9 +121,11 @@ class Turn:
         return await load_profile(self.session, channel, address)
 
     async def save_profile(self, channel: str, address: str, profile: Profile) -> None:
-        if not await save_profile(self.session, channel, address, profile, self.now()):
+        stored = self._residents.get((channel, address))
+        if not await save_profile(self.session, channel, address, profile, self.now(), stored):
             # The resident's first profile was written by another unit: this one ran on a stale one.
             raise ConversationMoved(channel)
+        self._residents[(channel, address)] = True
 
 
 class Turns:

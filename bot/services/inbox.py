@@ -30,13 +30,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.messages import Option, Reply
 from bot.errors import Unavailable, is_unavailable
 from bot.services.conversations import ConversationMoved, Turn, Turns
-from bot.services.outbox import OutboxWorker, enqueue
+from bot.services.outbox import Claimed, OutboxWorker, enqueue_claimed
 from bot.storage.db import insert_for
 from bot.storage.leases import release, take_due
 from bot.storage.models import InboxMessage, utcnow
@@ -61,6 +61,12 @@ CLAIM_WINDOW = 1000
 BURST_SECONDS = 0.5
 BURST_CONCURRENCY = 1
 BURST_PACE = 0.1
+
+# A message's "processed" mark, built once (it is the last statement of every message's unit).
+_MARK_PROCESSED = (update(InboxMessage)
+                   .where(InboxMessage.id == bindparam("inbox_id"), InboxMessage.status == RECEIVED)
+                   .values(status=PROCESSED, processed_at=bindparam("now"), locked_until=None, last_error=None)
+                   .execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -161,7 +167,7 @@ class Inbox:
             paced = self._in_burst() and time.monotonic() - self._taken_at < BURST_PACE
             if paced:
                 room = 0
-            taken: list[int] = []
+            taken: list[InboxMessage] = []
             if room > 0:
                 try:
                     taken = await self._take(room)
@@ -177,10 +183,10 @@ class Inbox:
                     continue
             if taken:
                 self._taken_at = time.monotonic()
-            for inbox_id in taken:
-                task = asyncio.create_task(self._process(inbox_id))
-                self._running[inbox_id] = task
-                task.add_done_callback(functools.partial(self._finished, inbox_id))
+            for message in taken:
+                task = asyncio.create_task(self._process(message.id, message))
+                self._running[message.id] = task
+                task.add_done_callback(functools.partial(self._finished, message.id))
             await self._prune_now_and_then()
             if taken and len(taken) == room:
                 continue  # there may be more, and room for it
@@ -199,24 +205,72 @@ class Inbox:
         # A slot is free, and the next message of that address may now be taken.
         self._wake.set()
 
-    async def _take(self, limit: int) -> list[int]:
+    async def _take(self, limit: int) -> list[InboxMessage]:
+        """Leases due messages and reads them, in one transaction; those of an address answered its
+        intake's ``rate_per_minute`` times in the last minute are given back, due when it allows.
+
+        The rows read here are what each message's unit runs on (its final "processed" mark is
+        conditional on the row still waiting, so one processed elsewhere meanwhile is rolled back),
+        and the rate is judged here for the whole claim: until the message is processed nothing of
+        its address can be processed (it is the oldest waiting), so what the unit would find a moment
+        later is the same. Before, each unit read its row and its address's rate itself.
+        """
+        now = utcnow()
         async with self.sessions() as session, session.begin():
-            return await take_due(session, InboxMessage, RECEIVED, utcnow(), self.lease, limit,
-                                  InboxMessage.channel.in_(list(self.intakes)), window=CLAIM_WINDOW)
+            ids = await take_due(session, InboxMessage, RECEIVED, now, self.lease, limit,
+                                 InboxMessage.channel.in_(list(self.intakes)), window=CLAIM_WINDOW)
+            if not ids:
+                return []
+            messages = list(await session.scalars(select(InboxMessage).where(InboxMessage.id.in_(ids))
+                                                  .order_by(InboxMessage.id)))
+            held = await self._held_back(session, messages, now)
+            for message in messages:
+                if message.id in held:
+                    await session.execute(update(InboxMessage).where(InboxMessage.id == message.id)
+                                          .values(next_attempt_at=held[message.id], locked_until=None))
+                    log.warning("inbox.rate_limited", extra={
+                        "id": message.id, "channel": message.channel,
+                        "wait_s": round((held[message.id] - now).total_seconds(), 1)})
+        return [m for m in messages if m.id not in held]
+
+    async def _held_back(self, session: AsyncSession, messages: list[InboxMessage],
+                         now: datetime) -> dict[int, datetime]:
+        """Of ``messages``, those to answer later because of their intake's rate, and until when."""
+        limited = [m for m in messages if self.intakes[m.channel].rate_per_minute]
+        if not limited:
+            return {}
+        answered: dict[tuple[str, str], list[datetime]] = {}
+        rows = await session.execute(
+            select(InboxMessage.channel, InboxMessage.address, InboxMessage.processed_at)
+            .where(InboxMessage.channel.in_(sorted({m.channel for m in limited})),
+                   InboxMessage.address.in_(sorted({m.address for m in limited})),
+                   InboxMessage.processed_at > now - RATE_WINDOW))
+        for channel, address, processed_at in rows:
+            assert processed_at is not None  # the query's own condition
+            answered.setdefault((channel, address), []).append(processed_at)
+        held: dict[int, datetime] = {}
+        for message in limited:
+            per_minute = self.intakes[message.channel].rate_per_minute or 0
+            times = sorted(answered.get((message.channel, message.address), []), reverse=True)
+            if len(times) >= per_minute:
+                held[message.id] = times[per_minute - 1] + RATE_WINDOW
+        return held
 
     async def process(self, inbox_id: int) -> None:
         """Processes one stored message now, if it is still waiting (tests and tools)."""
         await self._process(inbox_id)
 
-    async def _process(self, inbox_id: int) -> None:
+    async def _process(self, inbox_id: int, claimed: InboxMessage | None = None) -> None:
+        """``claimed``: the row as the claim read it, for the first run; a rerun reads it again."""
         try:
             for _ in range(RERUNS):
                 try:
-                    queued = await self._unit(inbox_id)
+                    queued = await self._unit(inbox_id, claimed)
                 except ConversationMoved:
                     log.info("inbox.rerun", extra={"id": inbox_id})
+                    claimed = None
                     continue
-                self.outbox.deliver_claimed(queued)
+                self.outbox.deliver_written(queued)
                 return
             raise ConversationMoved("still moving after reruns")
         except asyncio.CancelledError:
@@ -224,16 +278,18 @@ class Inbox:
         except Exception as exc:
             await self._attempt_failed(inbox_id, exc)
 
-    async def _unit(self, inbox_id: int) -> list[int]:
-        """The message's unit of work; returns the outbox rows it queued (leased to this process)."""
+    async def _unit(self, inbox_id: int, claimed: InboxMessage | None = None) -> list[Claimed]:
+        """The message's unit of work; returns the outbox rows it queued (leased to this process).
+
+        ``claimed``: the row as read by the claim, which judged the rate already."""
         async with self.turns.open() as turn:
             session = turn.session
-            message = await session.get(InboxMessage, inbox_id)
+            message = claimed if claimed is not None else await session.get(InboxMessage, inbox_id)
             if message is None or message.status != RECEIVED:
                 return []
             intake = self.intakes[message.channel]
             now = utcnow()
-            if intake.rate_per_minute:
+            if claimed is None and intake.rate_per_minute:
                 until = await self._held_back_until(session, message, intake.rate_per_minute, now)
                 if until is not None:
                     await session.execute(update(InboxMessage).where(InboxMessage.id == inbox_id)
@@ -243,17 +299,11 @@ class Inbox:
                     return []
             await intake.process(message, turn)
             ticket_id = turn.filed[-1].id if turn.filed else None
-            queued: list[int] = []
-            for index, reply in enumerate(turn.said):
-                text, options = intake.render(reply)
-                queued_id = await enqueue(session, message.channel, message.address, text,
-                                          ref=f"{message.channel}-{message.id}-{index}", options=options,
-                                          claim=True, lease=self.outbox.lease, ticket_id=ticket_id)
-                if queued_id is not None:
-                    queued.append(queued_id)
-            done = await session.execute(
-                update(InboxMessage).where(InboxMessage.id == inbox_id, InboxMessage.status == RECEIVED)
-                .values(status=PROCESSED, processed_at=utcnow(), locked_until=None, last_error=None))
+            replies = [(text, f"{message.channel}-{message.id}-{index}", options)
+                       for index, (text, options) in enumerate(map(intake.render, turn.said))]
+            queued = await enqueue_claimed(session, message.channel, message.address, replies,
+                                           lease=self.outbox.lease, ticket_id=ticket_id)
+            done = await session.execute(_MARK_PROCESSED, {"inbox_id": inbox_id, "now": utcnow()})
             if done.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConversationMoved("processed elsewhere")  # the rerun finds it processed
         log.info("inbox.processed", extra={"id": inbox_id, "channel": message.channel, "replies": len(queued),

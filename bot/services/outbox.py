@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, Integer, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.messages import Option
@@ -45,6 +45,88 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 # its aliased anti-join for every reply was 7 % of a process draining an SMS backlog (py-spy).
 _ROW_AND_FIRST = (select(OutboundMessage, first_of_address(OutboundMessage, PENDING))
                   .where(OutboundMessage.id == bindparam("id")))
+
+
+def _older_pending() -> Any:
+    """How many messages still waiting for the address of the row being inserted are older than it
+    (in RETURNING, ``outbox`` is the new row; written out, as SQLAlchemy does not correlate there)."""
+    return literal_column(f"(SELECT count(*) FROM outbox AS older WHERE older.channel = outbox.channel "
+                          f"AND older.address = outbox.address AND older.status = '{PENDING}' "
+                          f"AND older.id < outbox.id)", Integer)
+
+
+# Built once per dialect: constructing an INSERT with its values for every reply was a good part
+# of the ORM's cost per message (cache keys of the values, py-spy).
+_CLAIMED_INSERTS: dict[str, Any] = {}
+
+
+def _claimed_insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect not in _CLAIMED_INSERTS:
+        table = OutboundMessage.__table__
+        _CLAIMED_INSERTS[dialect] = (insert_for(session)(table).on_conflict_do_nothing(index_elements=["ref"])
+                                     .returning(table.c.id, _older_pending()))
+    return _CLAIMED_INSERTS[dialect]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message enqueued leased to this process, as written, and how many older ones still wait
+    for its address (its own unit's earlier replies among them) when it was written."""
+
+    message: OutboundMessage
+    waiting_before: int
+
+
+# Rows sent, marked so together: the attempt counted on the row itself, which only the holder of
+# its lease changes.
+_MARK_SENT = (update(OutboundMessage).where(OutboundMessage.id.in_(bindparam("ids", expanding=True)))
+              .values(status=SENT, sent_at=bindparam("now"), attempts=OutboundMessage.attempts + 1,
+                      locked_until=None, last_error=None)
+              .execution_options(synchronize_session=False))
+
+
+class SentMarks:
+    """Messages sent at about the same moment marked sent in one transaction (one UPDATE … WHERE id IN).
+
+    Each caller waits for the commit that holds its row, as when each committed its own: a kill
+    before it leaves the row to be sent again when its lease runs out (at least once, as before).
+    Alone, a mark is written at once; whatever arrives while one is written forms the next group.
+    Before, each sent message cost a connection checkout, BEGIN, UPDATE and COMMIT of its own.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_group: int = 200) -> None:
+        self.sessions = sessions
+        self.max_group = max_group
+        self._waiting: list[tuple[int, asyncio.Future[None]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def mark(self, message_id: int) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # Read even when its caller is gone, so a failed group leaves no unread error behind.
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._waiting.append((message_id, future))
+        if self._task is None:
+            self._task = asyncio.create_task(self._flush(), name="outbox-sent")
+        await asyncio.shield(future)
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[: self.max_group], self._waiting[self.max_group :]
+                try:
+                    async with self.sessions() as session, session.begin():
+                        await session.execute(_MARK_SENT, {"ids": [i for i, _ in group], "now": utcnow()})
+                except Exception as exc:
+                    for _id, future in group:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for _id, future in group:
+                    if not future.done():
+                        future.set_result(None)
+        finally:
+            self._task = None
 
 
 class DeliveryRefused(Exception):
@@ -108,6 +190,30 @@ async def enqueue(session: AsyncSession, channel: str, address: str, text: str, 
     return result.scalar_one_or_none()
 
 
+async def enqueue_claimed(session: AsyncSession, channel: str, address: str, replies: Sequence[tuple[str, str,
+                          Sequence[Option]]], lease: timedelta, ticket_id: int | None = None) -> list[Claimed]:
+    """``enqueue`` with ``claim`` for the replies to one message, each (text, ref, options): the rows as
+    written, for ``OutboxWorker.deliver_claimed`` to send after the commit without reading them back.
+
+    One statement a reply, which also counts the older messages still waiting for the address, so the
+    sender knows without another round trip whether it may send at once (see ``deliver_claimed``).
+    A ref queued before is left as it is and not returned.
+    """
+    claimed: list[Claimed] = []
+    for text, ref, options in replies:
+        now = utcnow()
+        values: dict[str, Any] = {
+            "ref": ref, "channel": channel, "address": address, "text": text,
+            "options": [{"key": o.key, "label": o.label} for o in options],
+            "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now,
+            "locked_until": now + lease, "ticket_id": ticket_id, "sent_at": None, "last_error": None,
+        }
+        row = (await session.execute(_claimed_insert(session), values)).first()
+        if row is not None:
+            claimed.append(Claimed(OutboundMessage(id=row[0], **values), int(row[1])))
+    return claimed
+
+
 def describe(exc: BaseException) -> tuple[str, float | None]:
     """A transient failure in a few words for the row and the log (never the message), and a wait if given."""
     if isinstance(exc, DeliveryDelayed):
@@ -136,6 +242,7 @@ class OutboxWorker:
         self._loop: asyncio.Task[None] | None = None
         # Rows this process holds a lease on and has not finished: given back when it drains.
         self._held: set[int] = set()
+        self._sent = SentMarks(sessions)
         self.stopping = False
 
     def wake(self) -> None:
@@ -150,6 +257,18 @@ class OutboxWorker:
             return
         self._held.update(ids)
         task = asyncio.create_task(self._deliver_claimed(list(ids)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def deliver_written(self, claimed: Sequence[Claimed]) -> None:
+        """``deliver_claimed`` for rows written by ``enqueue_claimed`` in a transaction now committed:
+        sent as written, without reading them back, when nothing older waited for their address
+        (their own unit's earlier replies aside, which are sent first); else left to the poller,
+        which sends an address's messages in order."""
+        if not claimed:
+            return
+        self._held.update(c.message.id for c in claimed)
+        task = asyncio.create_task(self._deliver_written(list(claimed)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -173,6 +292,23 @@ class OutboxWorker:
             except Exception as exc:
                 # Unsent rows keep their lease until it runs out; then any process sends them.
                 log.warning("outbox.deliver_failed", extra={"id": message_id, "error": type(exc).__name__})
+                self._held.difference_update(ids[index:])
+                return
+
+    async def _deliver_written(self, claimed: list[Claimed]) -> None:
+        ids = [c.message.id for c in claimed]
+        for index, written in enumerate(claimed):
+            try:
+                if written.waiting_before > index:
+                    # An earlier message to this address was still waiting (a retry, a staff
+                    # reply, the previous message's reply being sent): the poller sends in order.
+                    await self._give_back(ids[index:])
+                    self.wake()
+                    return
+                await self._send(written.message)
+            except Exception as exc:
+                # Unsent rows keep their lease until it runs out; then any process sends them.
+                log.warning("outbox.deliver_failed", extra={"id": written.message.id, "error": type(exc).__name__})
                 self._held.difference_update(ids[index:])
                 return
 
@@ -258,10 +394,7 @@ class OutboxWorker:
             return
         finally:
             self._held.discard(message.id)
-        async with self.sessions() as session, session.begin():
-            await session.execute(update(OutboundMessage).where(OutboundMessage.id == message.id)
-                                  .values(status=SENT, sent_at=utcnow(), attempts=message.attempts + 1,
-                                          locked_until=None, last_error=None))
+        await self._sent.mark(message.id)
         log.info("outbox.sent", extra={"ref": message.ref, "channel": message.channel,
                                        "attempts": message.attempts + 1})
 

@@ -32,14 +32,19 @@ async def load_profile(session: AsyncSession, channel: str, address: str) -> Pro
     return Profile(region_code=row.region_code, locale=row.locale, opted_out=row.opted_out)
 
 
-async def save_profile(session: AsyncSession, channel: str, address: str, profile: Profile, now: datetime) -> bool:
-    """Writes the profile; False when the resident's row appeared meanwhile (written by another unit)."""
+async def save_profile(session: AsyncSession, channel: str, address: str, profile: Profile, now: datetime,
+                       stored: bool | None = None) -> bool:
+    """Writes the profile; False when the resident's row appeared meanwhile (written by another unit).
+
+    ``stored``: whether the caller read the resident's row in this transaction (False: it had none,
+    so the row is inserted straight away rather than after an UPDATE that finds nothing)."""
     values = {"region_code": profile.region_code, "locale": profile.locale, "opted_out": profile.opted_out,
               "updated_at": now}
-    changed = await session.execute(
-        update(Resident).where(Resident.channel == channel, Resident.address == address).values(**values))
-    if changed.rowcount == 1:  # type: ignore[attr-defined]
-        return True
+    if stored is not False:
+        changed = await session.execute(
+            update(Resident).where(Resident.channel == channel, Resident.address == address).values(**values))
+        if changed.rowcount == 1:  # type: ignore[attr-defined]
+            return True
     inserted = await session.execute(
         insert_for(session)(Resident).values(channel=channel, address=address, created_at=now, **values)
         .on_conflict_do_nothing(index_elements=["channel", "address"]).returning(Resident.id))

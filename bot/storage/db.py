@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -13,6 +14,7 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 if TYPE_CHECKING:
@@ -48,7 +50,43 @@ def make_engine(url: str) -> AsyncEngine:
     # working off a backlog (8 messages under way, their replies being sent, webhooks storing)
     # opened and closed connections all the time, a new PostgreSQL backend each (seen under
     # benchmarks/burst.py: backends a few seconds old). At most twenty, as before.
-    return create_async_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=0)
+    engine = create_async_engine(url, pool_size=20, max_overflow=0)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection back from longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """``pool_pre_ping``, but only for a connection that sat in the pool: a round trip (and a
+    transaction on asyncpg) on every checkout was about a tenth of the cost of processing a message
+    under a backlog, when connections come back to the pool within milliseconds. A connection that
+    was idle (PostgreSQL may have restarted meanwhile) is still checked and replaced if dead; one
+    that dies while in use fails its statement as it always did, and SQLAlchemy then replaces every
+    connection of the pool opened before (a disconnect invalidates the pool)."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(pool, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if not dialect.is_disconnect(exc, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            # As pool_pre_ping does: the server likely restarted, so every older connection goes too.
+            raise InvalidatePoolError("the connection died while in the pool")
 
 
 async def open_sqlite(database: str) -> aiosqlite.Connection:

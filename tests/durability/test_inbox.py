@@ -79,16 +79,16 @@ async def test_a_crash_before_the_commit_leaves_nothing_and_the_rerun_files_once
     await guided_to_confirmation(client, gateway, phone)
     from bot.services import inbox as inbox_module
 
-    real_enqueue = inbox_module.enqueue
+    real_enqueue = inbox_module.enqueue_claimed
     crashed: list[int] = []
 
-    async def crash_once(*args: Any, **kwargs: Any) -> int | None:
+    async def crash_once(*args: Any, **kwargs: Any) -> list[Any]:
         if not crashed:
             crashed.append(1)
             raise RuntimeError("process died here")
         return await real_enqueue(*args, **kwargs)
 
-    monkeypatch.setattr(inbox_module, "enqueue", crash_once)
+    monkeypatch.setattr(inbox_module, "enqueue_claimed", crash_once)
     assert (await send_sms(client, phone, "1")).status == 200
     for _ in range(50):
         if crashed:
