@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +28,19 @@ from bot.staff_access import groups_for
 from bot.storage.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
+
+
+async def every(interval: float, run_once: Callable[[], Awaitable[object]], failed: str) -> None:
+    """Runs ``run_once`` every ``interval`` seconds until cancelled; a failed round is logged as
+    ``failed`` and the next one runs as usual (a database away for a while is no reason to stop)."""
+    while True:
+        try:
+            await run_once()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception(failed)
+        await asyncio.sleep(interval)
 
 
 @dataclass(frozen=True)
@@ -60,14 +73,7 @@ class Escalator:
         self.interval = interval
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("escalation.cycle_failed")
-            await asyncio.sleep(self.interval)
+        await every(self.interval, self.run_once, "escalation.cycle_failed")
 
     async def run_once(self, limit: int = 200) -> int:
         """Escalates everything overdue now, in batches; returns how many escalations this process made."""

@@ -3,15 +3,12 @@ piece of work is claimed in the database (see the services), so nothing is sent 
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from dataclasses import dataclass
 
+from bot.jobs import every
 from bot.services.checkins import CheckIns
 from bot.services.followups import FollowUps
 from bot.services.privacy import Retention
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -22,14 +19,7 @@ class LoopJobs:
     interval: float = 300.0
 
     async def run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("loop_jobs.cycle_failed")
-            await asyncio.sleep(self.interval)
+        await every(self.interval, self.run_once, "loop_jobs.cycle_failed")
 
     async def run_once(self) -> dict[str, int]:
         done = {"checkins": await self.checkins.send_due(), "followups": await self.followups.send_due()}
