@@ -37,7 +37,7 @@ LONG_WORD = 4
 TITLE_BONUS = 1.0
 
 # Words that are no kind of answer asked for: rough quantities (好几万), everyone (城乡居民), 政策.
-NOT_ASKING = frozenset({"rough_quantity", "residents", "policy"})
+NOT_ASKING = frozenset({"rough_quantity", "residents", "policy", "authorities"})
 
 
 def bigrams(text: str) -> set[str]:

@@ -174,3 +174,8 @@ def test_a_group_asked_keeps_the_lines_that_are_for_everyone(kb: KnowledgeBase) 
     answer = kb.ask("我女儿读中职，我们是建档立卡户，能有多少补助？", ZHENGAN)
     assert answer.answered
     assert all(figure in answer.text for figure in ("2000", "1000", "900")), answer.text
+
+
+def test_no_topic_is_heard_across_an_ordinary_word(kb: KnowledgeBase) -> None:
+    """政府有啥帮扶: 府有 sounds like 妇幼, but 政府 is a word of its own."""
+    assert "妇幼" not in kb.index.matcher.find(compact("像我们这种花销大的困难家庭，政府有啥帮扶"))
