@@ -83,7 +83,7 @@ EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
 # Short names of prefectures and counties that are ordinary words as well, beyond those jieba's
 # dictionary knows as such (read in a chain, after 我是/我在, or alone only).
 COMMON_WORDS = frozenset({
-    "来宾", "安康", "阿里", "白银", "日照", "长治", "包头", "海口", "开封", "兴安", "新华", "城中", "城东", "城西",
+    "新建", "来宾", "安康", "阿里", "白银", "日照", "长治", "包头", "海口", "开封", "兴安", "新华", "城中", "城东", "城西",
     "城南", "城北", "东区", "西区", "中区", "惠民", "富民", "安居", "乐业", "兴业", "和顺", "长寿", "太平", "吉利",
     "河东", "河西", "江北", "江南", "桥东", "桥西", "市中", "青山", "东城", "西城", "保康", "民乐", "城关",
     "小店",

@@ -179,3 +179,22 @@ def test_a_group_asked_keeps_the_lines_that_are_for_everyone(kb: KnowledgeBase) 
 def test_no_topic_is_heard_across_an_ordinary_word(kb: KnowledgeBase) -> None:
     """政府有啥帮扶: 府有 sounds like 妇幼, but 政府 is a word of its own."""
     assert "妇幼" not in kb.index.matcher.find(compact("像我们这种花销大的困难家庭，政府有啥帮扶"))
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # 新建 (new buildings) is an ordinary word, not 南昌's 新建区.
+        ("我家孩子明年上小学，听说城厢区学位很紧张。这几年新建了不少学校。全区到底新增了多少中小学学位？", CHENGXIANG, "1.52万"),
+        # A place the patient would have been sent to is background, not the place asked about.
+        ("我爹去年脑梗，在县医院抢救过来了。医生说以前这种病要往兰州转，现在县里在建救治中心。"
+         "我想问问县里要建的急危重症救治中心都有哪几个？", LINXIA, "卒中"),
+        # What a standard moves with (城厢区: 与最低工资标准挂钩).
+        ("给困难户的保障标准是跟着啥调的", CHENGXIANG, "最低工资标准"),
+        # Where an elderly person nobody cares for is looked after (集中供养 / 敬老院).
+        ("没人管的失能老人是送到哪里养", TONGREN, "供养"),
+    ],
+)
+def test_places_and_procedures_told_in_passing(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
