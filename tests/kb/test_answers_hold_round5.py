@@ -185,7 +185,8 @@ def test_no_topic_is_heard_across_an_ordinary_word(kb: KnowledgeBase) -> None:
     ("text", "region", "wanted"),
     [
         # 新建 (new buildings) is an ordinary word, not 南昌's 新建区.
-        ("我家孩子明年上小学，听说城厢区学位很紧张。这几年新建了不少学校。全区到底新增了多少中小学学位？", CHENGXIANG, "1.52万"),
+        ("我家孩子明年上小学，听说城厢区学位很紧张。这几年新建了不少学校。全区到底新增了多少中小学学位？",
+         CHENGXIANG, "1.52万"),
         # A place the patient would have been sent to is background, not the place asked about.
         ("我爹去年脑梗，在县医院抢救过来了。医生说以前这种病要往兰州转，现在县里在建救治中心。"
          "我想问问县里要建的急危重症救治中心都有哪几个？", LINXIA, "卒中"),

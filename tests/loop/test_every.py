@@ -12,16 +12,18 @@ from bot.jobs import every
 
 async def test_a_failed_round_is_logged_and_the_next_one_runs(caplog: pytest.LogCaptureFixture) -> None:
     rounds: list[int] = []
+    third = asyncio.Event()
 
     async def run_once() -> None:
         rounds.append(len(rounds))
+        if len(rounds) == 3:
+            third.set()
         if len(rounds) == 1:
             raise ConnectionError("database away")
 
     task = asyncio.create_task(every(0.01, run_once, "test.cycle_failed"))
     with caplog.at_level(logging.ERROR, logger="bot.jobs"):
-        while len(rounds) < 3:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(third.wait(), 5)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
