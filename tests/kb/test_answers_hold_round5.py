@@ -199,3 +199,9 @@ def test_no_topic_is_heard_across_an_ordinary_word(kb: KnowledgeBase) -> None:
 def test_places_and_procedures_told_in_passing(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize("region", [CHENGXIANG, TONGFU])
+def test_hard_times_with_no_cause_get_temporary_assistance_not_a_decline(kb: KnowledgeBase, region: str) -> None:
+    answer = kb.ask("家里生活困难，有人管吗？", region)
+    assert answer.answered and "临时救助" in answer.text, answer.text
