@@ -204,4 +204,4 @@ def test_places_and_procedures_told_in_passing(kb: KnowledgeBase, text: str, reg
 @pytest.mark.parametrize("region", [CHENGXIANG, TONGFU])
 def test_hard_times_with_no_cause_get_temporary_assistance_not_a_decline(kb: KnowledgeBase, region: str) -> None:
     answer = kb.ask("家里生活困难，有人管吗？", region)
-    assert answer.answered and "临时救助" in answer.text, answer.text
+    assert answer.answered and (answer.article_id or "").startswith("temporary_assistance."), answer.text
