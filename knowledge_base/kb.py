@@ -260,10 +260,15 @@ class KnowledgeBase:
         clauses = [c for c in _CLAUSE_BREAK.split(text) if c]
         if len(clauses) < 2:
             return [text]
+        matcher = self.index.matcher
         asking = []
-        for clause in clauses:
-            if self.index.matcher.read(clause).topical and self.index.matcher.asks(clause):
+        for i, clause in enumerate(clauses):
+            if matcher.read(clause).topical and matcher.asks(clause):
                 asking.append(clause)
+            elif (i and _ASKING.search(clause) and not matcher.read(clause).topical
+                  and self._names_topic(clauses[i - 1]) and not matcher.asks(clauses[i - 1])):
+                # 听说有防止返贫的监测，我家能纳入吗: the topic told, then the question about it.
+                asking.append(clauses[i - 1] + "，" + clause)
         return asking[:MAX_QUESTIONS] if len(asking) > 1 else [text]
 
     def _story_focus(self, text: str, reading: Reading) -> tuple[Reading, frozenset[str]]:
