@@ -661,7 +661,7 @@ class KnowledgeBase:
         # Spans that say where someone else is or what another place has: not read for the topic.
         aside: list[tuple[int, int]] = []
         mentions = self._mentions(text)
-        own_turns = self._own_turns(text, mentions, own)
+        own_turns = self._own_turns(text, mentions, own, region_code)
         for mention in mentions:
             # A misspelt name (安厂镇) means no place for sure: the dialogs offer the one it may be.
             if not mention.places:
@@ -706,12 +706,24 @@ class KnowledgeBase:
             kept = _THERE_AFTER.sub("", _FIGURE.sub("", kept)) + ("多少" if _FIGURE.search(text[:turn]) else "")
         return _Where(region_code, context=turn is not None, question=kept)
 
-    def _own_turns(self, text: str, mentions: list[Mention], own: set[str]) -> list[int]:
+    def _own_turns(self, text: str, mentions: list[Mention], own: set[str], own_code: str) -> list[int]:
         """Where the resident's own place is named with a question after it (临夏那边…，正安特困供养金
         一个月多少): the question turns back to them there, as after 我们."""
-        return [m.start for m in mentions
-                if m.places and all(p.code in own for p in m.places) and not _CITY_PROPER.match(text[m.end:])
-                and self.index.matcher.read(text[m.start:]).topical]
+        # …，通伏呢 / 临夏提多少: the question after the resident's place may only ask, its topic the one
+        # the other place was said to have.
+        named = [(m.start, m.end) for m in mentions
+                 if m.places and all(p.code in own or p.code.startswith(own_code) for p in m.places)
+                 and not _CITY_PROPER.match(text[m.end:])]
+        # A township's own short name (通伏) is no place for the reader out of context; after another
+        # place, with a question after it, it is the resident turning back to their own.
+        taken = [(m.start, m.end) for m in mentions]
+        for name in dict.fromkeys(self.places.reader.names_of(own_code, short=True)):
+            for found in re.finditer(re.escape(name), text):
+                at, end = found.span()
+                if not any(a < end and at < b for a, b in taken) and any(m.end <= at for m in mentions):
+                    named.append((at, end))
+        topical = [at for at, _end in named if self.index.matcher.read(text[at:]).topical]
+        return topical or [at for at, end in named if _ASKING.search(text[end:])]
 
     def _part_of_question(self, text: str, mention: Mention, role: str, region_code: str, on: date) -> bool:
         """Whether a place is part of what is asked rather than where: one the knowledge base itself

@@ -44,6 +44,8 @@ PATTERNS = [
      "2000", ["3876"]),
     ("how it works pattern (round 5)", "城厢区", "临时救助的钱是区里发还是镇里发", "预拨", ["暂未公布"]),
     ("how it works pattern (round 5)", "同仁市", "需要教育医疗住房救助的，民政能转给别的部门吗", "转介", ["暂未公布"]),
+    ("context place, own short name (round 5)", "临夏州", "正安特困每月741，临夏咋算", "1.3倍", ["741"]),
+    ("context place, own short name (round 5)", "城厢区", "荔城朋友说低保涨了，城厢呢", "7920", ["我们只有"]),
 ]
 # (region, a near miss beside a program word): declined on every channel, never answered with a figure
 NEAR_MISSES = [("城厢区", "低保户孩子当兵有补助吗"), ("临夏州", "老党员有生活补贴吗")]

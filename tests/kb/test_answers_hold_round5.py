@@ -205,3 +205,23 @@ def test_places_and_procedures_told_in_passing(kb: KnowledgeBase, text: str, reg
 def test_hard_times_with_no_cause_get_temporary_assistance_not_a_decline(kb: KnowledgeBase, region: str) -> None:
     answer = kb.ask("家里生活困难，有人管吗？", region)
     assert answer.answered and (answer.article_id or "").startswith("temporary_assistance."), answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted", "never"),
+    [
+        # The resident's own place, short or full, after another place's figure, with only 呢 after it.
+        ("城厢区低保7920，临夏提多少", LINXIA, "10%", "7920"),
+        ("正安特困每月741，临夏咋算", LINXIA, "1.3倍", "741"),
+        ("同仁就业成本扣30%，通伏呢", TONGFU, "就业成本", "30%"),
+        ("同仁市就业成本扣30%，通伏乡呢", TONGFU, "就业成本", "30%"),
+        ("荔城朋友说低保涨了，城厢呢", CHENGXIANG, "7920", "我们只有"),
+        ("尖扎亲戚说渐退半年，同仁呢", TONGREN, "1年", "我们只有"),
+    ],
+)
+def test_own_place_named_after_another_turns_the_question_back(
+    kb: KnowledgeBase, text: str, region: str, wanted: str, never: str
+) -> None:
+    answer = kb.ask(text, region)
+    assert wanted in answer.text and never not in answer.text, answer.text
+    assert not answer.text.startswith("【"), answer.text  # not labelled as another place's answer
