@@ -82,6 +82,7 @@ class Matcher:
         self._sound: dict[str, str] = {}
         self._sound_chars: dict[str, int] = {}
         self._one_off: dict[str, str] = {}
+        self._two_char: dict[str, list[str]] = {}
         for form, cid in self.forms.items():
             # A situation is an everyday phrase, read only as written: 男人得了 is no typo of 男人没了.
             # So is a declined topic: a word that sounds like one is more often an everyday word of
@@ -93,6 +94,8 @@ class Matcher:
             if len(form) >= 2 and sound and len(sound) >= 4 and sound not in self._sound:
                 self._sound[sound] = cid
                 self._sound_chars[sound] = len(form)
+            if len(form) == 2 and sound and self._sound.get(sound) == cid:
+                self._two_char.setdefault(sound, []).append(form)
             # One wrong character in four (特因供养) is a typo; in three (贫困户 / 特困户) a different word.
             if len(form) >= LONG_WORD:
                 for i in range(len(form)):
@@ -168,7 +171,7 @@ class Matcher:
                         found.discard(taken)
         if self.by_sound:
             for segment in _uncovered(text, covered):
-                found |= self._by_sound(segment)
+                found |= self._by_sound(segment, typed=not written)
         # Generic words hide only short words from the fuzzy matches: in 价格临事补贴 the generic 补贴
         # must not hide the typo of 价格临时补贴, but 最多给 must not be re-read as 多给 (增发).
         for segment in _uncovered(text, topical):
@@ -216,11 +219,13 @@ class Matcher:
                         return True
         return False
 
-    def _by_sound(self, segment: str, min_chars: int = 2) -> set[str]:
+    def _by_sound(self, segment: str, min_chars: int = 2, typed: bool = False) -> set[str]:
         # Boundaries: between syllables of characters, and anywhere inside typed Latin letters.
         table = syllables()
         sound, starts, ends = "", set(), set()
-        for char in segment:
+        # Where each Chinese character's syllable starts in ``sound``: a match's characters as written.
+        han_at: dict[int, int] = {}
+        for i, char in enumerate(segment):
             piece = table.get(char) or (char if char.isascii() and char.isalpha() else "")
             if not piece:
                 sound += "|"
@@ -229,6 +234,7 @@ class Matcher:
                 starts.update({len(sound), len(sound) + 1})
                 ends.update({len(sound), len(sound) + 1})
             else:
+                han_at[len(sound)] = i
                 starts.add(len(sound))
                 ends.add(len(sound) + len(piece))
             sound += piece
@@ -239,7 +245,8 @@ class Matcher:
             for end in range(start + 2, min(len(sound), start + self._longest_sound) + 1):
                 if end in ends:
                     form_sound = sound[start:end]
-                    if form_sound in self._sound and self._sound_chars[form_sound] >= min_chars:
+                    if (form_sound in self._sound and self._sound_chars[form_sound] >= min_chars
+                            and (not typed or self._typed_alike(segment, han_at, start, form_sound))):
                         matches.append((start - end, start, end, form_sound))
         matches.sort()
         found: set[str] = set()
@@ -249,6 +256,16 @@ class Matcher:
                 found.add(self._sound[form_sound])
                 taken.append((start, end))
         return found
+
+    def _typed_alike(self, segment: str, han_at: dict[int, int], start: int, form_sound: str) -> bool:
+        """A two-character word heard in two written characters keeps one of them (底保 for 低保, 拖养
+        for 托养): two other characters that sound alike are two other words (子扶 in 啥子扶持 is no
+        自付, 府有 in 政府有 no 妇幼)."""
+        if self._sound_chars[form_sound] != 2 or start not in han_at:
+            return True
+        first = han_at[start]
+        written = segment[first:first + 2]
+        return any(written[0] == form[0] or written[1:] == form[1:] for form in self._two_char[form_sound])
 
     def _with_one_wrong(self, segment: str) -> set[str]:
         found: set[str] = set()

@@ -225,3 +225,9 @@ def test_own_place_named_after_another_turns_the_question_back(
     answer = kb.ask(text, region)
     assert wanted in answer.text and never not in answer.text, answer.text
     assert not answer.text.startswith("【"), answer.text  # not labelled as another place's answer
+
+
+def test_a_two_character_word_heard_by_sound_keeps_one_of_its_characters(kb: KnowledgeBase) -> None:
+    matcher = kb.index.matcher
+    assert "dibao" in matcher.find(compact("底保标准多少"))  # 底保 keeps 保: a typo of 低保
+    assert "自付" not in matcher.find(compact("创业有啥子扶持"))  # 子扶 keeps neither: two other words
