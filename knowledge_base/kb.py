@@ -98,6 +98,8 @@ class _Where:
 # After another place is named, the question turns back to the resident's own place …
 _OWN_AFTER = re.compile(r"我们|咱们|俺们|咱|俺|我这|我家|本地|这边|这里|这儿")
 # … or stays with the place named.
+_OWN_BEFORE = re.compile(r"(?:我们|咱们|俺们|咱|俺|我)(?:这|这里|这边|那个)?$")
+_HERE_AFTER = re.compile(r"这边|这里|这儿|本地|当地|我们这")
 _THERE_AFTER = re.compile(r"那边|那里|那儿|那块|他们那|她们那|当地")
 # Someone is there (我儿子在上海打工): where they are, not what is asked about.
 _SOMEONE_IN = re.compile(
@@ -674,7 +676,8 @@ class KnowledgeBase:
                     tail = "市" + tail
                 if not (_CITY_PROPER.match(tail)
                         and all(p.level in ("province", "prefecture") and p.code != region_code
-                                for p in mention.places)):
+                                for p in mention.places)) and not self._asked_above(text, mention, mentions,
+                                                                                   region_code, role):
                     continue
                 if role != "context":
                     subjects.append(mention)
@@ -705,6 +708,24 @@ class KnowledgeBase:
         if turn is not None:
             kept = _THERE_AFTER.sub("", _FIGURE.sub("", kept)) + ("多少" if _FIGURE.search(text[:turn]) else "")
         return _Where(region_code, context=turn is not None, question=kept)
+
+    def _asked_above(self, text: str, mention: Mention, mentions: list[Mention], region_code: str,
+                     role: str) -> bool:
+        """Whether a program is asked of the province the resident lives in (福建省低保标准 from 城厢区):
+        it is asked of the province, whose rules we do not have, not of the resident's place, unless the
+        resident's place is named too or the province is said to be their own (我们宁夏, 宁夏这边)."""
+        if role != "subject" or not mention.places or not self._asked_of(text, mention):
+            return False
+        # A city is often named as home (遵义市的低保 from 正安县 asks about home); a province is not.
+        if any(p.level != "province" for p in mention.places):
+            return False
+        if any(p.code == region_code or self.places.is_served(p.code) for p in mention.places):
+            return False
+        if _OWN_BEFORE.search(text[:mention.start]) or _HERE_AFTER.match(text[mention.end:]):
+            return False
+        return not any(m is not mention and any(p.code.startswith(mention.places[0].code) and
+                                                len(p.code) > len(mention.places[0].code) for p in m.places)
+                       for m in mentions)
 
     def _own_turns(self, text: str, mentions: list[Mention], own: set[str], own_code: str) -> list[int]:
         """Where the resident's own place is named with a question after it (临夏那边…，正安特困供养金
@@ -764,17 +785,19 @@ class KnowledgeBase:
     def _unserved(self, mention: Mention, region_code: str, locale: str) -> Answer:
         """A question about a place Minsheng does not serve: which places it does serve, and where to ask."""
         _ = translator(locale)
+        # Written in pinyin (dawukou qu): named in Chinese when it means one place, as written otherwise.
+        name = mention.places[0].name if mention.text.isascii() and len(mention.places) == 1 else mention.text
         if mention.served_inside:
             # 遵义市: Minsheng serves part of it (正安县).
             inside = "、".join(display_name(p) for p in mention.served_inside)
             text = _(
                 "在{place}，我们只有{inside}的政策。{place}其他地方的政策请咨询当地民政部门，或拨打12345政务服务热线。"
-            ).format(place=mention.text, inside=inside)
+            ).format(place=name, inside=inside)
         else:
             served = "、".join(dict.fromkeys(display_name(self.places.get(d.jurisdiction_code))
                                              for d in documents().values()))
             text = _("我们只有{served}的政策，没有{place}的。{place}的政策请咨询当地民政部门，或拨打12345政务服务热线。"
-                     ).format(served=served, place=mention.text)
+                     ).format(served=served, place=name)
         return Answer(answered=False, text=text)
 
     def _long_name(self, place: Jurisdiction) -> str:

@@ -388,8 +388,9 @@ class PlaceReader:
                 if not codes:
                     continue
                 end = group[-1].end()
-                # Written as a name: capitalised (Tongren), or with its level (zhengan county).
-                sure = text[where[group[0].start()]].isupper()
+                # Written as a name: capitalised (Tongren), or with its level (zhengan county; dawukou qu,
+                # read as one word with its level: dawukouqu).
+                sure = text[where[group[0].start()]].isupper() or (n > 1 and group[-1].group() in _LATIN_LEVELS)
                 following = words[i + n] if i + n < len(words) else None
                 if following and following.group() in _LATIN_LEVELS and not folded[end : following.start()].strip():
                     levels = _LATIN_LEVELS[following.group()]

@@ -231,3 +231,46 @@ def test_a_two_character_word_heard_by_sound_keeps_one_of_its_characters(kb: Kno
     matcher = kb.index.matcher
     assert "dibao" in matcher.find(compact("底保标准多少"))  # 底保 keeps 保: a typo of 低保
     assert "自付" not in matcher.find(compact("创业有啥子扶持"))  # 子扶 keeps neither: two other words
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "never"),
+    [
+        # A program asked of the province the resident's place is in: we do not have its rules.
+        ("福建省低保标准是多少", CHENGXIANG, "7920"),
+        ("贵州省农村低保标准", ZHENGAN, "3876"),
+        ("宁夏低保标准多少", TONGFU, "600"),
+        # Pinyin with its level word (qu, shi) names the place.
+        ("dawukou qu linshi jiuzhu duoshao", TONGFU, "1200"),
+        ("hezuo shi dibao yige yue duoshao qian", LINXIA, "10%"),
+    ],
+)
+def test_a_place_above_or_beside_the_residents_is_not_answered_with_their_figure(
+    kb: KnowledgeBase, text: str, region: str, never: str
+) -> None:
+    answer = kb.ask(text, region)
+    assert not answer.answered and never not in answer.text, answer.text
+    assert "12345" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        ("我们福建低保多少", CHENGXIANG, "7920"),  # said to be the resident's own
+        ("宁夏平罗县通伏乡低保多少", TONGFU, "600"),  # the resident's place named after it
+    ],
+)
+def test_the_province_said_as_the_residents_own_changes_nothing(
+    kb: KnowledgeBase, text: str, region: str, wanted: str
+) -> None:
+    answer = kb.ask(text, region)
+    assert wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [("明天通伏刮大风不", TONGFU), ("教师招考什么时候报名", ZHENGAN), ("特困户的户口能迁到城里吗", TONGFU),
+     ("办居住证要啥材料", TONGREN)],
+)
+def test_more_near_misses_are_declined(kb: KnowledgeBase, text: str, region: str) -> None:
+    assert not kb.ask(text, region).answered
