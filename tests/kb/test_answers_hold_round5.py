@@ -274,3 +274,18 @@ def test_the_province_said_as_the_residents_own_changes_nothing(
 )
 def test_more_near_misses_are_declined(kb: KnowledgeBase, text: str, region: str) -> None:
     assert not kb.ask(text, region).answered
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "article_prefix"),
+    [
+        ("读书有啥补助", ZHENGAN, "education_aid."),
+        ("屋头遭火烧了", ZHENGAN, "temporary_assistance."),
+        ("rent support for migrant workers", CHENGXIANG, "housing_security."),
+    ],
+)
+def test_what_a_walk_through_found_declined_is_answered(
+    kb: KnowledgeBase, text: str, region: str, article_prefix: str
+) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and (answer.article_id or "").startswith(article_prefix), answer.text
