@@ -21,6 +21,14 @@ async def answer_question(ctx: Context, text: str) -> list[Reply]:
         ctx.conv.start("region", "name", pending_question=text)
         return ctx.reply(_("请先告诉我您在哪个县（市、区）或乡镇，我按当地政策回答。例如：正安县、隆务镇"))
     answer = await ctx.services.kb.ask_async(text, region, locale=ctx.locale, on=ctx.services.today())
+    if _no_topic(answer) and ctx.conv.topic and len(text) <= FOLLOW_UP_CHARS:
+        # 低保标准多少 … 一个月呢: the follow-up asks about the topic of the question before it.
+        follow = await ctx.services.kb.ask_async(f"{ctx.conv.topic}，{text}", region, locale=ctx.locale,
+                                                 on=ctx.services.today())
+        if not _no_topic(follow):
+            answer = follow
+    elif answer.article_id is not None:
+        ctx.conv.topic = text
     replies = render(ctx, answer)
     if is_emergency(text):
         # "My house collapsed, I need urgent help": the answer, and filing it as 急难 one choice away.
@@ -29,6 +37,14 @@ async def answer_question(ctx: Context, text: str) -> list[Reply]:
                    *[o for o in replies[-1].options if o.key != "help"]][:4]
         replies[-1] = ctx.reply(replies[-1].text, options)[0]
     return replies
+
+
+# A follow-up is short: a longer message that names no topic is a question of its own.
+FOLLOW_UP_CHARS = 12
+
+
+def _no_topic(answer: Answer) -> bool:
+    return not answer.answered and answer.article_id is None and not answer.clarify
 
 
 def render(ctx: Context, answer: Answer) -> list[Reply]:

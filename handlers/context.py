@@ -25,6 +25,9 @@ class Conversation:
     options: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
     back: list[dict[str, Any]] = field(default_factory=list)
+    # The last question whose topic was found: a follow-up that names none (一个月呢, 怎么申请) is
+    # read with it.
+    topic: str = ""
 
     @classmethod
     def from_json(cls, raw: dict[str, Any] | None) -> Conversation:

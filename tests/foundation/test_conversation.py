@@ -524,3 +524,17 @@ async def test_telegram_emergency_and_a_reply_to_staff(tg_client: TestClient, bo
     body = await (await tg_client.get(f"/api/v1/tickets/{number.group(1)}", headers=bearer(token))).json()
     assert body["urgent"] is True
     assert [e["text"] for e in body["events"] if e["type"] == "resident_reply"] == ["人没事，暂时住在亲戚家"]
+
+
+# -- a follow-up that names no topic ------------------------------------------------------------------
+
+async def test_a_follow_up_is_read_with_the_question_before_it(client: TestClient, gateway: FakeGateway) -> None:
+    """低保标准多少, then 一个月呢: the second message asks about 低保 too, not about nothing."""
+    phone = "+8613900000011"
+    await read_all(client, gateway, phone, "城厢区")
+    assert "7920" in await read_all(client, gateway, phone, "低保标准多少")
+    follow = await read_all(client, gateway, phone, "一个月呢")
+    assert "7920" in follow and "不在民生助手能解答的范围内" not in follow
+    # A message naming its own topic moves the conversation on; one outside the seeds is still declined.
+    assert "特困" in await read_all(client, gateway, phone, "那特困呢")
+    assert "不在民生助手能解答的范围内" in await read_all(client, gateway, phone, "今天天气咋样")
