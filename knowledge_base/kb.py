@@ -285,8 +285,11 @@ class KnowledgeBase:
         blocked = frozenset(b for i in asking for b in readings[i].blocked)
         # A question often spans its clause and the one before (听说有租房补贴，外地户口能不能申请);
         # a clause before that only tells a situation (扣了医保还剩不少) is the story, not the question.
+        # An asking clause that names its program (低保现在一个人一年多少钱) needs no clause before it.
         focus = frozenset(t for i in asking for j in (i - 1, i)
-                          if j >= 0 and (j == i or self._names_topic(clauses[j])) for t in readings[j].topical)
+                          if j >= 0 and (j == i or (self._names_topic(clauses[j])
+                                                    and not self._names_a_program(readings[i])))
+                          for t in readings[j].topical)
         if not focus:
             # …听说搬迁户的临时救助每人有一次，我家五口人，能拿好多: the topic is a little further back;
             # a clause that only tells a situation (自己一分钱也拿不出来) names none.
@@ -298,6 +301,9 @@ class KnowledgeBase:
         # topic the story names elsewhere).
         concepts = (reading.concepts - (reading.blocked - blocked)) | focus
         return replace(reading, blocked=blocked, concepts=concepts, topical=reading.topical | focus), focus
+
+    def _names_a_program(self, reading: Reading) -> bool:
+        return any(self.index.names_program(reading, program) for program in self.programs)
 
     def _names_topic(self, clause: str) -> bool:
         """Whether a clause names a topic other than by a situation."""
