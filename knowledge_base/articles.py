@@ -88,6 +88,9 @@ class Concept:
     # Concepts a pattern's match takes in when their words lie inside it: 医保报完还自己花了两万
     # speaks of what insurance left to pay, not of joining the insurance (参加医保).
     absorbs: tuple[str, ...] = ()
+    # A pattern read over words already read, as a declined topic's is: 交不起 inside 学费交不起 still
+    # tells a hardship beside the school fees.
+    overlaps: bool = False
 
 
 def _text(name: str) -> str:
@@ -108,7 +111,7 @@ def concepts() -> tuple[Concept, ...]:
     return tuple(
         Concept(
             cid, tuple(c["forms"]), bool(c.get("generic")), bool(c.get("block")), _situation(cid, c.get("situation")),
-            bool(c.get("literal")), tuple(c.get("patterns", ())), tuple(c.get("absorbs", ())),
+            bool(c.get("literal")), tuple(c.get("patterns", ())), tuple(c.get("absorbs", ())), bool(c.get("overlaps")),
         )
         for cid, c in raw.items()
     )

@@ -35,7 +35,8 @@ SAME_PROGRAM_KIND_WINDOW = 0.6
 # the lexicon concepts that tell one (situations included): when the place has not published the
 # hardship's own topic, it publishes this program's rules as "related".
 SAFETY_NET = "temporary_assistance"
-HARDSHIP = frozenset({"emergency", "expense_type", "money_gone", "injured", "no_food", "disaster", "income_drop"})
+HARDSHIP = frozenset({"emergency", "expense_type", "money_gone", "cannot_pay", "injured", "no_food", "disaster",
+                      "income_drop"})
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
 # A message this long that names no topic the lexicon knows is a situation told in the resident's

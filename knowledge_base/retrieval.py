@@ -109,7 +109,7 @@ class Matcher:
         # A pattern is read where some of its words are not read yet; one that takes other concepts in,
         # or names a declined topic (养老金每月几号发), is read over words already read.
         self._patterns = [(c.id, re.compile("|".join(f"(?:{p})" for p in c.patterns)), frozenset(c.absorbs),
-                           bool(c.absorbs) or c.block) for c in self.concepts.values() if c.patterns]
+                           bool(c.absorbs) or c.block or c.overlaps) for c in self.concepts.values() if c.patterns]
         # A question is read several times on its way to an answer (for its place, its clauses, the
         # semantic stage, the answer), and the same questions come again and again.
         self._readings: Memo[str, Reading] = Memo()

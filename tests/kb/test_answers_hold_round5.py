@@ -289,3 +289,16 @@ def test_what_a_walk_through_found_declined_is_answered(
 ) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and (answer.article_id or "").startswith(article_prefix), answer.text
+
+
+def test_a_wife_left_at_home_is_no_question_about_migrant_work(kb: KnowledgeBase) -> None:
+    answer = kb.ask("老公出外打工，我一人带娃", CHENGXIANG)
+    assert answer.answered and (answer.article_id or "").startswith("temporary_assistance."), answer.text
+
+
+def test_school_fees_one_cannot_pay_get_the_places_aid_for_school_costs(kb: KnowledgeBase) -> None:
+    """同仁市 publishes no college aid, but its 临时救助 is advanced for 上学 costs (事前干预、先期垫付)."""
+    answer = kb.ask("娃考上大学了，学费交不起", TONGREN)
+    assert "先期垫付" in answer.text and "上学" in answer.text, answer.text
+    # Where college aid is published, it is the answer.
+    assert "12000" in kb.ask("娃考上大学了，学费交不起", ZHENGAN).text
