@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 import sys
 from datetime import date
+from importlib import resources
+from typing import Any
+
+import yaml
 
 from knowledge_base.articles import PLACEHOLDER, Article, Concept, concepts, programs, read_articles
 from knowledge_base.dates import china_today
@@ -161,6 +165,35 @@ def lexicon_errors(lexicon: tuple[Concept, ...]) -> list[str]:
     return errors
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (the usual loader keeps the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def duplicate_key_errors() -> list[str]:
+    """No key is given twice in the lexicon or an article file: YAML would keep the last silently
+    (a concept's second ``patterns:`` would hide its first)."""
+    root = resources.files("knowledge_base")
+    files = [root / "lexicon.yaml", root / "programs.yaml", root / "documents.yaml",
+             *sorted((f for f in (root / "articles").iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)]
+    errors = []
+    for file in files:
+        try:
+            yaml.load(file.read_text("utf-8"), Loader=_UniqueKeys)
+        except yaml.YAMLError as exc:
+            errors.append(f"{file.name}: {exc}".replace("\n", " "))
+    return errors
+
+
 def routing_errors(articles: list[Article]) -> list[str]:
     """Each canonical question finds its own article: suggestions rely on it."""
     matcher = Matcher(concepts(), [k for a in articles for k in a.keywords])
@@ -180,6 +213,7 @@ def routing_errors(articles: list[Article]) -> list[str]:
 def run(on: date | None = None) -> list[str]:
     """Every problem in the packaged knowledge base; empty when it is valid."""
     parameters, errors = read_parameters()
+    errors += duplicate_key_errors()
     places, docs = jurisdictions(), documents()
     for document in docs.values():
         if document.jurisdiction_code not in places:

@@ -302,3 +302,14 @@ def test_school_fees_one_cannot_pay_get_the_places_aid_for_school_costs(kb: Know
     assert "先期垫付" in answer.text and "上学" in answer.text, answer.text
     # Where college aid is published, it is the answer.
     assert "12000" in kb.ask("娃考上大学了，学费交不起", ZHENGAN).text
+
+
+def test_a_key_given_twice_in_the_lexicon_is_an_error() -> None:
+    """YAML keeps the last of two keys silently: a concept's second patterns: would hide its first."""
+    import yaml
+
+    from knowledge_base.check import _UniqueKeys, duplicate_key_errors
+
+    with pytest.raises(yaml.YAMLError, match="given twice"):
+        yaml.load("c: {patterns: [a], patterns: [b]}", Loader=_UniqueKeys)
+    assert duplicate_key_errors() == []
