@@ -38,7 +38,7 @@ from bot.errors import Unavailable, is_unavailable
 from bot.services.conversations import ConversationMoved, Turn, Turns
 from bot.services.outbox import Claimed, OutboxWorker, enqueue_claimed
 from bot.storage.db import insert_for
-from bot.storage.leases import release, take_due
+from bot.storage.leases import release, take_due_rows
 from bot.storage.models import InboxMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -206,7 +206,7 @@ class Inbox:
         self._wake.set()
 
     async def _take(self, limit: int) -> list[InboxMessage]:
-        """Leases due messages and reads them, in one transaction; those of an address answered its
+        """Leases due messages and reads them (one statement), in one transaction; those of an address answered its
         intake's ``rate_per_minute`` times in the last minute are given back, due when it allows.
 
         The rows read here are what each message's unit runs on (its final "processed" mark is
@@ -217,12 +217,10 @@ class Inbox:
         """
         now = utcnow()
         async with self.sessions() as session, session.begin():
-            ids = await take_due(session, InboxMessage, RECEIVED, now, self.lease, limit,
-                                 InboxMessage.channel.in_(list(self.intakes)), window=CLAIM_WINDOW)
-            if not ids:
+            messages = await take_due_rows(session, InboxMessage, RECEIVED, now, self.lease, limit,
+                                           InboxMessage.channel.in_(list(self.intakes)), window=CLAIM_WINDOW)
+            if not messages:
                 return []
-            messages = list(await session.scalars(select(InboxMessage).where(InboxMessage.id.in_(ids))
-                                                  .order_by(InboxMessage.id)))
             held = await self._held_back(session, messages, now)
             for message in messages:
                 if message.id in held:

@@ -34,6 +34,12 @@ def first_of_address(model: Any, waiting: str) -> ColumnElement[bool]:
 
 async def take_due(session: AsyncSession, model: Any, waiting: str, now: datetime, lease: timedelta,
                    limit: int, *where: ColumnElement[bool], window: int | None = None) -> list[int]:
+    """The ids of the rows ``take_due_rows`` leases."""
+    return [row.id for row in await _take_due(session, model, waiting, now, lease, limit, where, window, model.id)]
+
+
+async def take_due_rows(session: AsyncSession, model: Any, waiting: str, now: datetime, lease: timedelta,
+                        limit: int, *where: ColumnElement[bool], window: int | None = None) -> list[Any]:
     """Leases up to ``limit`` rows that are due, free, and first of their address; oldest first.
 
     One statement: on PostgreSQL the candidates are locked with SKIP LOCKED, so processes claiming
@@ -48,15 +54,22 @@ async def take_due(session: AsyncSession, model: Any, waiting: str, now: datetim
     is among them), so a claim costs the same with 200 or 20,000 waiting. When that finds fewer than
     ``limit`` (the oldest rows are leased, or wait for a retry or a rate limit), the rest is looked
     for among all waiting rows, as without a window.
+
+    The leased rows are returned by the claim itself (UPDATE … RETURNING), as the session's objects.
     """
-    taken = await _take(session, model, waiting, now, lease, limit, where, window) if window else []
+    return await _take_due(session, model, waiting, now, lease, limit, where, window, model)
+
+
+async def _take_due(session: AsyncSession, model: Any, waiting: str, now: datetime, lease: timedelta, limit: int,
+                    where: tuple[ColumnElement[bool], ...], window: int | None, returning: Any) -> list[Any]:
+    taken = await _take(session, model, waiting, now, lease, limit, where, window, returning) if window else []
     if len(taken) < limit:
-        taken += await _take(session, model, waiting, now, lease, limit - len(taken), where, None)
-    return sorted(taken)
+        taken += await _take(session, model, waiting, now, lease, limit - len(taken), where, None, returning)
+    return sorted(taken, key=lambda row: row.id)
 
 
 async def _take(session: AsyncSession, model: Any, waiting: str, now: datetime, lease: timedelta, limit: int,
-                where: tuple[ColumnElement[bool], ...], window: int | None) -> list[int]:
+                where: tuple[ColumnElement[bool], ...], window: int | None, returning: Any) -> list[Any]:
     if window:
         oldest = (select(model.id, model.channel, model.address).where(model.status == waiting, *where)
                   .order_by(model.id).limit(window).subquery())
@@ -69,10 +82,10 @@ async def _take(session: AsyncSession, model: Any, waiting: str, now: datetime, 
                   .order_by(model.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True, of=model)
-    result = await session.scalars(
+    result = await session.execute(
         update(model).where(model.id.in_(candidates.scalar_subquery()), lease_free(model, now))
-        .values(locked_until=now + lease).returning(model.id))
-    return list(result)
+        .values(locked_until=now + lease).returning(returning).execution_options(synchronize_session=False))
+    return list(result.scalars() if returning is model else result)
 
 
 async def release(session: AsyncSession, model: Any, ids: Sequence[int], waiting: str) -> None:
