@@ -22,6 +22,7 @@ the stored text is what the resident wrote), and in its webhook, after verifying
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import logging
@@ -124,6 +125,8 @@ class Inbox:
         self.draining = False
         self._wake = asyncio.Event()
         self._running: dict[int, asyncio.Task[None]] = {}
+        # Claimed (leased to this process) and not started yet, oldest first, with when they were claimed.
+        self._ready: collections.deque[tuple[float, InboxMessage]] = collections.deque()
         self._loop: asyncio.Task[None] | None = None
         self._pruned_at = time.monotonic()
         self._writer = GroupWriter(sessions)
@@ -169,17 +172,21 @@ class Inbox:
         while not self.draining:
             self._wake.clear()
             limit = self._concurrency_now()
+            self._start_ready(limit)
             room = min(limit - len(self._running), self.batch)
-            if self._running and room < max(1, limit // 2):
+            if self._ready or (self._running and room < max(1, limit // 2)):
                 # Claiming costs a pass over the waiting rows: claim for several free slots at once.
                 room = 0
             paced = self._in_burst() and time.monotonic() - self._taken_at < BURST_PACE
             if paced:
                 room = 0
+            # Outside a burst a claim also takes the next ``limit`` messages, started as slots free:
+            # claims of about 12 rather than 4 (8 slots), a third of the passes over the waiting rows.
+            claim = room if self._in_burst() else min(room + limit, self.batch)
             taken: list[InboxMessage] = []
             if room > 0:
                 try:
-                    taken = await self._take(room)
+                    taken = await self._take(claim)
                     failures = 0
                 except asyncio.CancelledError:
                     raise
@@ -192,15 +199,26 @@ class Inbox:
                     continue
             if taken:
                 self._taken_at = time.monotonic()
-            for message in taken:
-                task = asyncio.create_task(self._process(message.id, message))
-                self._running[message.id] = task
-                task.add_done_callback(functools.partial(self._finished, message.id))
+                self._ready.extend((self._taken_at, message) for message in taken)
+                self._start_ready(limit)
             await self._prune_now_and_then()
-            if taken and len(taken) == room:
+            if taken and len(taken) == claim:
                 continue  # there may be more, and room for it
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), BURST_PACE if paced else self.poll_seconds)
+
+    def _start_ready(self, limit: int) -> None:
+        """Starts claimed messages while there are free slots. One held so long that its lease may be
+        running out is left to it: it is taken again (by any process) when the lease has run out,
+        rather than processed here while another process might take it too."""
+        while self._ready and len(self._running) < limit and not self.draining:
+            taken_at, message = self._ready.popleft()
+            if time.monotonic() - taken_at > self.lease.total_seconds() / 2:
+                log.warning("inbox.claim_stale", extra={"id": message.id})
+                continue
+            task = asyncio.create_task(self._process(message.id, message))
+            self._running[message.id] = task
+            task.add_done_callback(functools.partial(self._finished, message.id))
 
     def _in_burst(self) -> bool:
         return time.monotonic() < self._burst_until
@@ -384,6 +402,15 @@ class Inbox:
         self._wake.set()
         if self._loop is not None:
             await asyncio.gather(self._loop, return_exceptions=True)
+        ready = [message.id for _at, message in self._ready]
+        self._ready.clear()
+        if ready:
+            # Claimed and never started: given back at once, for another process to take now.
+            try:
+                async with self.sessions() as session, session.begin():
+                    await release(session, InboxMessage, ready, RECEIVED)
+            except Exception as exc:
+                self._log_failure("inbox.release_failed", exc)
         running = dict(self._running)
         if not running:
             return
@@ -398,7 +425,8 @@ class Inbox:
                     await release(session, InboxMessage, unfinished, RECEIVED)
             except Exception as exc:
                 self._log_failure("inbox.release_failed", exc)
-        log.info("inbox.drained", extra={"finished": len(running) - len(unfinished), "released": len(unfinished)})
+        log.info("inbox.drained", extra={"finished": len(running) - len(unfinished),
+                                         "released": len(unfinished) + len(ready)})
 
 
 class GroupWriter:
