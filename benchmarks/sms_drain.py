@@ -14,6 +14,7 @@ engine → outbox path alone.
         --redis-url redis://127.0.0.1:6379/9 --messages 2000
     python benchmarks/sms_drain.py --messages 1000          # SQLite, in-process state
     python benchmarks/sms_drain.py ... --py-spy out.svg     # with a py-spy flame graph of the drain
+    python benchmarks/sms_drain.py ... --workers 2          # `serve --workers 2` (statements not counted)
 
 The Redis database given is FLUSHED first.
 """
@@ -126,7 +127,7 @@ async def run(args: argparse.Namespace) -> None:
             counts_file = workdir / "counts.json"
             with (workdir / "serve.log").open("wb") as log:
                 serve = subprocess.Popen([sys.executable, __file__, "--role", "serve", "--counts", str(counts_file),  # noqa: ASYNC220
-                                          "--", "serve", "--port", str(port)],
+                                          "--", "serve", "--port", str(port), "--workers", str(args.workers)],
                                          env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
                 spy: subprocess.Popen[bytes] | None = None
                 try:
@@ -135,7 +136,7 @@ async def run(args: argparse.Namespace) -> None:
                     before = await counts_of(serve, counts_file)
                     cpu = cpu_split(serve.pid)
                     load = loadavg()
-                    if args.py_spy:
+                    if args.py_spy and args.workers == 1:
                         spy = subprocess.Popen(["py-spy", "record", "-p", str(serve.pid), "-o", args.py_spy,  # noqa: ASYNC220
                                                 "-r", "200", "--nonblocking", *(["-f", "speedscope"]
                                                 if args.py_spy.endswith(".json") else [])])
@@ -167,6 +168,10 @@ async def run(args: argparse.Namespace) -> None:
         if args.database_url:
             print(f"; PostgreSQL CPU {1000 * (after_cpu['PostgreSQL'] - cpu['PostgreSQL']) / n:.2f} ms/msg "
                   "(every backend on the machine)", end="")
+        if args.workers > 1:
+            # The workers are processes of their own (python -m bot.cli), without the counter.
+            print(f"; {args.workers} workers: SQL statements not counted")
+            return
         print(f"; SQL statements {total / n:.2f}/msg")
         for key, count in statements.most_common():
             if count:
@@ -182,6 +187,7 @@ def main() -> None:
     parser.add_argument("--redis-url")
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--workers", type=int, default=1, help="`serve --workers N` (needs PostgreSQL and Redis)")
     parser.add_argument("--py-spy", metavar="OUT", help="record the drain with py-spy (.svg, or .json: speedscope)")
     parser.add_argument("--role", default="run", choices=["run", "serve"])
     parser.add_argument("--counts")

@@ -31,7 +31,7 @@ from bot.domain.messages import Option
 from bot.errors import is_unavailable
 from bot.storage.db import insert_for
 from bot.storage.leases import first_of_address, release, take_due
-from bot.storage.models import OutboundMessage, utcnow
+from bot.storage.models import OutboundMessage, table_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,11 @@ class Claimed:
 
 # Rows sent, marked so together: the attempt counted on the row itself, which only the holder of
 # its lease changes.
-_MARK_SENT = (update(OutboundMessage).where(OutboundMessage.id.in_(bindparam("ids", expanding=True)))
-              .values(status=SENT, sent_at=bindparam("now"), attempts=OutboundMessage.attempts + 1,
-                      locked_until=None, last_error=None)
-              .execution_options(synchronize_session=False))
+# A Core statement on the table (the ORM's bulk UPDATE cost about twice the CPU).
+_OUTBOX = table_of(OutboundMessage)
+_MARK_SENT = (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+              .values(status=SENT, sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1,
+                      locked_until=None, last_error=None))
 
 
 class SentMarks:

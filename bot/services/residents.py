@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.db import insert_for
-from bot.storage.models import Resident
+from bot.storage.db import insert_built
+from bot.storage.models import Resident, table_of
 
 
 @dataclass
@@ -41,11 +42,19 @@ async def save_profile(session: AsyncSession, channel: str, address: str, profil
     values = {"region_code": profile.region_code, "locale": profile.locale, "opted_out": profile.opted_out,
               "updated_at": now}
     if stored is not False:
-        changed = await session.execute(
-            update(Resident).where(Resident.channel == channel, Resident.address == address).values(**values))
+        changed = await session.execute(_SAVE_PROFILE, {"of_channel": channel, "of_address": address, **values})
         if changed.rowcount == 1:  # type: ignore[attr-defined]
             return True
-    inserted = await session.execute(
-        insert_for(session)(Resident).values(channel=channel, address=address, created_at=now, **values)
-        .on_conflict_do_nothing(index_elements=["channel", "address"]).returning(Resident.id))
+    inserted = await session.execute(insert_built(session, _first_profile),
+                                     {"channel": channel, "address": address, "created_at": now, **values})
     return inserted.scalar_one_or_none() is not None
+
+
+# Core statements, built once (see bot.services.conversations).
+_RESIDENTS = table_of(Resident)
+_SAVE_PROFILE = (update(_RESIDENTS).where(_RESIDENTS.c.channel == bindparam("of_channel"),
+                                          _RESIDENTS.c.address == bindparam("of_address")))
+
+
+def _first_profile(insert: Any) -> Any:
+    return insert(_RESIDENTS).on_conflict_do_nothing(index_elements=["channel", "address"]).returning(_RESIDENTS.c.id)

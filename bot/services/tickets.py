@@ -11,12 +11,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.tickets import CHINA, CLOSED, INITIAL_STATUS
-from bot.storage.models import Ticket, TicketEvent, utcnow
+from bot.storage.models import Ticket, TicketEvent, contact_last4, utcnow
 from knowledge_base.dates import china_today
 from knowledge_base.jurisdictions import Jurisdictions
 
@@ -72,6 +72,9 @@ class TicketService:
         self.announce: Announcer | None = None
         self.session: AsyncSession | None = None
         self.filed: list[Ticket] = []
+        # Bound views only: the latest staff reply to each contact's open tickets (None: there is
+        # none), as the unit read it with the resident (``note_latest_reply``), until it writes.
+        self._latest_reply: dict[tuple[str, str], datetime | None] = {}
 
     def bound(self, session: AsyncSession) -> TicketService:
         """The same service working inside ``session``'s transaction, which the caller commits.
@@ -80,12 +83,20 @@ class TicketService:
         message's replies and conversation state do. ``filed`` lists what it filed.
         """
         view = copy.copy(self)
-        view.session, view.filed = session, []
+        view.session, view.filed, view._latest_reply = session, [], {}
         return view
+
+    def note_latest_reply(self, channel: str, contact: str, at: datetime | None) -> None:
+        """What a bound view's caller read in its transaction (``latest_reply_of``): the time of the
+        latest staff reply to the contact's open tickets, None when there is none. Until this view
+        writes, ``open_for_contact(replied_since=…)`` answers from it when it rules every ticket out,
+        instead of asking the database again: most messages come from someone with no recent reply."""
+        self._latest_reply[(channel, contact)] = at
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
         if self.session is not None:
+            self._latest_reply.clear()  # a write may change what was read
             yield self.session
             return
         async with self.sessions() as session, session.begin():
@@ -166,8 +177,11 @@ class TicketService:
     async def open_for_contact(self, channel: str, contact: str, replied_since: datetime | None = None,
                                limit: int = 10) -> list[Ticket]:
         """The contact's open tickets, newest first; with ``replied_since``, only those staff answered since then."""
-        query = select(Ticket).where(Ticket.channel == channel, Ticket.contact == contact,
-                                     Ticket.status.not_in(CLOSED))
+        if replied_since is not None and (channel, contact) in self._latest_reply:
+            latest = self._latest_reply[(channel, contact)]
+            if latest is None or latest < replied_since:
+                return []
+        query = select(Ticket).where(*of_contact(channel, contact), Ticket.status.not_in(CLOSED))
         if replied_since is not None:
             query = query.where(Ticket.id.in_(select(TicketEvent.ticket_id).where(
                 TicketEvent.type == "reply", TicketEvent.at >= replied_since)))
@@ -183,6 +197,22 @@ class TicketService:
             await session.flush()
         log.info("ticket.resident_reply", extra={"number": ticket.number, "chars": len(text)})
         return event
+
+
+def latest_reply_of(channel: Any, contact: Any) -> Any:
+    """The time of the latest staff reply to a contact's open tickets (NULL: none), as a scalar subquery
+    for a caller's own statement; what ``TicketService.note_latest_reply`` is told."""
+    return (select(func.max(TicketEvent.at)).join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(*of_contact(channel, contact), Ticket.status.not_in(sorted(CLOSED)), TicketEvent.type == "reply")
+            .scalar_subquery())
+
+
+def of_contact(channel: Any, contact: Any) -> tuple[Any, ...]:
+    """A contact's tickets. With their last four characters too, equal when the contacts are: read off
+    ix_tickets_contact_last4 instead of a pass over every ticket (6.5 ms with 30,000 tickets, against
+    0.07 ms, EXPLAIN ANALYZE on PostgreSQL), as a message's unit asks this every time."""
+    last4 = func.substr(contact, func.length(contact) - literal_column("3"))
+    return contact_last4 == last4, Ticket.channel == channel, Ticket.contact == contact
 
 
 def log_filed(ticket: Ticket) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -133,6 +134,18 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 def insert_for(session: AsyncSession) -> Any:
     """The dialect's INSERT, for ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+_BUILT: dict[tuple[Callable[[Any], Any], str], Any] = {}
+
+
+def insert_built(session: AsyncSession, build: Callable[[Any], Any]) -> Any:
+    """``build(insert_for(session))``, built once per dialect: a statement built once is compiled and
+    keyed for SQLAlchemy's cache once, where one built per call costs that on every execution."""
+    key = (build, session.get_bind().dialect.name)
+    if key not in _BUILT:
+        _BUILT[key] = build(insert_for(session))
+    return _BUILT[key]
 
 
 def alembic_config(url: str) -> Config:

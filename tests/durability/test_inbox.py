@@ -290,3 +290,34 @@ async def test_while_draining_the_webhooks_say_come_back_and_store_nothing(
         assert response.status == 503 and response.headers["Retry-After"] == "2"
     assert (await (await tg_client.get("/healthz")).json())["status"] == "draining"
     assert await count(tg_client, InboxMessage) == 0
+
+
+async def test_a_drain_gives_back_messages_claimed_but_not_started(client: TestClient,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A claim takes more than the free slots (the rest start as slots free): draining gives those
+    back at once, with the ones under way, so another process takes them without waiting for a lease."""
+    inbox = client.app[INBOX]
+    intake = inbox.intakes["sms"]
+    stuck = asyncio.Event()
+
+    async def slow(message: Any, turn: Any) -> None:
+        await stuck.wait()
+
+    monkeypatch.setattr(intake, "process", slow)
+    now = utcnow()
+    async with client.app[SESSIONS]() as session, session.begin():
+        for n in range(3 * inbox.concurrency):
+            session.add(InboxMessage(channel="sms", delivery_id=f"drain-{n}", address=f"+86139555{n:05d}",
+                                     text="菜单", status="received", attempts=0, received_at=now,
+                                     next_attempt_at=now))
+    for _ in range(100):
+        if inbox.in_progress == inbox.concurrency:
+            break
+        await asyncio.sleep(0.05)
+    assert inbox.in_progress == inbox.concurrency
+    leased = await count(client, InboxMessage, InboxMessage.locked_until.is_not(None))
+    assert leased > inbox.concurrency  # claimed ahead of the free slots
+    await inbox.drain(0.2)
+    assert await count(client, InboxMessage, InboxMessage.locked_until.is_not(None)) == 0
+    assert await count(client, InboxMessage, InboxMessage.status == "received") == 3 * inbox.concurrency
+    stuck.set()
