@@ -75,10 +75,11 @@ class Matcher:
         for keyword in map(compact, keywords):
             if not any(form in keyword for form in known if len(form) >= 2):
                 self.forms.setdefault(keyword, keyword)
-        by_length: dict[int, set[str]] = {}
+        # The lengths of the words that begin with each character, longest first.
+        lengths_from: dict[str, set[int]] = {}
         for form in self.forms:
-            by_length.setdefault(len(form), set()).add(form)
-        self._lengths = sorted(by_length.items(), reverse=True)
+            lengths_from.setdefault(form[0], set()).add(len(form))
+        self._lengths_from = {char: tuple(sorted(lengths, reverse=True)) for char, lengths in lengths_from.items()}
         self._sound: dict[str, str] = {}
         self._sound_chars: dict[str, int] = {}
         self._one_off: dict[str, str] = {}
@@ -142,21 +143,30 @@ class Matcher:
         alike = self._long_sound_alikes(text) if self.by_sound and not written else {}
         # Longest words first; among words of one length the leftmost wins, so 最多给多少 reads
         # 最多 + 多少, not 多给 (增发).
-        for length, forms in self._lengths:
-            for start in range(len(text) - length + 1):
-                end = start + length
-                form = text[start:end]
-                cid = self.forms.get(form) if form in forms else alike.get((start, length))
-                if cid is not None and not any(covered[start:end]):
-                    found.add(cid)
-                    at.setdefault(cid, []).append((start, end))
-                    covered[start:end] = [True] * length
-                    # A generic word of four characters or more is read as itself, not as a typo of
-                    # a topic (城乡居民 is everyone, not a misspelt 城镇居民).
-                    if self.is_topical(cid) or (length >= LONG_WORD and not self.concepts.get(cid, _PLAIN).block):
-                        topical[start:end] = [True] * length
-                    if self.concepts.get(cid, _PLAIN).block:
-                        blocked_at.setdefault(cid, []).append((start, end))
+        # Each place is looked up only for the lengths of the words that begin with its character;
+        # the words found are then taken in that order (longest first, leftmost first).
+        candidates: list[tuple[int, int, str]] = []
+        for start, char in enumerate(text):
+            room = len(text) - start
+            for length in self._lengths_from.get(char, ()):
+                cid = self.forms.get(text[start : start + length]) if length <= room else None
+                if cid is not None:
+                    candidates.append((-length, start, cid))
+        candidates += [(-length, start, cid) for (start, length), cid in alike.items()]
+        candidates.sort()
+        for negative, start, cid in candidates:
+            length = -negative
+            end = start + length
+            if not any(covered[start:end]):
+                found.add(cid)
+                at.setdefault(cid, []).append((start, end))
+                covered[start:end] = [True] * length
+                # A generic word of four characters or more is read as itself, not as a typo of
+                # a topic (城乡居民 is everyone, not a misspelt 城镇居民).
+                if self.is_topical(cid) or (length >= LONG_WORD and not self.concepts.get(cid, _PLAIN).block):
+                    topical[start:end] = [True] * length
+                if self.concepts.get(cid, _PLAIN).block:
+                    blocked_at.setdefault(cid, []).append((start, end))
         for cid, pattern, absorbs, over_read in self._patterns:
             for match in pattern.finditer(text):
                 start, end = match.span()
