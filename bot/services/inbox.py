@@ -404,13 +404,8 @@ class Inbox:
             await asyncio.gather(self._loop, return_exceptions=True)
         ready = [message.id for _at, message in self._ready]
         self._ready.clear()
-        if ready:
-            # Claimed and never started: given back at once, for another process to take now.
-            try:
-                async with self.sessions() as session, session.begin():
-                    await release(session, InboxMessage, ready, RECEIVED)
-            except Exception as exc:
-                self._log_failure("inbox.release_failed", exc)
+        # Claimed and never started: given back at once, for another process to take now.
+        await self._give_back(ready)
         running = dict(self._running)
         if not running:
             return
@@ -419,14 +414,19 @@ class Inbox:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
         unfinished = [i for i, task in running.items() if task in late]
-        if unfinished:
-            try:
-                async with self.sessions() as session, session.begin():
-                    await release(session, InboxMessage, unfinished, RECEIVED)
-            except Exception as exc:
-                self._log_failure("inbox.release_failed", exc)
+        await self._give_back(unfinished)
         log.info("inbox.drained", extra={"finished": len(running) - len(unfinished),
                                          "released": len(unfinished) + len(ready)})
+
+    async def _give_back(self, ids: list[int]) -> None:
+        """Messages this process holds but will not process, released for another process to take."""
+        if not ids:
+            return
+        try:
+            async with self.sessions() as session, session.begin():
+                await release(session, InboxMessage, ids, RECEIVED)
+        except Exception as exc:
+            self._log_failure("inbox.release_failed", exc)
 
 
 class GroupWriter:

@@ -76,6 +76,32 @@ def test_patterns_do_not_read_what_is_not_said(kb: KnowledgeBase, text: str) -> 
         # What school and illness cost, taken off when income is counted.
         ("算低保时，申请前多长时间内的看病上学开销可以扣", TONGFU, "12个月"),
         ("算低保收入的时候，有些收入能不能不算进去", CHENGXIANG, "收入豁免"),
+        # Who pays out: the fund allotted in advance to the towns (城厢区 预拨; 通伏乡 备用金).
+        ("临时救助的钱是区里发还是镇里发", CHENGXIANG, "预拨"),
+        # How data find families in need (同仁市 大数据 / 数据比对).
+        ("部门的数据怎么用来发现困难户", TONGREN, "数据"),
+        # How the district checks that policies are carried out (城厢区 四不两直).
+        ("区里怎么检查下面有没有落实民生政策", CHENGXIANG, "四不两直"),
+        # Passed on to another department (同仁市 转介服务).
+        ("需要教育医疗住房救助的，民政能转给别的部门吗", TONGREN, "转介"),
+        # Asked in English.
+        ("Is there any childcare pilot for babies and toddlers?", CHENGXIANG, "托育"),
+        ("My son goes to Zheng'an No.2 High School and we are a registered poor household. How much aid per year?",
+         ZHENGAN, "5500"),
+
+        # 新建 (new buildings) is an ordinary word, not 南昌's 新建区.
+        ("我家孩子明年上小学，听说城厢区学位很紧张。这几年新建了不少学校。全区到底新增了多少中小学学位？",
+         CHENGXIANG, "1.52万"),
+        # A place the patient would have been sent to is background, not the place asked about.
+        ("我爹去年脑梗，在县医院抢救过来了。医生说以前这种病要往兰州转，现在县里在建救治中心。"
+         "我想问问县里要建的急危重症救治中心都有哪几个？", LINXIA, "卒中"),
+        # What a standard moves with (城厢区: 与最低工资标准挂钩).
+        ("给困难户的保障标准是跟着啥调的", CHENGXIANG, "最低工资标准"),
+        # Where an elderly person nobody cares for is looked after (集中供养 / 敬老院).
+        ("没人管的失能老人是送到哪里养", TONGREN, "供养"),
+
+        ("我们福建低保多少", CHENGXIANG, "7920"),  # said to be the resident's own
+        ("宁夏平罗县通伏乡低保多少", TONGFU, "600"),  # the resident's place named after it
     ],
 )
 def test_situations_reach_the_program(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
@@ -100,31 +126,6 @@ def test_a_rough_quantity_in_a_story_is_no_question(kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # Who pays out: the fund allotted in advance to the towns (城厢区 预拨; 通伏乡 备用金).
-        ("临时救助的钱是区里发还是镇里发", CHENGXIANG, "预拨"),
-        # How data find families in need (同仁市 大数据 / 数据比对).
-        ("部门的数据怎么用来发现困难户", TONGREN, "数据"),
-        # How the district checks that policies are carried out (城厢区 四不两直).
-        ("区里怎么检查下面有没有落实民生政策", CHENGXIANG, "四不两直"),
-        # Passed on to another department (同仁市 转介服务).
-        ("需要教育医疗住房救助的，民政能转给别的部门吗", TONGREN, "转介"),
-        # Asked in English.
-        ("Is there any childcare pilot for babies and toddlers?", CHENGXIANG, "托育"),
-        ("My son goes to Zheng'an No.2 High School and we are a registered poor household. How much aid per year?",
-         ZHENGAN, "5500"),
-    ],
-)
-def test_how_it_works_reads_the_question_however_it_is_put(
-    kb: KnowledgeBase, text: str, region: str, wanted: str
-) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and answer.sources, answer.text
-    assert wanted in answer.text
-
-
-@pytest.mark.parametrize(
     ("text", "region"),
     [
         ("俺娘的养老金这个月咋还没到账，几号发？", TONGREN),
@@ -132,6 +133,8 @@ def test_how_it_works_reads_the_question_however_it_is_put(
         ("娃刚生下来，户口咋上", TONGFU),
         ("新生儿上户口要带啥材料？", TONGREN),
         ("孕妇产检免费几次？", LINXIA),
+        ("明天通伏刮大风不", TONGFU), ("教师招考什么时候报名", ZHENGAN), ("特困户的户口能迁到城里吗", TONGFU),
+     ("办居住证要啥材料", TONGREN)
     ],
 )
 def test_near_misses_told_in_any_words_are_declined(kb: KnowledgeBase, text: str, region: str) -> None:
@@ -162,11 +165,15 @@ def test_pinyin_with_its_tones_reads_as_pinyin(kb: KnowledgeBase) -> None:
         ("随迁子女能在当地上学吗", LINXIA, "education_aid.dropout"),
         # Born disabled: a young child's free rehabilitation (正安县).
         ("娃娃生下来就有残疾，才两岁，家头又穷", ZHENGAN, "disability_rehabilitation.services"),
+        # What a resident walk-through found declined.
+        ("读书有啥补助", ZHENGAN, "education_aid."),
+        ("屋头遭火烧了", ZHENGAN, "temporary_assistance."),
+        ("rent support for migrant workers", CHENGXIANG, "housing_security."),
     ],
 )
 def test_who_the_question_is_about_decides_the_article(kb: KnowledgeBase, text: str, region: str, article: str) -> None:
     answer = kb.ask(text, region)
-    assert answer.answered and answer.article_id == article, (answer.article_id, answer.text)
+    assert answer.answered and (answer.article_id or "").startswith(article), (answer.article_id, answer.text)
 
 
 def test_a_group_asked_keeps_the_lines_that_are_for_everyone(kb: KnowledgeBase) -> None:
@@ -179,26 +186,6 @@ def test_a_group_asked_keeps_the_lines_that_are_for_everyone(kb: KnowledgeBase) 
 def test_no_topic_is_heard_across_an_ordinary_word(kb: KnowledgeBase) -> None:
     """政府有啥帮扶: 府有 sounds like 妇幼, but 政府 is a word of its own."""
     assert "妇幼" not in kb.index.matcher.find(compact("像我们这种花销大的困难家庭，政府有啥帮扶"))
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # 新建 (new buildings) is an ordinary word, not 南昌's 新建区.
-        ("我家孩子明年上小学，听说城厢区学位很紧张。这几年新建了不少学校。全区到底新增了多少中小学学位？",
-         CHENGXIANG, "1.52万"),
-        # A place the patient would have been sent to is background, not the place asked about.
-        ("我爹去年脑梗，在县医院抢救过来了。医生说以前这种病要往兰州转，现在县里在建救治中心。"
-         "我想问问县里要建的急危重症救治中心都有哪几个？", LINXIA, "卒中"),
-        # What a standard moves with (城厢区: 与最低工资标准挂钩).
-        ("给困难户的保障标准是跟着啥调的", CHENGXIANG, "最低工资标准"),
-        # Where an elderly person nobody cares for is looked after (集中供养 / 敬老院).
-        ("没人管的失能老人是送到哪里养", TONGREN, "供养"),
-    ],
-)
-def test_places_and_procedures_told_in_passing(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text, answer.text
 
 
 @pytest.mark.parametrize("region", [CHENGXIANG, TONGFU])
@@ -251,44 +238,6 @@ def test_a_place_above_or_beside_the_residents_is_not_answered_with_their_figure
     answer = kb.ask(text, region)
     assert not answer.answered and never not in answer.text, answer.text
     assert "12345" in answer.text
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        ("我们福建低保多少", CHENGXIANG, "7920"),  # said to be the resident's own
-        ("宁夏平罗县通伏乡低保多少", TONGFU, "600"),  # the resident's place named after it
-    ],
-)
-def test_the_province_said_as_the_residents_own_changes_nothing(
-    kb: KnowledgeBase, text: str, region: str, wanted: str
-) -> None:
-    answer = kb.ask(text, region)
-    assert wanted in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
-    ("text", "region"),
-    [("明天通伏刮大风不", TONGFU), ("教师招考什么时候报名", ZHENGAN), ("特困户的户口能迁到城里吗", TONGFU),
-     ("办居住证要啥材料", TONGREN)],
-)
-def test_more_near_misses_are_declined(kb: KnowledgeBase, text: str, region: str) -> None:
-    assert not kb.ask(text, region).answered
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "article_prefix"),
-    [
-        ("读书有啥补助", ZHENGAN, "education_aid."),
-        ("屋头遭火烧了", ZHENGAN, "temporary_assistance."),
-        ("rent support for migrant workers", CHENGXIANG, "housing_security."),
-    ],
-)
-def test_what_a_walk_through_found_declined_is_answered(
-    kb: KnowledgeBase, text: str, region: str, article_prefix: str
-) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and (answer.article_id or "").startswith(article_prefix), answer.text
 
 
 def test_a_wife_left_at_home_is_no_question_about_migrant_work(kb: KnowledgeBase) -> None:
