@@ -57,7 +57,29 @@ def _s2t() -> OpenCC:
 @lru_cache(maxsize=4096)
 def simplified(text: str) -> str:
     """Traditional characters to simplified (臺灣 → 台湾); simplified text is unchanged."""
+    # Most messages hold no character any conversion changes: they are returned as they are
+    # without OpenCC's walk over its phrase and character dictionaries.
+    if _changing().isdisjoint(text):
+        return text
     return _t2s().convert(text)
+
+
+@cache
+def _changing() -> frozenset[str]:
+    """Every character that some entry of OpenCC's t2s dictionaries changes (in its place in the
+    entry; every character of an entry whose length changes)."""
+    converter = _t2s()
+    converter.convert("")  # loads the dictionaries
+    changing: set[str] = set()
+    for chain in converter._dict_chain_data:  # the package keeps its dictionaries there
+        for entry in chain:
+            table = entry[2] if isinstance(entry, tuple) else entry
+            for key, value in table.items():
+                if len(key) != len(value):
+                    changing.update(key)
+                else:
+                    changing.update(k for k, v in zip(key, value, strict=True) if k != v)
+    return frozenset(changing)
 
 
 def to_traditional(text: str) -> str:

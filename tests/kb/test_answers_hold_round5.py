@@ -262,3 +262,12 @@ def test_a_key_given_twice_in_the_lexicon_is_an_error() -> None:
     with pytest.raises(yaml.YAMLError, match="given twice"):
         yaml.load("c: {patterns: [a], patterns: [b]}", Loader=_UniqueKeys)
     assert duplicate_key_errors() == []
+
+
+@pytest.mark.parametrize("text", ["臺灣低保標準是多少", "么麼", "乾乾淨淨的房子", "低保标准多少", "dibao 多少", "一目瞭然"])
+def test_simplified_skips_opencc_only_where_nothing_would_change(text: str) -> None:
+    from opencc import OpenCC
+
+    from knowledge_base.text import simplified
+
+    assert simplified(text) == OpenCC("t2s").convert(text)
