@@ -264,7 +264,8 @@ def test_a_key_given_twice_in_the_lexicon_is_an_error() -> None:
     assert duplicate_key_errors() == []
 
 
-@pytest.mark.parametrize("text", ["臺灣低保標準是多少", "么麼", "乾乾淨淨的房子", "低保标准多少", "dibao 多少", "一目瞭然"])
+@pytest.mark.parametrize("text", ["臺灣低保標準是多少", "么麼", "乾乾淨淨的房子", "低保标准多少", "dibao 多少",
+                                  "一目瞭然"])
 def test_simplified_skips_opencc_only_where_nothing_would_change(text: str) -> None:
     from opencc import OpenCC
 
