@@ -248,15 +248,21 @@ class Inbox:
                                            window=CLAIM_WINDOW, params={"channels": list(self.intakes)})
             if not messages:
                 return []
-            held = await self._held_back(session, messages, now)
-            for message in messages:
-                if message.id in held:
-                    await session.execute(update(InboxMessage).where(InboxMessage.id == message.id)
-                                          .values(next_attempt_at=held[message.id], locked_until=None))
-                    log.warning("inbox.rate_limited", extra={
-                        "id": message.id, "channel": message.channel,
-                        "wait_s": round((held[message.id] - now).total_seconds(), 1)})
+            held = await self._hold_back(session, messages, now)
         return [m for m in messages if m.id not in held]
+
+    async def _hold_back(self, session: AsyncSession, messages: list[InboxMessage], now: datetime) -> set[int]:
+        """Gives back those of ``messages`` whose address must wait for its intake's rate, due when it
+        allows; returns their ids."""
+        held = await self._held_back(session, messages, now)
+        for message in messages:
+            if message.id in held:
+                await session.execute(update(InboxMessage).where(InboxMessage.id == message.id)
+                                      .values(next_attempt_at=held[message.id], locked_until=None))
+                log.warning("inbox.rate_limited", extra={
+                    "id": message.id, "channel": message.channel,
+                    "wait_s": round((held[message.id] - now).total_seconds(), 1)})
+        return set(held)
 
     async def _held_back(self, session: AsyncSession, messages: list[InboxMessage],
                          now: datetime) -> dict[int, datetime]:
@@ -312,14 +318,9 @@ class Inbox:
                 return []
             intake = self.intakes[message.channel]
             now = utcnow()
-            if claimed is None and intake.rate_per_minute:
-                until = await self._held_back_until(session, message, intake.rate_per_minute, now)
-                if until is not None:
-                    await session.execute(update(InboxMessage).where(InboxMessage.id == inbox_id)
-                                          .values(next_attempt_at=until, locked_until=None))
-                    log.warning("inbox.rate_limited", extra={"id": inbox_id, "channel": message.channel,
-                                                             "wait_s": round((until - now).total_seconds(), 1)})
-                    return []
+            # A rerun (or a message processed outside a claim) judges its address's rate itself.
+            if claimed is None and await self._hold_back(session, [message], now):
+                return []
             await intake.process(message, turn)
             ticket_id = turn.filed[-1].id if turn.filed else None
             replies = [(text, f"{message.channel}-{message.id}-{index}", options)
@@ -332,17 +333,6 @@ class Inbox:
         log.info("inbox.processed", extra={"id": inbox_id, "channel": message.channel, "replies": len(queued),
                                            "ticket": ticket_id})
         return queued
-
-    async def _held_back_until(self, session: AsyncSession, message: InboxMessage, per_minute: int,
-                               now: datetime) -> datetime | None:
-        """When this address may be answered again, if it had ``per_minute`` answers in the last minute."""
-        window = RATE_WINDOW
-        nth = await session.scalar(
-            select(InboxMessage.processed_at)
-            .where(InboxMessage.channel == message.channel, InboxMessage.address == message.address,
-                   InboxMessage.processed_at > now - window)
-            .order_by(InboxMessage.processed_at.desc()).offset(per_minute - 1).limit(1))
-        return nth + window if nth is not None else None
 
     async def _attempt_failed(self, inbox_id: int, exc: Exception) -> None:
         """Schedules the message again; a message that fails ``max_attempts`` times is set aside."""

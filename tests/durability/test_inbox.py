@@ -321,3 +321,26 @@ async def test_a_drain_gives_back_messages_claimed_but_not_started(client: TestC
     assert await count(client, InboxMessage, InboxMessage.locked_until.is_not(None)) == 0
     assert await count(client, InboxMessage, InboxMessage.status == "received") == 3 * inbox.concurrency
     stuck.set()
+
+
+async def test_a_message_processed_outside_a_claim_still_keeps_to_its_addresss_rate(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun (or ``Inbox.process``) judges the rate itself: an address answered ``rate_per_minute``
+    times in the window has its next message given back, due when the window allows, not answered."""
+    inbox = client.app[INBOX]
+    monkeypatch.setattr(inbox.intakes["sms"], "rate_per_minute", 2)
+    inbox.draining = True  # nothing claims it meanwhile
+    phone, now = "+8613900033333", utcnow()
+    async with client.app[SESSIONS]() as session, session.begin():
+        for n in range(2):
+            session.add(InboxMessage(channel="sms", delivery_id=f"rate-{n}", address=phone, text="菜单",
+                                     status="processed", attempts=1, received_at=now, next_attempt_at=now,
+                                     processed_at=now - timedelta(seconds=n)))
+        waiting = InboxMessage(channel="sms", delivery_id="rate-2", address=phone, text="菜单", status="received",
+                               attempts=0, received_at=now, next_attempt_at=now)
+        session.add(waiting)
+    await inbox.process(waiting.id)
+    async with client.app[SESSIONS]() as session:
+        row = await session.get(InboxMessage, waiting.id)
+    assert row is not None and row.status == "received"
+    assert row.next_attempt_at is not None and row.next_attempt_at > now
