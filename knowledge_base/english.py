@@ -18,6 +18,7 @@ from importlib import resources
 
 import yaml
 
+from knowledge_base.articles import concepts
 from knowledge_base.pinyin import syllables
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -32,8 +33,7 @@ _QUOTES = re.compile(r"(?<![a-z])'|'(?![a-z])|[\"“”()]")
 @cache
 def _asking_words() -> frozenset[str]:
     """The lexicon's words for the kind of answer asked (多少, 怎么申请, 多久)."""
-    raw = yaml.load((resources.files("knowledge_base") / "lexicon.yaml").read_text("utf-8"), Loader=_Loader)
-    return frozenset(str(f) for c in raw["concepts"].values() if c.get("generic") for f in c["forms"])
+    return frozenset(form for concept in concepts() if concept.generic for form in concept.forms)
 
 
 def _asking_last(read: str) -> str:

@@ -92,15 +92,19 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def _folded(text: str) -> str:
+    """Compatibility forms folded (NFKC), lower case, tone marks dropped, simplified characters."""
+    return simplified(unicodedata.normalize("NFKC", text).lower().translate(_TONES))
+
+
 def fold(text: str) -> str:
     """``clean`` for matching: compatibility forms folded (NFKC) and lower case."""
-    text = simplified(unicodedata.normalize("NFKC", text).lower().translate(_TONES))
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", _folded(text)).strip()
 
 
 def compact(text: str) -> str:
     """``fold`` without spaces, punctuation or underscores: the form words and names are matched in."""
-    return _NOT_WORD.sub("", simplified(unicodedata.normalize("NFKC", text).lower().translate(_TONES)))
+    return _NOT_WORD.sub("", _folded(text))
 
 
 def digits(text: str) -> str:
