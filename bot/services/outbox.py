@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.messages import Option
 from bot.errors import is_unavailable
-from bot.storage.db import insert_for
+from bot.storage.db import insert_built, insert_for
 from bot.storage.leases import first_of_address, release, take_due
 from bot.storage.models import OutboundMessage, table_of, utcnow
 
@@ -55,18 +55,11 @@ def _older_pending() -> Any:
                           f"AND older.id < outbox.id)", Integer)
 
 
-# Built once per dialect: constructing an INSERT with its values for every reply was a good part
-# of the ORM's cost per message (cache keys of the values, py-spy).
-_CLAIMED_INSERTS: dict[str, Any] = {}
-
-
-def _claimed_insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect not in _CLAIMED_INSERTS:
-        table = OutboundMessage.__table__
-        _CLAIMED_INSERTS[dialect] = (insert_for(session)(table).on_conflict_do_nothing(index_elements=["ref"])
-                                     .returning(table.c.id, _older_pending()))
-    return _CLAIMED_INSERTS[dialect]
+# Built once per dialect (``insert_built``): constructing an INSERT with its values for every reply
+# was a good part of the ORM's cost per message (cache keys of the values, py-spy).
+def _claimed_insert(insert: Any) -> Any:
+    table = OutboundMessage.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=["ref"]).returning(table.c.id, _older_pending())
 
 
 @dataclass(frozen=True)
@@ -209,7 +202,7 @@ async def enqueue_claimed(session: AsyncSession, channel: str, address: str, rep
             "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now,
             "locked_until": now + lease, "ticket_id": ticket_id, "sent_at": None, "last_error": None,
         }
-        row = (await session.execute(_claimed_insert(session), values)).first()
+        row = (await session.execute(insert_built(session, _claimed_insert), values)).first()
         if row is not None:
             claimed.append(Claimed(OutboundMessage(id=row[0], **values), int(row[1])))
     return claimed
