@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -213,10 +214,47 @@ def build_parser() -> argparse.ArgumentParser:
     menu.add_argument("--create", action="store_true", help="also create it through the WeChat API")
     menu.set_defaults(run=cmd_wechat_menu)
 
-    from bot.staff_cli import add_staff_commands
-
     add_staff_commands(sub)
     return parser
+
+
+def _staff(command: str) -> Callable[[argparse.Namespace], int]:
+    """A staff command, imported when it runs: its password hashing and database models are not what
+    `minsheng chat` or `serve` should wait for at start (issue 13)."""
+
+    def run(args: argparse.Namespace) -> int:
+        from bot import staff_cli
+
+        return int(getattr(staff_cli, f"cmd_{command}")(args))
+
+    return run
+
+
+def add_staff_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from bot.domain.tickets import STAFF_ROLES
+
+    staff = sub.add_parser("staff", help="staff accounts")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_sub.add_parser("add", help="create an account and print its API token on the last line")
+    add.add_argument("--name", required=True)
+    add.add_argument("--township")
+    add.add_argument("--county")
+    add.add_argument("--role", choices=STAFF_ROLES, default="caseworker")
+    add.set_defaults(run=_staff("add"))
+    passwd = staff_sub.add_parser("passwd", help="set a console password, read from standard input; "
+                                                 "ends the account's console sessions")
+    passwd.add_argument("name")
+    passwd.set_defaults(run=_staff("passwd"))
+    disabled = staff_sub.add_parser("disable", help="disable an account: its token and console sessions stop at once")
+    disabled.add_argument("name")
+    disabled.set_defaults(run=_staff("disable"))
+    token = staff_sub.add_parser("token", help="print a new API token on the last line; the old one stops working")
+    token.add_argument("name")
+    token.set_defaults(run=_staff("token"))
+    enable = staff_sub.add_parser("enable", help="enable a disabled account with a new API token (printed on the "
+                                                 "last line); the password is kept")
+    enable.add_argument("name")
+    enable.set_defaults(run=_staff("enable"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,6 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.tickets import STAFF_ROLES
 from bot.settings import load_settings
 from bot.staff_access import hash_token
 from bot.storage.db import make_engine, make_sessionmaker, upgrade_async
@@ -166,27 +165,3 @@ def cmd_token(args: argparse.Namespace, enable: bool = False) -> int:
 def cmd_enable(args: argparse.Namespace) -> int:
     return cmd_token(args, enable=True)
 
-
-def add_staff_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    staff = sub.add_parser("staff", help="staff accounts")
-    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
-    add = staff_sub.add_parser("add", help="create an account and print its API token on the last line")
-    add.add_argument("--name", required=True)
-    add.add_argument("--township")
-    add.add_argument("--county")
-    add.add_argument("--role", choices=STAFF_ROLES, default="caseworker")
-    add.set_defaults(run=cmd_add)
-    passwd = staff_sub.add_parser("passwd", help="set a console password, read from standard input; "
-                                                 "ends the account's console sessions")
-    passwd.add_argument("name")
-    passwd.set_defaults(run=cmd_passwd)
-    disabled = staff_sub.add_parser("disable", help="disable an account: its token and console sessions stop at once")
-    disabled.add_argument("name")
-    disabled.set_defaults(run=cmd_disable)
-    token = staff_sub.add_parser("token", help="print a new API token on the last line; the old one stops working")
-    token.add_argument("name")
-    token.set_defaults(run=cmd_token)
-    enable = staff_sub.add_parser("enable", help="enable a disabled account with a new API token (printed on the "
-                                                 "last line); the password is kept")
-    enable.add_argument("name")
-    enable.set_defaults(run=cmd_enable)
