@@ -36,7 +36,7 @@ SAME_PROGRAM_KIND_WINDOW = 0.6
 # hardship's own topic, it publishes this program's rules as "related".
 SAFETY_NET = "temporary_assistance"
 HARDSHIP = frozenset({"emergency", "expense_type", "money_gone", "cannot_pay", "injured", "no_food", "disaster",
-                      "income_drop"})
+                      "income_drop", "hard_times"})
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
 # A message this long that names no topic the lexicon knows is a situation told in the resident's
@@ -97,20 +97,22 @@ class _Where:
 
 
 # After another place is named, the question turns back to the resident's own place …
-_OWN_AFTER = re.compile(r"我们|咱们|俺们|咱|俺|我这|我家|本地|这边|这里|这儿")
+_OWN_AFTER = re.compile(r"我们|咱们|俺们|咱|俺|我这|我家|老家|本地|这边|这里|这儿")
 # … or stays with the place named.
 _OWN_BEFORE = re.compile(r"(?:我们|咱们|俺们|咱|俺|我)(?:这|这里|这边|那个)?$")
 _HERE_AFTER = re.compile(r"这边|这里|这儿|本地|当地|我们这")
-_THERE_AFTER = re.compile(r"那边|那里|那儿|那块|他们那|她们那|当地")
+# (我家那边, 老家那里: the resident's own home, said from where they are now.)
+_THERE_AFTER = re.compile(r"(?<!我家)(?<!俺家)(?<!咱家)(?<!老家)(?<!家里)(?<!我们)(?<!俺们)(?<!咱们)"
+                          r"(?:那边|那里|那儿|那块)|他们那|她们那|当地")
 # Someone is there (我儿子在上海打工): where they are, not what is asked about.
 _SOMEONE_IN = re.compile(
-    r"(?:儿子|女儿|闺女|姑娘|孩子|娃|儿|女|老伴|老公|老婆|男人|媳妇|哥|姐|弟|妹|亲戚|表哥|表姐|表弟|表妹|外甥|侄子|侄女|朋友|"
+    r"(?:儿子|女儿|闺女|姑娘|孩子|娃|儿|女|老大|老二|老三|老幺|孙子|孙女|家里人|老伴|老公|老婆|男人|媳妇|哥|姐|弟|妹|亲戚|表哥|表姐|表弟|表妹|外甥|侄子|侄女|朋友|"
     r"同事|爸|妈|父亲|母亲|他|她|我|俺|咱|自己|以前|前些年|之前|早年)[^\s，,。？?！!]{0,3}(?:在|去了?|到了?)$"
 )
 # Going somewhere to be treated or to work (要去西宁做手术, 跑到新疆摘棉花), whoever goes.
-_GOING_TO = re.compile(r"(?:要去|去了|跑到|跑去|送到|转到|到了|要往|往)$")
+_GOING_TO = re.compile(r"(?:要去|去了|跑到|跑去|送到|转到|到了|要往|往|只能去|得去|就去)$")
 _DOING_THERE = re.compile(
-    r"^[的\s]*(?:打工|上班|工作|干活|务工|上学|读书|念书|上大学|上大专|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
+    r"^[的\s]*(?:(?:省里|市里|城里|那边|那里)的?)?(?:打工|上班|工作|干活|务工|找到活|找了活|找到工作|找了份|挣钱|上学|读书|念书|上大学|上大专|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
     r"矿上|饭馆|饭店|餐馆|干了|打零工|做工|摘棉花|当保姆|开车|跑车|做手术|治病|动手术|医院|转院|转|治疗|检查)"
 )
 

@@ -325,6 +325,10 @@ class PlaceReader:
             if entries:
                 cand.entries = entries
                 kept.append(cand)
+        # 积石山乡下 is the countryside of 积石山, not a township 石山乡: a name ending in 乡 that runs into
+        # 下 gives way to a name it overlaps.
+        kept = [c for c in kept if not (folded[c.end - 1 : c.end + 1] == "乡下"
+                                        and any(o is not c and o.start < c.end and c.start < o.end for o in kept))]
         kept.sort(key=lambda c: (-(c.end - c.start), not any(k & _EXACT for _c, k in c.entries), c.start))
         chosen: list[_Candidate] = []
         for cand in kept:

@@ -1,0 +1,59 @@
+"""Issue 9, round 6: where a story says someone is (在西宁找到活了, 只能去贵阳省里的医院) or where home is
+(我家那边), losing 低保 told in everyday words, and a hardship next to a topic the place has not published."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base import KnowledgeBase
+from knowledge_base.text import compact
+
+ZHENGAN, CHENGXIANG, TONGREN, TONGFU, LINXIA = "520324", "350302", "632301", "640221203", "6229"
+XIALIN = "350302003"  # 霞林街道, 城厢区
+CHANGTAI = "350302102"  # 常太镇, 城厢区
+JUJI = "622927103"  # 居集镇, 积石山县
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Where the resident works now is background; 我家那边 is home, not "over there".
+        ("我现在在福州打工，户口在霞林街道，我家那边低保一个月多少", XIALIN, "低保"),
+        # A hospital in an unserved city is where the patient goes, not the place asked about.
+        ("县里看不好，只能去贵阳省里的医院看，慢性病药钱报完自己还掏不少，能补吗", ZHENGAN, "慢性病"),
+        # Someone found work in another city: the question is about losing 低保 at home.
+        ("我家吃低保几年了，今年老二在西宁找到活了，收入一下超过了，低保是不是马上就停？", TONGREN, "渐退"),
+        # 积石山乡下 is rural 积石山县, not a township called 石山乡.
+        ("我家在积石山乡下，卫生院拍不了片子也做不了心电图，县里的中心能帮上吗", JUJI, "心电"),
+    ],
+)
+def test_places_said_in_passing_leave_the_question_at_home(kb: KnowledgeBase, text: str, region: str,
+                                                          wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.sources, answer.text
+    assert wanted in answer.text
+
+
+def test_countryside_of_a_county_is_no_township(kb: KnowledgeBase) -> None:
+    names = [m.text for m in kb.places.read("我住在积石山乡下")]
+    assert names == ["积石山"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["孩子出去打工挣了些钱，担心低保就没了", "低保是不是说停了就停了", "赚了点钱以后低保还给不给"],
+)
+def test_losing_dibao_in_everyday_words_is_the_gradual_exit(kb: KnowledgeBase, text: str) -> None:
+    assert "gradual_exit" in kb.index.matcher.find(compact(text))
+
+
+def test_hardship_beside_an_unpublished_topic_gets_the_place_s_temporary_assistance(kb: KnowledgeBase) -> None:
+    """城厢区 has published nothing on migrant workers; a family left at home and struggling is what its
+    临时救助 is for."""
+    answer = kb.ask("男人去外地打工了，我在家带两个娃还有老人，家里很困难，有人管不", CHANGTAI)
+    assert "临时救助" in answer.text and answer.sources
