@@ -45,6 +45,31 @@ def test_countryside_of_a_county_is_no_township(kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("去外地打工的路费能给报吗", "travel_aid"),  # the transport subsidy, not a cost taken off income
+        ("儿子儿媳在外面打工，孙女也没人照顾", "orphan"),
+        ("存款都花得差不多了", "money_gone"),
+        ("干活把腰伤了", "injured"),
+        ("一个人过，生活没着落", "hard_times"),
+        ("救助的钱是县里给还是乡里就有", "funds_source"),
+    ],
+)
+def test_a_situation_is_read_in_the_words_it_is_told(kb: KnowledgeBase, text: str, concept: str) -> None:
+    assert concept in kb.index.matcher.find(compact(text))
+
+
+def test_a_cost_taken_off_income_is_still_read_as_one(kb: KnowledgeBase) -> None:
+    found = kb.index.matcher.find(compact("打工的路费算收入时能扣吗"))
+    assert "employment_cost" in found and "travel_aid" not in found
+
+
+def test_left_behind_grandchildren_are_the_question_not_the_parents_work(kb: KnowledgeBase) -> None:
+    found = kb.index.matcher.find(compact("儿子媳妇在外打工，孙子没人管"))
+    assert "orphan" in found and "migrant_work" not in found
+
+
+@pytest.mark.parametrize(
     "text",
     ["孩子出去打工挣了些钱，担心低保就没了", "低保是不是说停了就停了", "赚了点钱以后低保还给不给"],
 )
