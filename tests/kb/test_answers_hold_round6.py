@@ -82,3 +82,22 @@ def test_hardship_beside_an_unpublished_topic_gets_the_place_s_temporary_assista
     临时救助 is for."""
     answer = kb.ask("男人去外地打工了，我在家带两个娃还有老人，家里很困难，有人管不", CHANGTAI)
     assert "临时救助" in answer.text and answer.sources
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        ("Our daughter boards at a rural school. Is there a living subsidy?", ZHENGAN, "1000"),
+        ("Do big hospitals help the county hospitals here?", LINXIA, "对口支援"),
+        ("My wife gets unemployment insurance. Do we get a price subsidy?", CHENGXIANG, "失业保险金"),
+        ("What is the housing-repair subsidy for a dibao family?", TONGFU, "3万"),
+    ],
+)
+def test_english_questions_in_everyday_words(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.sources, answer.text
+    assert wanted in answer.text
+
+
+def test_claiming_unemployment_insurance_is_still_declined(kb: KnowledgeBase) -> None:
+    assert not kb.ask("How do I claim unemployment benefits?", CHENGXIANG).answered
