@@ -160,6 +160,15 @@ def display_name(place: Jurisdiction) -> str:
     return place.name
 
 
+def _told_clauses(text: str) -> set[str]:
+    """The clauses of sentences the resident ended with a full stop, with more after them: told, not
+    asked (我们家收入不高，也不够低保条件。他能单独吃低保吗？)."""
+    return {clause for sentence in _TOLD.findall(text) for clause in _CLAUSE_BREAK.split(sentence) if clause}
+
+
+_TOLD = re.compile(r"([^。.！!？?]+)[。.](?=\s*\S)")
+
+
 class KnowledgeBase:
     """Articles, parameters and the retriever over them; immutable, shared by every conversation."""
 
@@ -266,9 +275,14 @@ class KnowledgeBase:
         if len(clauses) < 2:
             return [text]
         matcher = self.index.matcher
+        # Where the resident asks in so many words (…能吃低保吗), a clause that does not (我们家也不够低保
+        # 条件) tells the story; a yes-or-no question (他自己单独能吃低保吗) asks as much as 多少 does.
+        explicit = [bool(_ASKING.search(clause)) for clause in clauses]
+        told = _told_clauses(text) if any(explicit) else set()
         asking = []
         for i, clause in enumerate(clauses):
-            if matcher.read(clause).topical and matcher.asks(clause):
+            if (matcher.read(clause).topical and (explicit[i] or matcher.asks(clause))
+                    and (explicit[i] or clause not in told)):
                 asking.append(clause)
             elif (i and _ASKING.search(clause) and not matcher.read(clause).topical
                   and self._names_topic(clauses[i - 1]) and not matcher.asks(clauses[i - 1])):

@@ -101,3 +101,10 @@ def test_english_questions_in_everyday_words(kb: KnowledgeBase, text: str, regio
 
 def test_claiming_unemployment_insurance_is_still_declined(kb: KnowledgeBase) -> None:
     assert not kb.ask("How do I claim unemployment benefits?", CHENGXIANG).answered
+
+
+def test_a_sentence_that_tells_is_no_second_question(kb: KnowledgeBase) -> None:
+    """我们家收入不高，也够不上低保。 tells; the question is the yes-or-no one after it (单人户)."""
+    answer = kb.ask("我妹妹重度残疾，一直跟着我们过。我们家收入不高但也不够低保条件。"
+                    "她自己单独能吃低保吗？要咋办手续？", TONGFU)
+    assert answer.answered and "单人户" in answer.text, answer.text
