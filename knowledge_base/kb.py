@@ -160,6 +160,18 @@ def display_name(place: Jurisdiction) -> str:
     return place.name
 
 
+def _whom_joined(clauses: list[str]) -> list[str]:
+    """A clause ending in 的 that asks nothing says whom the next one asks about (需要住房救助的，民政能
+    转给别的部门吗): one question with it."""
+    out: list[str] = []
+    for clause in clauses:
+        if out and out[-1].endswith("的") and not _ASKING.search(out[-1]):
+            out[-1] += "，" + clause
+        else:
+            out.append(clause)
+    return out
+
+
 def _told_clauses(text: str) -> set[str]:
     """The clauses of sentences the resident ended with a full stop, with more after them: told, not
     asked (我们家收入不高，也不够低保条件。他能单独吃低保吗？)."""
@@ -271,7 +283,7 @@ class KnowledgeBase:
     def _questions_in(self, text: str) -> list[str]:
         """The questions of a run-on message (低保一年多少 特困一个月多少): clauses that each name a
         topic and ask something about it; one clause, or none, means one question."""
-        clauses = [c for c in _CLAUSE_BREAK.split(text) if c]
+        clauses = _whom_joined([c for c in _CLAUSE_BREAK.split(text) if c])
         if len(clauses) < 2:
             return [text]
         matcher = self.index.matcher

@@ -108,3 +108,10 @@ def test_a_sentence_that_tells_is_no_second_question(kb: KnowledgeBase) -> None:
     answer = kb.ask("我妹妹重度残疾，一直跟着我们过。我们家收入不高但也不够低保条件。"
                     "她自己单独能吃低保吗？要咋办手续？", TONGFU)
     assert answer.answered and "单人户" in answer.text, answer.text
+
+
+def test_a_clause_ending_in_de_says_whom_the_question_is_about(kb: KnowledgeBase) -> None:
+    """需要住房救助的，… is who is meant, not a question about 住房救助 of its own."""
+    assert kb._questions_in("需要医疗住房救助的，民政能转给别的部门吗") == ["需要医疗住房救助的，民政能转给别的部门吗"]
+    answer = kb.ask("需要医疗住房救助的，民政能转给别的部门吗", TONGREN)
+    assert "转介" in answer.text and "暂未公布" not in answer.text
