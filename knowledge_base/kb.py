@@ -371,7 +371,9 @@ class KnowledgeBase:
             window = SAME_PROGRAM_KIND_WINDOW if hit.article.program == best.article.program else KIND_WINDOW
             if hit.score < best.score * window:
                 continue
-            if self.index.asks_for_other_than(reading, best.article, hit.article):
+            # …unless the first gives a kind asked that this one does not (低保救助多少户: 户数, not 救助政策).
+            if (self.index.asks_for_other_than(reading, best.article, hit.article)
+                    and not self.index.asks_for_other_than(reading, hit.article, best.article)):
                 return [hit, *(h for h in hits if h is not hit)]
         return hits
 

@@ -115,3 +115,18 @@ def test_a_clause_ending_in_de_says_whom_the_question_is_about(kb: KnowledgeBase
     assert kb._questions_in("需要医疗住房救助的，民政能转给别的部门吗") == ["需要医疗住房救助的，民政能转给别的部门吗"]
     answer = kb.ask("需要医疗住房救助的，民政能转给别的部门吗", TONGREN)
     assert "转介" in answer.text and "暂未公布" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        ("通伏乡低保救助有多少户", TONGFU, "854"),  # how many households, not the 救助 rules in general
+        ("政策到底落没落实，上面咋检查", CHENGXIANG, "四不两直"),
+        ("救助是不是光给钱", TONGREN, "服务"),
+        ("娃下岗了想做点小买卖，没本钱咋办", TONGFU, "15万"),
+    ],
+)
+def test_how_it_works_in_everyday_words(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.sources, answer.text
+    assert wanted in answer.text
