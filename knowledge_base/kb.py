@@ -37,6 +37,9 @@ SAME_PROGRAM_KIND_WINDOW = 0.6
 SAFETY_NET = "temporary_assistance"
 HARDSHIP = frozenset({"emergency", "expense_type", "money_gone", "cannot_pay", "injured", "no_food", "disaster",
                       "income_drop", "hard_times"})
+# Kinds of answer so vague (救助, 政策) that a match giving only them does not outrank one giving another
+# kind the question asks for.
+VAGUE_KINDS = frozenset({"policy"})
 # A run-on message is answered as at most this many questions (an SMS reply pages after 3 × 67 characters).
 MAX_QUESTIONS = 2
 # A message this long that names no topic the lexicon knows is a situation told in the resident's
@@ -371,9 +374,10 @@ class KnowledgeBase:
             window = SAME_PROGRAM_KIND_WINDOW if hit.article.program == best.article.program else KIND_WINDOW
             if hit.score < best.score * window:
                 continue
-            # …unless the first gives a kind asked that this one does not (低保救助多少户: 户数, not 救助政策).
-            if (self.index.asks_for_other_than(reading, best.article, hit.article)
-                    and not self.index.asks_for_other_than(reading, hit.article, best.article)):
+            # 救助 or 政策 alone is no reason when the first gives another kind asked (低保救助多少户: 户数).
+            other = self.index.kinds_given_only_by(reading, hit.article, best.article)
+            if other and not (other <= VAGUE_KINDS and self.index.kinds_given_only_by(reading, best.article,
+                                                                                        hit.article)):
                 return [hit, *(h for h in hits if h is not hit)]
         return hits
 

@@ -393,7 +393,11 @@ class Index:
 
     def asks_for_other_than(self, reading: Reading, article: Article, best: Article) -> bool:
         """Whether the question asks for a kind of answer (多少, 多久…) that ``best`` gives and ``article`` does not."""
-        return bool(self._kinds_asked(reading) & self._focus_by_id[best.id] - self._focus_by_id[article.id])
+        return bool(self.kinds_given_only_by(reading, best, article))
+
+    def kinds_given_only_by(self, reading: Reading, article: Article, other: Article) -> set[str]:
+        """The kinds of answer the question asks for (多少, 多久…) that ``article`` gives and ``other`` does not."""
+        return self._kinds_asked(reading) & self._focus_by_id[article.id] - self._focus_by_id[other.id]
 
     def asks_what_it_does_not_give(self, reading: Reading, article: Article) -> bool:
         """Whether the question asks for kinds of answer (多少, 多久…) and the article gives none of them;
