@@ -102,9 +102,24 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", _folded(text)).strip()
 
 
+# Dialect words for common ones, so that the lexicon need not list every phrase in each dialect:
+# Guizhou and the northwest (莫得, 屋头, 啷个, 咋么, 哪搭, 啥子), Puxian Min in 城厢区 (阮 I/we, 厝 house,
+# 囝 child, 伊 he/she, 翁 husband after 阮), Cantonese 冇.
+_DIALECT = {
+    "莫得": "没得", "莫有": "没有", "莫本钱": "没本钱", "莫钱": "没钱", "莫人": "没人", "莫收入": "没收入",
+    "冇": "没", "厝里": "家里", "厝内": "家里", "阮翁": "我老公", "阮兜": "我家", "阮": "我", "囝仔": "孩子",
+    "囝": "孩子", "伊": "他", "屋头": "家里", "啷个": "怎么", "咋么": "怎么", "哪搭": "哪里", "啥子": "什么",
+}
+_DIALECT_WORD = re.compile("|".join(sorted(_DIALECT, key=len, reverse=True)))
+
+
 def compact(text: str) -> str:
-    """``fold`` without spaces, punctuation or underscores: the form words and names are matched in."""
-    return _NOT_WORD.sub("", _folded(text))
+    """``fold`` without spaces, punctuation or underscores, dialect words as their common ones: the form
+    words and names are matched in."""
+    folded = _folded(text)
+    if _DIALECT_WORD.search(folded):
+        folded = _DIALECT_WORD.sub(lambda m: _DIALECT[m[0]], folded)
+    return _NOT_WORD.sub("", folded)
 
 
 def digits(text: str) -> str:

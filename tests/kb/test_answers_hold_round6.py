@@ -130,3 +130,22 @@ def test_how_it_works_in_everyday_words(kb: KnowledgeBase, text: str, region: st
     answer = kb.ask(text, region)
     assert answer.answered and answer.sources, answer.text
     assert wanted in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "common"),
+    [("娃娃爹妈都莫有了", "没有"), ("阮翁瘫在床", "我老公"), ("厝里无收入", "家里"), ("囝都去外地", "孩子"),
+     ("屋头莫得人", "家里没得人"), ("啷个申请", "怎么申请")],
+)
+def test_dialect_words_are_read_as_their_common_ones(text: str, common: str) -> None:
+    assert common in compact(text)
+
+
+def test_a_dialect_question_is_answered(kb: KnowledgeBase) -> None:
+    answer = kb.ask("想养牛莫本钱，能贷款不", TONGFU)
+    assert answer.answered and "15万" in answer.text
+
+
+def test_the_money_for_looking_after_a_disabled_son_is_the_care_subsidy(kb: KnowledgeBase) -> None:
+    answer = kb.ask("儿子瘫在床上评了一级残疾，照顾他一个月能领多少钱", ZHENGAN)
+    assert answer.answered and "50" in answer.text
