@@ -149,3 +149,20 @@ def test_a_dialect_question_is_answered(kb: KnowledgeBase) -> None:
 def test_the_money_for_looking_after_a_disabled_son_is_the_care_subsidy(kb: KnowledgeBase) -> None:
     answer = kb.ask("儿子瘫在床上评了一级残疾，照顾他一个月能领多少钱", ZHENGAN)
     assert answer.answered and "50" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        ("How long does the dibao phase-out last here?", TONGREN, "1年"),
+        ("How many people get dibao in our township?", TONGFU, "953"),
+        ("My son boards at a junior high school. What living allowance is there?", ZHENGAN, "1250"),
+        ("保民生这个事是谁牵头", CHENGXIANG, "领导小组"),
+        ("区里怎么检查下面的民生工作", CHENGXIANG, "四不两直"),
+        ("一个人住，心里憋屈，连个说话的人都没有", TONGREN, "心理疏导"),
+    ],
+)
+def test_rarely_asked_rules_in_residents_words(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.sources, answer.text
+    assert wanted in answer.text
