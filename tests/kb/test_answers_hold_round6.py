@@ -166,3 +166,31 @@ def test_rarely_asked_rules_in_residents_words(kb: KnowledgeBase, text: str, reg
     answer = kb.ask(text, region)
     assert answer.answered and answer.sources, answer.text
     assert wanted in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        ("家里有人瘫了，收入刚超过低保一点", TONGREN, "单人户"),
+        ("领失业金的，物价补贴有加吗", CHENGXIANG, "1倍"),
+        ("我家有的收入能不算吗", CHENGXIANG, "豁免"),
+        ("急得很，多久能给救助", TONGREN, "24"),
+        ("村上干部多久来家里看一趟", TONGREN, "季度"),
+        ("屋头遭水淹了", ZHENGAN, "灾"),
+        ("政府救了还是过不下去，咋办", TONGFU, "慈善"),
+        ("乡上多久查一回帮扶", TONGFU, "季度"),
+    ],
+)
+def test_short_messages_from_elderly_residents(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.sources, answer.text
+    assert wanted in answer.text
+
+
+@pytest.mark.parametrize("text", ["失业保险金每个月能领多少", "失业金能领几个月"])
+def test_how_much_unemployment_benefit_pays_is_still_declined(kb: KnowledgeBase, text: str) -> None:
+    assert not kb.ask(text, CHENGXIANG).answered
+
+
+def test_income_that_is_not_low_is_no_question_about_exempt_income(kb: KnowledgeBase) -> None:
+    assert "exempt_income" not in kb.index.matcher.find(compact("收入不算低但日子过不下去"))
