@@ -21,6 +21,7 @@ average before each measurement (the figures are only as quiet as the machine).
     python benchmarks/burst.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test \\
         --redis-url redis://127.0.0.1:6379/8 --workers 1,2,4 --duration 8
     python benchmarks/burst.py                      # SQLite, one process
+    python benchmarks/burst.py --only ask ...       # only bare JSON and /api/v1/ask
 
 The database URL names an existing PostgreSQL database used only to create and drop the run's
 own databases; the Redis database given is FLUSHED before each configuration.
@@ -580,7 +581,8 @@ async def run(args: argparse.Namespace) -> None:
           f"storage: {'PostgreSQL' if args.database_url else 'SQLite'} + "
           f"{'Redis' if args.redis_url else 'in-process state'}; wrk -t{args.threads} -c{args.connections} "
           f"-d{args.duration}s; load average at start {loadavg()}")
-    pool_size = args.pool
+    ask_only = args.only == "ask"
+    pool_size = 0 if ask_only else args.pool
     sms_pool, tg_pool = workdir / "sms.pool", workdir / "tg.pool"
     write_pool(sms_pool, [(sign(b), b) for b in (sms_body(n, "w") for n in range(pool_size))])
     write_pool(tg_pool, [(TG_SECRET, tg_body(n)) for n in range(pool_size)])
@@ -598,19 +600,26 @@ async def run(args: argparse.Namespace) -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             await wait_healthy(base, ceiling)
-            c_sms = await wrk(base + "/sms/inbound", sms_lua, args, ceiling.pid)
-            c_tg = await wrk(base + "/telegram/webhook", tg_lua, args, ceiling.pid)
+            if not ask_only:
+                c_sms = await wrk(base + "/sms/inbound", sms_lua, args, ceiling.pid)
+                c_tg = await wrk(base + "/telegram/webhook", tg_lua, args, ceiling.pid)
             c_bare = await wrk(base + "/api/v1/ask", ask_lua, args, ceiling.pid)
         finally:
             stop(ceiling)
-        rows += [("ceiling (HMAC + INSERT)", "/sms/inbound", c_sms, None),
-                 ("ceiling (token + INSERT)", "/telegram/webhook", c_tg, None),
-                 ("bare aiohttp JSON", "/api/v1/ask", c_bare, None)]
+        if not ask_only:
+            rows += [("ceiling (HMAC + INSERT)", "/sms/inbound", c_sms, None),
+                     ("ceiling (token + INSERT)", "/telegram/webhook", c_tg, None)]
+        rows.append(("bare aiohttp JSON", "/api/v1/ask", c_bare, None))
         async with sink_server() as (sink, sink_port):
             for n in workers:
                 label = f"minsheng serve ×{n}"
                 # Each phase on a service of its own (fresh database, Redis flushed, new processes): the
                 # burst and the ask run find nothing waiting from the phase before, whatever was left.
+                if ask_only:
+                    async with service(n, databases, args, sink_port, workdir, "ask") as (base, url, pid):
+                        r_ask = await wrk(base + "/api/v1/ask", ask_lua, args, pid)
+                        rows.append((label, "/api/v1/ask", r_ask, c_bare["rps"]))
+                    continue
                 async with service(n, databases, args, sink_port, workdir, "wrk") as (base, url, pid):
                     r_sms = await wrk(base + "/sms/inbound", sms_lua, args, pid)
                     rows.append((label, "/sms/inbound", r_sms, c_sms["rps"]))
@@ -628,6 +637,8 @@ async def run(args: argparse.Namespace) -> None:
         asked = [r["requests"] for what, path, r, _ in rows if path == "/api/v1/ask" and what.startswith("minsheng")]
         print(f"\n/api/v1/ask: {n_questions} distinct questions (tests/kb/data) walked in turn, so each was asked "
               f"{', '.join(f'{a / n_questions:.1f}' for a in asked)} times on average; ratio to bare aiohttp JSON")
+        if ask_only:
+            return
         print("\nafter each wrk run: until every stored message was processed and replied (or --drain-timeout): "
               "seconds, the backlog's messages processed a second, stored / still waiting / replies unsent, "
               "CPU use meanwhile (share of one core)")
@@ -662,6 +673,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=10_000)
     parser.add_argument("--pool", type=int, default=120_000, help="distinct pre-signed requests per channel")
     parser.add_argument("--drain-timeout", type=float, default=600.0)
+    parser.add_argument("--only", choices=["ask"], help="run only this part: ask = bare JSON and /api/v1/ask")
     args = parser.parse_args()
     if args.role == "ceiling":
         ceiling_main(args.port, args.database_url)

@@ -95,10 +95,9 @@ async def http_client_ctx(app: web.Application) -> AsyncIterator[None]:
 def build_services(settings: Settings, sessions: object) -> AppServices:
     places = jurisdictions()
     kb = KnowledgeBase.load()
-    if kb.semantic is not None:
-        # The e5 vectors and model load in the background: the first question that needs them
-        # should not wait, and start-up does not either.
-        kb.semantic.warm()
+    # What the first questions would build (the e5 vectors and model, the English layer's table)
+    # is built in the background: the first question should not wait, and start-up does not either.
+    kb.warm()
     tickets = TicketService(sessions, places, deadlines=kb_deadlines(kb.parameters))  # type: ignore[arg-type]
     services = AppServices(kb=kb, places=places, tickets=tickets, screening=Screener(kb.parameters))
     # Filing reads the services' clock, so a test that moves the clock moves deadlines too.

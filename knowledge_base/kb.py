@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -212,6 +213,19 @@ class KnowledgeBase:
     def load(cls) -> KnowledgeBase:
         """The packaged knowledge base, built once per process."""
         return _packaged()
+
+    def warm(self) -> None:
+        """Builds in the background what the first questions would otherwise build while the
+        questions behind them wait (a service's start): the English layer's table and the
+        documents' list, a fifth of a second on the event loop (measured), and the semantic stage."""
+        threading.Thread(target=self._build_lazies, daemon=True, name="kb-warm").start()
+        if self.semantic is not None:
+            self.semantic.warm()
+
+    @staticmethod
+    def _build_lazies() -> None:
+        read_english("how much is dibao")
+        documents()
 
     # -- public API ---------------------------------------------------------------------------
 

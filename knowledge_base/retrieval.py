@@ -107,6 +107,21 @@ class Matcher:
         # Lengths (four characters or more) of topical words that have a sound, shortest first.
         self._long_sound_lengths = sorted({n for snd, n in self._sound_chars.items()
                                            if n >= LONG_WORD and self.is_topical(self._sound[snd])})
+        # Every beginning of a sound, and of a long topical word's: a stretch of a question's sound
+        # that begins no word's is not lengthened further (the sound passes probed every length at
+        # every place, half of reading a new question).
+        self._sound_starts = _beginnings(self._sound)
+        self._long_sound_starts = _beginnings(snd for snd, n in self._sound_chars.items()
+                                              if n >= LONG_WORD and self.is_topical(self._sound[snd]))
+        # The second and the third and fourth characters of the one-wrong-character forms, per
+        # length: a window with neither is no such form, whichever character is wrong.
+        self._one_off_heads: dict[int, set[str]] = {}
+        self._one_off_middles: dict[int, set[str]] = {}
+        for form in self._one_off:
+            if "?" not in form[:2]:
+                self._one_off_heads.setdefault(len(form), set()).add(form[:2])
+            if "?" not in form[2:4]:
+                self._one_off_middles.setdefault(len(form), set()).add(form[2:4])
         self._generic_forms = [f for f, cid in self.forms.items() if self.concepts.get(cid, _PLAIN).generic]
         self._rough_forms = [f for f, cid in self.forms.items() if cid == "rough_quantity"]
         # A pattern is read where some of its words are not read yet; one that takes other concepts in,
@@ -205,18 +220,22 @@ class Matcher:
         table = syllables()
         pieces = [table.get(c) for c in text]
         out: dict[tuple[int, int], str] = {}
+        lengths = set(self._long_sound_lengths)
+        longest = max(lengths, default=0)
+        beginnings = self._long_sound_starts
         for start in range(len(text)):
-            if pieces[start] is None:
-                continue
-            for length in self._long_sound_lengths:
-                window = pieces[start : start + length]
-                if len(window) < length or not all(window):
+            sound = ""
+            for length, piece in enumerate(pieces[start : start + longest], 1):
+                if piece is None:
                     break
-                sound = "".join(window)  # type: ignore[arg-type]
-                cid = self._sound.get(sound)
-                if (cid is not None and self._sound_chars[sound] == length and self.is_topical(cid)
-                        and text[start : start + length] not in self.forms):
-                    out[(start, length)] = cid
+                sound += piece
+                if sound not in beginnings:
+                    break
+                if length in lengths:
+                    cid = self._sound.get(sound)
+                    if (cid is not None and self._sound_chars[sound] == length and self.is_topical(cid)
+                            and text[start : start + length] not in self.forms):
+                        out[(start, length)] = cid
         return out
 
     def _inside_typo(self, text: str, start: int, end: int) -> bool:
@@ -253,13 +272,15 @@ class Matcher:
         # Every stretch between a boundary where a syllable starts and one where a syllable ends is
         # looked up (a dict probe each), longest matches first, leftmost first among equals.
         matches: list[tuple[int, int, int, str]] = []
+        beginnings = self._sound_starts
         for start in starts:
             for end in range(start + 2, min(len(sound), start + self._longest_sound) + 1):
-                if end in ends:
-                    form_sound = sound[start:end]
-                    if (form_sound in self._sound and self._sound_chars[form_sound] >= min_chars
-                            and (not typed or self._typed_alike(segment, han_at, start, form_sound))):
-                        matches.append((start - end, start, end, form_sound))
+                form_sound = sound[start:end]
+                if form_sound not in beginnings:
+                    break
+                if (end in ends and form_sound in self._sound and self._sound_chars[form_sound] >= min_chars
+                        and (not typed or self._typed_alike(segment, han_at, start, form_sound))):
+                    matches.append((start - end, start, end, form_sound))
         matches.sort()
         found: set[str] = set()
         taken: list[tuple[int, int]] = []
@@ -282,8 +303,12 @@ class Matcher:
     def _with_one_wrong(self, segment: str) -> set[str]:
         found: set[str] = set()
         for length in range(min(len(segment), 6), 3, -1):
+            heads = self._one_off_heads.get(length, set())
+            middles = self._one_off_middles.get(length, set())
             for start in range(len(segment) - length + 1):
                 window = segment[start : start + length]
+                if window[:2] not in heads and window[2:4] not in middles:
+                    continue
                 for i in range(length):
                     cid = self._one_off.get(window[:i] + "?" + window[i + 1 :])
                     if cid:
@@ -314,6 +339,11 @@ class Matcher:
         topical = frozenset(c for c in found if self.is_topical(c))
         blocked = frozenset(c for c in found if c in self.concepts and self.concepts[c].block)
         return Reading(frozenset(found), topical, frozenset(bigrams(normal)), blocked)
+
+
+def _beginnings(sounds: Iterable[str]) -> frozenset[str]:
+    """Every sound's beginnings, the whole sound included."""
+    return frozenset(sound[:n] for sound in sounds for n in range(1, len(sound) + 1))
 
 
 def _uncovered(text: str, covered: list[bool]) -> list[str]:
