@@ -787,8 +787,11 @@ class KnowledgeBase:
         一个月多少): the question turns back to them there, as after 我们."""
         # …，通伏呢 / 临夏提多少: the question after the resident's place may only ask, its topic the one
         # the other place was said to have.
+        # 临夏 from 东乡族自治县 may be the prefecture, 临夏市 or 临夏县: all under the resident's served
+        # place, whose document answers for each of them alike.
+        root = min((code for code in own if self.places.is_served(code)), key=len, default=own_code)
         named = [(m.start, m.end) for m in mentions
-                 if m.places and all(p.code in own or p.code.startswith(own_code) for p in m.places)
+                 if m.places and all(p.code in own or p.code.startswith((own_code, root)) for p in m.places)
                  and not _CITY_PROPER.match(text[m.end:])]
         # A township's own short name (通伏) is no place for the reader out of context; after another
         # place, with a question after it, it is the resident turning back to their own.

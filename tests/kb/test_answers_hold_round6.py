@@ -194,3 +194,10 @@ def test_how_much_unemployment_benefit_pays_is_still_declined(kb: KnowledgeBase,
 
 def test_income_that_is_not_low_is_no_question_about_exempt_income(kb: KnowledgeBase) -> None:
     assert "exempt_income" not in kb.index.matcher.find(compact("收入不算低但日子过不下去"))
+
+
+def test_the_prefecture_s_short_name_turns_back_to_the_resident(kb: KnowledgeBase) -> None:
+    """临夏 from 东乡族自治县 (the prefecture, 临夏市 or 临夏县: one document) after another served place is
+    the resident's own: the answer is 临夏州's, not 正安县's."""
+    answer = kb.ask("正安县搬迁的每人给1500，临夏出去打工有补助吗", "622926")
+    assert answer.answered and "临夏州" in answer.text and "正安县" not in answer.text, answer.text
