@@ -201,3 +201,15 @@ def test_the_prefecture_s_short_name_turns_back_to_the_resident(kb: KnowledgeBas
     the resident's own: the answer is 临夏州's, not 正安县's."""
     answer = kb.ask("正安县搬迁的每人给1500，临夏出去打工有补助吗", "622926")
     assert answer.answered and "临夏州" in answer.text and "正安县" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [("老伴透析一个月花好几千，算家里收入的时候这钱能扣掉吗", XIALIN),
+     ("闺女在读大学，学费住宿一年一万出头。家里想申请低保。算家庭收入的时候学费能不能扣掉？", TONGFU)],
+)
+def test_a_cost_taken_off_when_income_is_counted_is_a_deduction_not_an_exemption(kb: KnowledgeBase, text: str,
+                                                                                  region: str) -> None:
+    found = kb.index.matcher.find(compact(text))
+    assert "rigid_expense" in found and "exempt_income" not in found
+    assert kb.ask(text, region).article_id == "dibao.rigid_expenses"
