@@ -213,3 +213,18 @@ def test_a_cost_taken_off_when_income_is_counted_is_a_deduction_not_an_exemption
     found = kb.index.matcher.find(compact(text))
     assert "rigid_expense" in found and "exempt_income" not in found
     assert kb.ask(text, region).article_id == "dibao.rigid_expenses"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["娃娃跟我在城里，能进学校吗", "我们从和政搬到临夏市打工。随迁的娃能在这边上学吗？",
+     "学校说要看户口，外地来的娃咋上学"],
+)
+def test_children_who_came_with_working_parents_are_the_migrant_children_rule(kb: KnowledgeBase,
+                                                                              text: str) -> None:
+    answer = kb.ask(text, "622901")
+    assert answer.answered and "随迁子女" in answer.text, answer.text
+
+
+def test_a_child_already_at_school_here_is_told_not_asked(kb: KnowledgeBase) -> None:
+    assert "migrant_children" not in kb.index.matcher.find(compact("孩子也在这边上学，我们能申请公租房吗"))
