@@ -38,6 +38,8 @@ SAME_PROGRAM_KIND_WINDOW = 0.6
 SAFETY_NET = "temporary_assistance"
 HARDSHIP = frozenset({"emergency", "expense_type", "money_gone", "cannot_pay", "injured", "no_food", "disaster",
                       "income_drop", "hard_times"})
+# Matches this near the first are a tie a hardship told settles (see _hardship_first).
+HARDSHIP_TIE = 0.95
 # Kinds of answer so vague (救助, 政策) that a match giving only them does not outrank one giving another
 # kind the question asks for.
 VAGUE_KINDS = frozenset({"policy"})
@@ -377,6 +379,15 @@ class KnowledgeBase:
         ]
         return sorted(boosted, key=lambda h: h.score, reverse=True)
 
+    def _hardship_first(self, text: str, hits: list[Hit]) -> list[Hit]:
+        """Between matches as near as a tie, a hardship told (搬到安置点，生活困难) asks for the 临时救助
+        one (the relocation's 临时救助, not its jobs)."""
+        if len(hits) < 2 or hits[0].article.program == SAFETY_NET or not self._tells_hardship(text):
+            return hits
+        near = next((h for h in hits[1:] if h.score >= hits[0].score * HARDSHIP_TIE
+                     and h.article.program == SAFETY_NET), None)
+        return hits if near is None else [near, *(h for h in hits if h is not near)]
+
     def _by_kind_asked(self, reading: Reading, hits: list[Hit]) -> list[Hit]:
         """Among near-equal matches, the one that gives the kind of answer asked (多少 → an amount) first:
         五保老人一个月领几个钱 is about 特困供养标准 more than about 敬老院."""
@@ -408,6 +419,7 @@ class KnowledgeBase:
             hits = self._focused(hits, focus)
         if hits:
             hits = self._by_kind_asked(reading, hits)
+            hits = self._hardship_first(text, hits)
         elif self._consults_semantic(text, reading, hits):
             # No topic the lexicon knows: e5 may still be close to an article (a situation told in
             # words no lexicon lists). Ask which one was meant rather than decline or guess.

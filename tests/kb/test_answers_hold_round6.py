@@ -228,3 +228,9 @@ def test_children_who_came_with_working_parents_are_the_migrant_children_rule(kb
 
 def test_a_child_already_at_school_here_is_told_not_asked(kb: KnowledgeBase) -> None:
     assert "migrant_children" not in kb.index.matcher.find(compact("孩子也在这边上学，我们能申请公租房吗"))
+
+
+def test_a_hardship_settles_a_tie_for_temporary_assistance(kb: KnowledgeBase) -> None:
+    """Relocation's jobs and its 临时救助 match 搬到安置点 alike; 搬家困难 asks for the 临时救助 (1500)."""
+    answer = kb.ask("从山上搬到安置点，搬家困难，有钱补没", ZHENGAN)
+    assert answer.answered and "1500" in answer.text, answer.text
