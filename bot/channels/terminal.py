@@ -11,9 +11,9 @@ from uuid import uuid4
 
 from aiohttp import web
 
-from bot.app import database_ctx, services_ctx, state_ctx
 from bot.domain.messages import Incoming
 from bot.keys import ENGINE, SESSIONS, SETTINGS
+from bot.runtime import database_ctx, services_ctx, state_ctx
 from bot.services.outbox import OutboxWorker
 from bot.settings import Settings
 from handlers.engine import render_plain
