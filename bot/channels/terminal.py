@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TextIO
 from uuid import uuid4
 
@@ -25,8 +25,11 @@ async def _read_line(stream: TextIO) -> str | None:
 
 
 async def chat(settings: Settings, region: str | None, phone: str | None,
-               stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """Reads a message a line until end of input; staff replies to this address are printed too."""
+               stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+               on_started: Callable[[], None] | None = None) -> int:
+    """Reads a message a line until end of input; staff replies to this address are printed too.
+
+    ``on_started`` is called once the services are up, before the first message is handled."""
     address = phone or "local"
     app = web.Application()
     app[SETTINGS] = settings
@@ -36,6 +39,8 @@ async def chat(settings: Settings, region: str | None, phone: str | None,
         for ctx in contexts:
             await ctx.__anext__()
             started.append(ctx)
+        if on_started is not None:
+            on_started()
         engine = app[ENGINE]
         interactive = stdin.isatty()
 
