@@ -45,10 +45,12 @@ async def state_ctx(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
-def build_services(settings: Settings, sessions: object) -> AppServices:
+def build_services(settings: Settings, sessions: object, warm: bool = True) -> AppServices:
+    """``warm``: load the e5 vectors and model in the background from now (else on first use, or when
+    the caller calls ``kb.semantic.warm()`` itself)."""
     places = jurisdictions()
     kb = KnowledgeBase.load()
-    if kb.semantic is not None:
+    if warm and kb.semantic is not None:
         # The e5 vectors and model load in the background: the first question that needs them
         # should not wait, and start-up does not either.
         kb.semantic.warm()
@@ -59,9 +61,9 @@ def build_services(settings: Settings, sessions: object) -> AppServices:
     return services
 
 
-async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+async def services_ctx(app: web.Application, warm: bool = True) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    services = build_services(settings, app[SESSIONS])
+    services = build_services(settings, app[SESSIONS], warm)
     app[SERVICES] = services
     i18n = make_i18n()
     services.checkins = CheckIns(app[SESSIONS], services.places, interval_reader(services.kb.parameters), i18n,
