@@ -31,9 +31,9 @@ from uuid import uuid4
 
 from aiohttp import web
 
-from bot.app import database_ctx, services_ctx, state_ctx
 from bot.domain.messages import Incoming, ucs2_len
 from bot.keys import ENGINE, SETTINGS
+from bot.runtime import database_ctx, services_ctx, state_ctx
 from bot.settings import load_settings
 from handlers.engine import render_plain
 

@@ -34,9 +34,9 @@ from redis.asyncio import Redis
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import build_services
 from bot.domain.messages import Incoming
 from bot.i18n import make_i18n
+from bot.runtime import build_services
 from bot.services.conversations import Turns
 from bot.settings import load_settings
 from bot.storage.db import make_engine, make_sessionmaker, upgrade_async

@@ -1,4 +1,7 @@
-"""The aiohttp application: every long-lived resource is a cleanup context, nothing is global."""
+"""The aiohttp application: every long-lived resource is a cleanup context, nothing is global.
+
+The database, state and services contexts live in ``bot.runtime`` (what `minsheng chat` runs on
+without the channels); the channels and the HTTP surfaces are added here."""
 
 from __future__ import annotations
 
@@ -17,12 +20,10 @@ from bot.channels.sms import SmsChannel
 from bot.channels.wechat import WeChatChannel
 from bot.channels.wecom import WeComRobots
 from bot.errors import error_middleware
-from bot.i18n import make_i18n
 from bot.jobs import Escalator
 from bot.keys import (
     ALIYUN_SMS,
     CHECKINS,
-    DB_ENGINE,
     ENGINE,
     ESCALATOR,
     HTTP,
@@ -35,7 +36,6 @@ from bot.keys import (
     SMS,
     STAFF,
     STATE,
-    STATS,
     TELEGRAM,
     TURNS,
     WECHAT,
@@ -43,24 +43,12 @@ from bot.keys import (
     WORKFLOW,
 )
 from bot.loop_jobs import LoopJobs
-from bot.services import AppServices
-from bot.services.checkins import CheckIns, interval_reader
-from bot.services.conversations import Turns
+from bot.runtime import database_ctx, services_ctx, state_ctx
 from bot.services.followups import FollowUps
 from bot.services.inbox import Inbox
 from bot.services.outbox import OutboxWorker
 from bot.services.privacy import Retention
-from bot.services.stats import Stats
-from bot.services.tickets import TicketService
-from bot.services.workflow import Workflow, kb_deadlines
 from bot.settings import Settings
-from bot.staff_access import StaffDirectory
-from bot.state import make_store
-from bot.storage.db import make_engine, make_sessionmaker, upgrade_async
-from handlers.setup import build_engine
-from knowledge_base import KnowledgeBase
-from knowledge_base.jurisdictions import jurisdictions
-from knowledge_base.screening import Screener
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
@@ -68,63 +56,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    await upgrade_async(settings.database_url)
-    engine = make_engine(settings.database_url)
-    app[DB_ENGINE] = engine
-    app[SESSIONS] = make_sessionmaker(engine)
-    yield
-    await engine.dispose()
-
-
-async def state_ctx(app: web.Application) -> AsyncIterator[None]:
-    store = make_store(app[SETTINGS].redis_url)
-    await store.ping()
-    app[STATE] = store
-    yield
-    await store.close()
-
-
 async def http_client_ctx(app: web.Application) -> AsyncIterator[None]:
     async with ClientSession(timeout=ClientTimeout(total=15)) as session:
         app[HTTP] = session
         yield
-
-
-def build_services(settings: Settings, sessions: object) -> AppServices:
-    places = jurisdictions()
-    kb = KnowledgeBase.load()
-    # What the first questions would build (the e5 vectors and model, the English layer's table)
-    # is built in the background: the first question should not wait, and start-up does not either.
-    kb.warm()
-    tickets = TicketService(sessions, places, deadlines=kb_deadlines(kb.parameters))  # type: ignore[arg-type]
-    services = AppServices(kb=kb, places=places, tickets=tickets, screening=Screener(kb.parameters))
-    # Filing reads the services' clock, so a test that moves the clock moves deadlines too.
-    tickets.clock = services.now
-    return services
-
-
-async def services_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    services = build_services(settings, app[SESSIONS])
-    app[SERVICES] = services
-    i18n = make_i18n()
-    services.checkins = CheckIns(app[SESSIONS], services.places, interval_reader(services.kb.parameters), i18n,
-                                 settings.sms_max_chars, services.now)
-    app[CHECKINS] = services.checkins
-    app[STATS] = Stats(app[SESSIONS], services.places)
-    app[TURNS] = Turns(app[SESSIONS], services)
-    app[ENGINE] = build_engine(services, app[TURNS].open, i18n, settings.conversation_ttl_seconds,
-                               settings.default_locale)
-    workflow = Workflow(app[SESSIONS], services.places, services.tickets, app[ENGINE].i18n,
-                        settings.sms_max_chars, services.now)
-    workflow.followup_delay = timedelta(hours=settings.followup_hours)
-    services.tickets.announce = workflow.announce
-    workflow.public_url = settings.public_url
-    app[WORKFLOW] = workflow
-    app[STAFF] = StaffDirectory(app[SESSIONS], app[STATE])
-    yield
 
 
 async def channels_ctx(app: web.Application) -> AsyncIterator[None]:

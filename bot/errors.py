@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
-from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_errors
 
 log = logging.getLogger(__name__)
@@ -40,17 +39,22 @@ RETRY_AFTER_OUTAGE = 5
 _OUTAGES: tuple[type[BaseException], ...] = (
     ConnectionError, TimeoutError, socket.gaierror,  # refused or reset connections, timeouts, DNS
     sa_errors.OperationalError, sa_errors.InterfaceError, sa_errors.TimeoutError, sa_errors.DisconnectionError,
-    redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError,
 )
 
 
 def _outages() -> tuple[type[BaseException], ...]:
-    """The kinds of error that mean an outage; asyncpg's only once it is loaded (a SQLite service never is)."""
+    """The kinds of error that mean an outage; asyncpg's and Redis's only once they are loaded (a SQLite
+    service never loads asyncpg, one without Redis, `minsheng chat` say, never loads redis)."""
+    outages = _OUTAGES
+    redis_errors = sys.modules.get("redis.exceptions")
+    if redis_errors is not None:
+        outages = (*outages, redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError)
     asyncpg = sys.modules.get("asyncpg")
-    if asyncpg is None:
-        return _OUTAGES
-    return (*_OUTAGES, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError,
-            asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError)
+    if asyncpg is not None:
+        outages = (*outages, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+                   asyncpg.InterfaceError, asyncpg.exceptions.AdminShutdownError,
+                   asyncpg.exceptions.CrashShutdownError)
+    return outages
 
 
 def is_unavailable(exc: BaseException) -> bool:

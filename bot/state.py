@@ -14,9 +14,10 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from redis.asyncio import Redis
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,9 @@ class RedisStore:
     """The shared store for several processes, on redis-py's asyncio client."""
 
     def __init__(self, url: str, prefix: str = "minsheng:") -> None:
+        # Imported here: a process without Redis (SQLite, `minsheng chat`) does not wait for it at start.
+        from redis.asyncio import Redis
+
         self.redis: Redis = Redis.from_url(url, decode_responses=True)
         self.prefix = prefix
         self._listeners: list[asyncio.Task[None]] = []

@@ -103,3 +103,14 @@ def test_the_walk_sees_the_imports_it_is_looking_for() -> None:
     assert "handlers.engine" in imports_of("bot.keys", known["bot.keys"], known, runtime_only=False)
     assert "handlers.engine" not in imports_of("bot.keys", known["bot.keys"], known, runtime_only=True)
     assert under("handlers.requests", "handlers") and "handlers.requests" in reachable("bot.app", known)
+
+
+def test_the_terminal_chat_loads_no_channel_and_no_http_surface() -> None:
+    """`minsheng chat` runs on ``bot.runtime`` alone: importing the channels (WeChat, Aliyun SMS, WeCom,
+    the inbox) with ``bot.app`` was half of its start (issue 13)."""
+    known = modules()
+    loaded = reachable("bot.channels.terminal", known)
+    assert "bot.runtime" in loaded
+    other = sorted(m for m in loaded if under(m, "bot.app", "bot.api", "bot.console", "bot.staff_api", "bot.jobs")
+                   or (under(m, "bot.channels") and m not in ("bot.channels", "bot.channels.terminal")))
+    assert not other, other
