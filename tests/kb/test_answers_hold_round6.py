@@ -234,3 +234,25 @@ def test_a_hardship_settles_a_tie_for_temporary_assistance(kb: KnowledgeBase) ->
     """Relocation's jobs and its 临时救助 match 搬到安置点 alike; 搬家困难 asks for the 临时救助 (1500)."""
     answer = kb.ask("从山上搬到安置点，搬家困难，有钱补没", ZHENGAN)
     assert answer.answered and "1500" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        ("家里老人留在村里一个人住，生活有困难", CHENGXIANG, "临时救助"),
+        ("外地来打工的，房子租不起", CHENGXIANG, "公共租赁住房"),
+        ("低收入家庭要教育医疗救助去找谁", TONGREN, "转介"),
+        ("临时就助的钱镇里有没有，还是要等区里批", CHENGXIANG, "预拨"),
+        ("区里普惠园多不多", CHENGXIANG, "90%"),
+        ("想贷点款搞养殖，有门路没", TONGFU, "15万"),
+        ("How much of the cost of getting a job is deducted from income?", TONGREN, "30%"),
+    ],
+)
+def test_everyday_wording_of_round6_tuning(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.sources, answer.text
+    assert wanted in answer.text
+
+
+def test_how_to_claim_insurance_is_no_hardship(kb: KnowledgeBase) -> None:
+    assert not kb.ask("医保报销要带什么材料", "632301").answered
