@@ -256,3 +256,17 @@ def test_everyday_wording_of_round6_tuning(kb: KnowledgeBase, text: str, region:
 
 def test_how_to_claim_insurance_is_no_hardship(kb: KnowledgeBase) -> None:
     assert not kb.ask("医保报销要带什么材料", "632301").answered
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        ("能不能只给我弟弟一个人办低保", TONGREN, "单人户"),
+        ("屋里房子塌了半边，俺家是低保户", TONGFU, "3万"),
+        ("我是特困户，房子快塌了", TONGFU, "3.9万"),
+    ],
+)
+def test_a_person_alone_and_a_collapsing_house_of_a_covered_household(kb: KnowledgeBase, text: str, region: str,
+                                                                      wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
