@@ -270,3 +270,11 @@ def test_a_person_alone_and_a_collapsing_house_of_a_covered_household(kb: Knowle
                                                                       wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+def test_a_family_that_cannot_find_the_money_for_college_gets_the_college_aid(kb: KnowledgeBase) -> None:
+    """上学的钱凑不齐 is money the family lacks, not a cost taken off income (刚性支出)."""
+    text = "闺女考上了二本。家里收入不高，老人还常年吃药。上学的钱实在凑不齐，咋办？"
+    assert "rigid_expense" not in kb.index.matcher.find(compact(text))
+    answer = kb.ask(text, TONGFU)
+    assert answer.answered and "助学贷款" in answer.text, answer.text
