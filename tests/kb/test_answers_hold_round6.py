@@ -278,3 +278,16 @@ def test_a_family_that_cannot_find_the_money_for_college_gets_the_college_aid(kb
     assert "rigid_expense" not in kb.index.matcher.find(compact(text))
     answer = kb.ask(text, TONGFU)
     assert answer.answered and "助学贷款" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        ("救助的钱是怎么拨到镇里的", CHENGXIANG, "预拨"),
+        ("娃他爹走了，娘也改嫁了，娃跟着我过，有补贴没", LINXIA, "事实无人抚养"),
+        ("孩子爸妈都不在了，奶奶带着", LINXIA, "孤儿"),
+    ],
+)
+def test_funds_and_children_without_parents(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
