@@ -453,7 +453,7 @@ class KnowledgeBase:
                         place=self._long_name(self.places.get(place_code)), text=answer.text)
         else:
             answer = self._not_published(best, hits, place_code, on, reading, locale, self._tells_hardship(text),
-                                         self._only_situation(text))
+                                         self._only_situation(text), self._situations_told(text))
         if where.labelled and answer.answered:
             answer.text = f"【{display_name(self.places.get(place_code))}】{answer.text}"
         return answer
@@ -566,6 +566,13 @@ class KnowledgeBase:
         return any(matcher.is_situation(c) for c in found) and not any(
             matcher.is_topical(c) and not matcher.is_situation(c) for c in found)
 
+    def _situations_told(self, text: str) -> frozenset[str]:
+        """The topics the situations a question tells stand for (家里无收入 → 低保), read even where a
+        topic it names outweighs them."""
+        matcher = self.index.matcher
+        return frozenset(target for c in matcher.find(compact(text)) if matcher.is_situation(c)
+                         and isinstance(target := matcher.concepts[c].situation, str))
+
     def _tells_hardship(self, text: str) -> bool:
         """Whether the question tells a sudden hardship (出了车祸, 钱都花光了, 摔伤了, 遭了灾), even
         next to a topic it names (…住院了，家里钱都花光了)."""
@@ -573,7 +580,7 @@ class KnowledgeBase:
 
     def _not_published(
         self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None,
-        locale: str = "zh_Hans", hardship: bool = False, situation: bool = False,
+        locale: str = "zh_Hans", hardship: bool = False, situation: bool = False, told: frozenset[str] = frozenset(),
     ) -> Answer:
         """The place has not published what was asked: say so, then what it did publish nearby, if anything."""
         place = self.places.get(region_code)
@@ -598,6 +605,16 @@ class KnowledgeBase:
             related = next(
                 (h.article for h in self.index.search(named)
                  if h.article.program == SAFETY_NET and self._variants_for(h.article, region_code, on)),
+                None,
+            )
+        if related is None and told and reading is not None:
+            # A situation told beside the topic (瘫在床，家里无收入 from 城厢区, which has published no
+            # 失能老人 subsidy): the place's rules on what the situation stands for (无收入: 低保).
+            named = replace(reading, concepts=reading.concepts | told, topical=reading.topical | told)
+            related = next(
+                (h.article for h in self.index.search(named)
+                 if h.article.id != asked.id and self._variants_for(h.article, region_code, on)
+                 and any(self.index.speaks_of(h.article, [t]) for t in told)),
                 None,
             )
         _ = translator(locale)

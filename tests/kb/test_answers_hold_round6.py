@@ -291,3 +291,9 @@ def test_a_family_that_cannot_find_the_money_for_college_gets_the_college_aid(kb
 def test_funds_and_children_without_parents(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+def test_a_situation_told_beside_an_unpublished_topic_gets_the_place_s_rules_for_it(kb: KnowledgeBase) -> None:
+    """城厢区 has published no 失能老人 subsidy; 家里无收入 stands for 低保, whose rules it has published."""
+    answer = kb.ask("我老公瘫在床上，家里没有收入", XIALIN)
+    assert "暂未公布" in answer.text and "7920" in answer.text and answer.sources, answer.text
