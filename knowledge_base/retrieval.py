@@ -56,6 +56,11 @@ class Reading:
     blocked: frozenset[str]
 
 
+# A period followed by a figure told (一年学费一万多, 每月两千多): it tells, it does not ask.
+_PERIOD_TOLD = re.compile(r"(?:一年|每年|一个月|每月|每个月)"
+                          r"(?=[^多几啥什]{0,6}[0-9一二两三四五六七八九十百千万]+(?:多|块|元|出头))")
+
+
 class Matcher:
     """Finds concepts in text: exact words, then words by sound, then words with one wrong character."""
 
@@ -327,6 +332,9 @@ class Matcher:
         # A rough quantity (好几年, 十几岁) tells; the 几年 inside it asks nothing.
         for form in self._rough_forms:
             normal = normal.replace(form, "|")
+        # 一年学费一万多 tells what something costs; 一年 asks only beside a figure asked for (一年多少).
+        if _PERIOD_TOLD.search(normal):
+            normal = _PERIOD_TOLD.sub("|", normal)
         return any(form in normal for form in self._generic_forms)
 
     def read(self, text: str) -> Reading:

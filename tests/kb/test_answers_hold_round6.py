@@ -297,3 +297,9 @@ def test_a_situation_told_beside_an_unpublished_topic_gets_the_place_s_rules_for
     """城厢区 has published no 失能老人 subsidy; 家里无收入 stands for 低保, whose rules it has published."""
     answer = kb.ask("我老公瘫在床上，家里没有收入", XIALIN)
     assert "暂未公布" in answer.text and "7920" in answer.text and answer.sources, answer.text
+
+
+@pytest.mark.parametrize(("text", "asks"), [("一年学费一万多", False), ("每月工资两千多块", False),
+                                            ("低保一年多少", True), ("一年能领几个月", True)])
+def test_a_period_with_a_figure_told_asks_nothing(kb: KnowledgeBase, text: str, asks: bool) -> None:
+    assert kb.index.matcher.asks(text) is asks
