@@ -303,3 +303,13 @@ def test_a_situation_told_beside_an_unpublished_topic_gets_the_place_s_rules_for
                                             ("低保一年多少", True), ("一年能领几个月", True)])
 def test_a_period_with_a_figure_told_asks_nothing(kb: KnowledgeBase, text: str, asks: bool) -> None:
     assert kb.index.matcher.asks(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [("五保户自己没钱修房，政府咋弄", LINXIA, "多种方式"), ("告状到哪里去", LINXIA, "信访")],
+)
+def test_building_without_money_and_where_to_complain(kb: KnowledgeBase, text: str, region: str,
+                                                      wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
