@@ -38,6 +38,8 @@ SAME_PROGRAM_KIND_WINDOW = 0.6
 SAFETY_NET = "temporary_assistance"
 HARDSHIP = frozenset({"emergency", "expense_type", "money_gone", "cannot_pay", "injured", "no_food", "disaster",
                       "income_drop", "hard_times"})
+# A figure asked and the article chosen prints none: a local match this close that prints one answers.
+FIGURE_WINDOW = 0.6
 # Matches this near the first are a tie a hardship told settles (see _hardship_first).
 HARDSHIP_TIE = 0.95
 # Kinds of answer so vague (救助, 政策) that a match giving only them does not outrank one giving another
@@ -379,6 +381,18 @@ class KnowledgeBase:
         ]
         return sorted(boosted, key=lambda h: h.score, reverse=True)
 
+    def _with_figure(self, hits: list[Hit], local: Hit, place_code: str, on: date) -> Answer | None:
+        """A figure asked and the local article chosen prints none: a local match close behind it
+        (within ``FIGURE_WINDOW``) that prints one, rendered, else None."""
+        for hit in hits:
+            if hit is local or hit.score < local.score * FIGURE_WINDOW or not self._variants_for(hit.article,
+                                                                                                 place_code, on):
+                continue
+            answer = self._render_article(hit.article, place_code, on)
+            if _DIGIT.search(answer.text):
+                return answer
+        return None
+
     def _hardship_first(self, text: str, hits: list[Hit]) -> list[Hit]:
         """Between matches as near as a tie, a hardship told (搬到安置点，生活困难) asks for the 临时救助
         one (the relocation's 临时救助, not its jobs)."""
@@ -441,6 +455,10 @@ class KnowledgeBase:
         ):
             answer = self._render_article(local.article, place_code, on)
             asks_figure = bool(_ASKS_FIGURE.search(text))
+            if asks_figure and not _DIGIT.search(answer.text):
+                # …轻度失能。她那个失能补贴一年多少: the place's services rules print no figure, its 失能老人
+                # subsidy, close behind, does.
+                answer = self._with_figure(hits, local, place_code, on) or answer
             if asks_figure:
                 answer.text = _the_group_asked(text, answer.text)
             if asks_figure and not _DIGIT.search(answer.text):

@@ -313,3 +313,9 @@ def test_building_without_money_and_where_to_complain(kb: KnowledgeBase, text: s
                                                       wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+def test_a_figure_asked_comes_from_a_close_match_that_prints_one(kb: KnowledgeBase) -> None:
+    """The services rules (no figure) and the 失能老人 subsidy (300/400/500) both match; 一年多少 is the subsidy."""
+    answer = kb.ask("我在家照顾婆婆。婆婆七十五了，中度失能，家里是低保。她那个失能补贴一年多少？", TONGFU)
+    assert answer.answered and "400" in answer.text, answer.text
