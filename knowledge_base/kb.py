@@ -38,6 +38,8 @@ SAME_PROGRAM_KIND_WINDOW = 0.6
 SAFETY_NET = "temporary_assistance"
 HARDSHIP = frozenset({"emergency", "expense_type", "money_gone", "cannot_pay", "injured", "no_food", "disaster",
                       "income_drop", "hard_times"})
+# The generic concept of "how much" (多少, 一年, 标准 …).
+AMOUNT = "amount"
 # A figure asked and the article chosen prints none: a local match this close that prints one answers.
 FIGURE_WINDOW = 0.6
 # Matches this near the first are a tie a hardship told settles (see _hardship_first).
@@ -350,7 +352,18 @@ class KnowledgeBase:
         # What the asking clauses say is read as they say it (a situation there is not outweighed by a
         # topic the story names elsewhere).
         concepts = (reading.concepts - (reading.blocked - blocked)) | focus
-        return replace(reading, blocked=blocked, concepts=concepts, topical=reading.topical | focus), focus
+        topical = reading.topical | focus
+        if focus and any(self._names_a_program(readings[i]) and AMOUNT in readings[i].concepts for i in asking):
+            # An asking clause that asks its program's figure (…儿子在读高中。低保现在一个人一年多少钱？): topics
+            # only the sentences the resident ended with a full stop name are the story, not the question.
+            told = _told_clauses(text)
+            elsewhere = frozenset(t for c, r in zip(clauses, readings, strict=True) if c not in told
+                                  for t in r.topical)
+            story_only = frozenset(t for c, r in zip(clauses, readings, strict=True) if c in told
+                                   for t in r.topical) - elsewhere - focus
+            concepts -= story_only
+            topical -= story_only
+        return replace(reading, blocked=blocked, concepts=concepts, topical=topical), focus
 
     def _names_a_program(self, reading: Reading) -> bool:
         return any(self.index.names_program(reading, program) for program in self.programs)

@@ -319,3 +319,10 @@ def test_a_figure_asked_comes_from_a_close_match_that_prints_one(kb: KnowledgeBa
     """The services rules (no figure) and the 失能老人 subsidy (300/400/500) both match; 一年多少 is the subsidy."""
     answer = kb.ask("我在家照顾婆婆。婆婆七十五了，中度失能，家里是低保。她那个失能补贴一年多少？", TONGFU)
     assert answer.answered and "400" in answer.text, answer.text
+
+
+def test_a_figure_asked_of_a_named_program_after_a_story(kb: KnowledgeBase) -> None:
+    """高中 told in the story is not what 低保现在一个人一年多少钱 asks about."""
+    answer = kb.ask("我是霞林街道的，家里三口人。老公去年中风瘫了，我在家照顾走不开，儿子在读高中。"
+                    "低保现在一个人一年多少钱？", XIALIN)
+    assert answer.answered and "7920" in answer.text, answer.text
