@@ -156,6 +156,10 @@ def cpu_split(server: int) -> dict[str, float]:
     out = {f"serve[{i}]": table.get(pid, (0, "", 0.0))[2] for i, pid in enumerate(sorted(workers))}
     out["this script"] = table.get(os.getpid(), (0, "", 0.0))[2]
     out["PostgreSQL"] = sum(c for _p, name, c in table.values() if name.startswith("postgres"))
+    # Every core's busy time (/proc/stat; of 200% on 2 cores): what other work on the machine took shows
+    # as the difference from the processes above (including processes this script cannot see).
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    out["machine"] = (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
     return out
 
 

@@ -36,7 +36,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from burst import SECRET, TEXTS, Databases, clean_env, cpu_split, free_port, loadavg, sink_server, stop, wait_healthy
+from burst import (
+    SECRET,
+    TEXTS,
+    Databases,
+    clean_env,
+    cpu_split,
+    cpu_use,
+    free_port,
+    loadavg,
+    sink_server,
+    stop,
+    wait_healthy,
+)
 
 
 def serve_with_counter(counts_file: str, argv: list[str]) -> int:
@@ -164,6 +176,8 @@ async def run(args: argparse.Namespace) -> None:
               f"{'Redis' if args.redis_url else 'in-process state'}; {n} messages; load {load}")
         print(f"drained in {elapsed:.1f} s ({n / elapsed:.0f} msg/s); {waiting} unprocessed, {unsent} unsent, "
               f"{sink.count} replies at the gateway")
+        # Where the machine's cores went during the drain (100% = one core busy the whole time).
+        print(f"CPU during the drain: {cpu_use(cpu, after_cpu, elapsed)}")
         print(f"service CPU {1000 * service / n:.2f} ms/msg", end="")
         if args.database_url:
             print(f"; PostgreSQL CPU {1000 * (after_cpu['PostgreSQL'] - cpu['PostgreSQL']) / n:.2f} ms/msg "
