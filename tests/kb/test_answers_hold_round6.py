@@ -326,3 +326,8 @@ def test_a_figure_asked_of_a_named_program_after_a_story(kb: KnowledgeBase) -> N
     answer = kb.ask("我是霞林街道的，家里三口人。老公去年中风瘫了，我在家照顾走不开，儿子在读高中。"
                     "低保现在一个人一年多少钱？", XIALIN)
     assert answer.answered and "7920" in answer.text, answer.text
+
+
+def test_who_approves_dibao_is_the_application_rule(kb: KnowledgeBase) -> None:
+    answer = kb.ask("低保是谁审批，要报到县里吗", TONGFU)
+    assert answer.answered and "下放" in answer.text, answer.text
