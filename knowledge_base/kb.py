@@ -207,6 +207,8 @@ class KnowledgeBase:
         self._rendered: Memo[tuple[str, str, date], tuple[str, tuple[Source, ...], str]] = Memo()
         self._suggested: Memo[tuple[str, str, date], tuple[Article, ...]] = Memo()
         self._hardship: Memo[str, bool] = Memo()
+        # The questions of a message: read by semantic_queries, then again by ask.
+        self._questions: Memo[str, tuple[str, ...]] = Memo()
         # Whole answers of ask_async: a burst asks the same questions again and again, and the
         # reading, scoring and rendering of a repeat cost more than its request's own handling.
         self._answers: Memo[tuple[str, str, str, date], Answer] = Memo()
@@ -301,7 +303,10 @@ class KnowledgeBase:
 
     def _questions_in(self, text: str) -> list[str]:
         """The questions of a run-on message (低保一年多少 特困一个月多少): clauses that each name a
-        topic and ask something about it; one clause, or none, means one question."""
+        topic and ask something about it; one clause, or none, means one question (remembered)."""
+        return list(self._questions.get(text, lambda: tuple(self._find_questions(text))))
+
+    def _find_questions(self, text: str) -> list[str]:
         clauses = _whom_joined([c for c in _CLAUSE_BREAK.split(text) if c])
         if len(clauses) < 2:
             return [text]
@@ -356,7 +361,7 @@ class KnowledgeBase:
     def _names_topic(self, clause: str) -> bool:
         """Whether a clause names a topic other than by a situation."""
         matcher = self.index.matcher
-        return any(matcher.is_topical(c) and not matcher.is_situation(c) for c in matcher.find(compact(clause)))
+        return any(matcher.is_topical(c) and not matcher.is_situation(c) for c in matcher.found(compact(clause)))
 
     def _blocked_where_asked(self, text: str, reading: Reading) -> Reading:
         """A topic Minsheng does not cover, named only in a clause that tells rather than asks
@@ -562,14 +567,14 @@ class KnowledgeBase:
         """Whether the question names its topic only by a situation (男人走了娃还小 家里莫得收入), not
         by a program: the program the situation stands for is then what it asks about."""
         matcher = self.index.matcher
-        found = matcher.find(compact(text))
+        found = matcher.found(compact(text))
         return any(matcher.is_situation(c) for c in found) and not any(
             matcher.is_topical(c) and not matcher.is_situation(c) for c in found)
 
     def _tells_hardship(self, text: str) -> bool:
         """Whether the question tells a sudden hardship (出了车祸, 钱都花光了, 摔伤了, 遭了灾), even
         next to a topic it names (…住院了，家里钱都花光了)."""
-        return self._hardship.get(text, lambda: bool(self.index.matcher.find(compact(text)) & HARDSHIP))
+        return self._hardship.get(text, lambda: bool(self.index.matcher.found(compact(text)) & HARDSHIP))
 
     def _not_published(
         self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None,

@@ -132,6 +132,9 @@ class Matcher:
         # A question is read several times on its way to an answer (for its place, its clauses, the
         # semantic stage, the answer), and the same questions come again and again.
         self._readings: Memo[str, Reading] = Memo()
+        # The concepts of a normalised question (``found``): a question and its clauses are looked
+        # for again by the answer (a hardship told, a topic named), a third of the first reading's finds.
+        self._found: Memo[str, frozenset[str]] = Memo()
 
     @staticmethod
     def sound(text: str) -> str | None:
@@ -214,6 +217,10 @@ class Matcher:
                 if all(self._inside_typo(text, start, end) for start, end in spans):
                     found.discard(cid)
         return found
+
+    def found(self, text: str) -> frozenset[str]:
+        """:meth:`find` in a question's already-normalised text, remembered."""
+        return self._found.get(text, lambda: frozenset(self.find(text)))
 
     def _long_sound_alikes(self, text: str) -> dict[tuple[int, int], str]:
         """(start, length) → concept of each stretch of four or more characters that sounds like a
@@ -335,7 +342,7 @@ class Matcher:
 
     def _read(self, text: str) -> Reading:
         normal = compact(text)
-        found = self.find(normal)
+        found: Iterable[str] = self.found(normal)
         # A situation yields to any topic the question names (老伴干不了活 低保一个月给多少 asks about
         # 低保's amount); otherwise it stands for the topic it points to (厂子倒闭了没活干: jobs).
         if any(self.is_topical(c) and not self.is_situation(c) for c in found):
