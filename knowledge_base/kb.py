@@ -216,6 +216,8 @@ class KnowledgeBase:
         # Whole answers of ask_async: a burst asks the same questions again and again, and the
         # reading, scoring and rendering of a repeat cost more than its request's own handling.
         self._answers: Memo[tuple[str, str, str, date], Answer] = Memo()
+        # Set when warm() has built everything it builds.
+        self.warmed = threading.Event()
 
     @classmethod
     def load(cls) -> KnowledgeBase:
@@ -225,15 +227,31 @@ class KnowledgeBase:
     def warm(self) -> None:
         """Builds in the background what the first questions would otherwise build while the
         questions behind them wait (a service's start): the English layer's table and the
-        documents' list, a fifth of a second on the event loop (measured), and the semantic stage."""
-        threading.Thread(target=self._build_lazies, daemon=True, name="kb-warm").start()
-        if self.semantic is not None:
-            self.semantic.warm()
+        documents' list, a fifth of a second on the event loop (measured), what every served place
+        has published today (a tenth of the first pass over 2,220 questions), and the semantic
+        stage. ``warmed`` is set when all of it is done."""
+        semantic = self.semantic.warm() if self.semantic is not None else None
+
+        def build() -> None:
+            try:
+                self._build_lazies()
+                self._publications(china_today())
+                if semantic is not None:
+                    semantic()
+            finally:
+                self.warmed.set()
+
+        threading.Thread(target=build, daemon=True, name="kb-warm").start()
 
     @staticmethod
     def _build_lazies() -> None:
         read_english("how much is dibao")
         documents()
+
+    def _publications(self, on: date) -> None:
+        for root in self.places.served_roots:
+            for place in self.places.subtree(root):
+                self._published_in(place.code, on)
 
     # -- public API ---------------------------------------------------------------------------
 
