@@ -127,6 +127,23 @@ def digits(text: str) -> str:
     return "".join(ch for ch in clean(text) if ch.isdigit())
 
 
+class _FoldedChars(dict[int, str]):
+    """Code point → the character folded alone (NFKC, lower case, no tone mark), computed when first
+    met: a ``str.translate`` table."""
+
+    def __missing__(self, code: int) -> str:
+        piece = unicodedata.normalize("NFKC", chr(code)).lower().translate(_TONES)
+        if len(piece) != 1:
+            _UNEVEN.add(chr(code))
+        self[code] = piece
+        return piece
+
+
+_FOLDED_CHARS = _FoldedChars()
+# The characters met so far that fold into more or fewer than one (㎡ → m2).
+_UNEVEN: set[str] = set()
+
+
 def aligned(text: str) -> tuple[str, list[int]]:
     """``fold``-ed text without collapsing spaces, and for each of its characters its index in ``text``.
 
@@ -134,13 +151,13 @@ def aligned(text: str) -> tuple[str, list[int]]:
     simplified characters runs on the whole text, since OpenCC reads phrases, and only falls back to
     one character at a time in the rare case where a phrase changes length.
     """
-    pieces: list[str] = []
-    where: list[int] = []
-    for index, char in enumerate(text):
-        piece = unicodedata.normalize("NFKC", char).lower().translate(_TONES)
-        pieces.append(piece)
-        where.extend([index] * len(piece))
-    folded = "".join(pieces)
+    # Each character folded alone, through a table of the characters seen so far; when none becomes
+    # more or fewer characters (almost every message), each stays where it was written.
+    folded = text.translate(_FOLDED_CHARS)
+    if _UNEVEN.isdisjoint(text):
+        where = list(range(len(text)))
+    else:
+        where = [index for index, char in enumerate(text) for _ in range(len(_FOLDED_CHARS[ord(char)]))]
     converted = simplified(folded)
     if len(converted) != len(folded):
         converted = "".join(simplified(c) if len(simplified(c)) == 1 else c for c in folded)
