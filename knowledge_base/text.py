@@ -57,29 +57,36 @@ def _s2t() -> OpenCC:
 @lru_cache(maxsize=4096)
 def simplified(text: str) -> str:
     """Traditional characters to simplified (臺灣 → 台湾); simplified text is unchanged."""
-    # Most messages hold no character any conversion changes: they are returned as they are
-    # without OpenCC's walk over its phrase and character dictionaries.
-    if _changing().isdisjoint(text):
+    # Most messages hold no word and no character any conversion changes: they are returned as they
+    # are without OpenCC's walk over its phrase and character dictionaries.
+    characters, phrases = _changing()
+    if characters.isdisjoint(text) and not any(
+            phrase in text for first in phrases.keys() & set(text) for phrase in phrases[first]):
         return text
     return _t2s().convert(text)
 
 
 @cache
-def _changing() -> frozenset[str]:
-    """Every character that some entry of OpenCC's t2s dictionaries changes (in its place in the
-    entry; every character of an entry whose length changes)."""
+def _changing() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """What OpenCC's t2s dictionaries change: the characters their one-character entries change, and
+    by first character the words of several characters they write otherwise. A text holding none of
+    these is unchanged (the phrases that change nothing, and the characters that only change inside
+    a phrase, such as 有 or 么, do not send it through the conversion: a third of questions did)."""
     converter = _t2s()
     converter.convert("")  # loads the dictionaries
-    changing: set[str] = set()
+    characters: set[str] = set()
+    phrases: dict[str, list[str]] = {}
     for chain in converter._dict_chain_data:  # the package keeps its dictionaries there
         for entry in chain:
             table = entry[2] if isinstance(entry, tuple) else entry
             for key, value in table.items():
-                if len(key) != len(value):
-                    changing.update(key)
+                if key == value:
+                    continue
+                if len(key) == 1:
+                    characters.add(key)
                 else:
-                    changing.update(k for k, v in zip(key, value, strict=True) if k != v)
-    return frozenset(changing)
+                    phrases.setdefault(key[0], []).append(key)
+    return frozenset(characters), {first: tuple(words) for first, words in phrases.items()}
 
 
 def to_traditional(text: str) -> str:
