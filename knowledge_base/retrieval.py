@@ -508,6 +508,8 @@ class Index:
         self._searches: Memo[Reading, tuple[Hit, ...]] = Memo()
         n = len(self.articles)
         self._idf: dict[str, float] = {}
+        # What no article holds (the log was taken at each of the ~25 lookups a question's score makes).
+        self._unseen_idf = math.log(1 + n)
         for sets in (self._concepts, self._bigrams):
             counts: dict[str, int] = {}
             for s in sets:
@@ -543,7 +545,7 @@ class Index:
         return set(concept_ids) <= self._mentions_by_id[article.id]
 
     def idf(self, item: str) -> float:
-        return self._idf.get(item, math.log(1 + len(self.articles)))
+        return self._idf.get(item, self._unseen_idf)
 
     def search(self, reading: Reading) -> list[Hit]:
         """Articles sharing a topical concept with the question, best first."""
@@ -553,6 +555,7 @@ class Index:
         # In the articles' order, as when every article was scored: equal scores keep that order.
         candidates = sorted({i for c in reading.concepts for i in self._with_topic.get(c, ())})
         hits = []
+        idf = self.idf
         for i in candidates:
             article, concepts, focus = self.articles[i], self._concepts[i], self._focus[i]
             title, grams, mentions = self._title[i], self._bigrams[i], self._mentions[i]
@@ -562,10 +565,10 @@ class Index:
             shared_topical = frozenset(c for c in shared if self.matcher.is_topical(c))
             if not shared_topical:
                 continue
-            score = sum(self.idf(c) for c in shared_topical)
-            score += GENERIC_WEIGHT * sum(self.idf(c) for c in (shared - shared_topical) & focus)
-            score += BIGRAM_WEIGHT * sum(self.idf(b) for b in reading.bigrams & grams)
-            score -= MISSING_PENALTY * sum(self.idf(c) for c in reading.topical - mentions)
+            score = sum(idf(c) for c in shared_topical)
+            score += GENERIC_WEIGHT * sum(idf(c) for c in (shared - shared_topical) & focus)
+            score += BIGRAM_WEIGHT * sum(idf(b) for b in reading.bigrams & grams)
+            score -= MISSING_PENALTY * sum(idf(c) for c in reading.topical - mentions)
             if title:
                 score += TITLE_BONUS * len(title & reading.topical) / len(title)
             hits.append(Hit(article, score, shared_topical))
