@@ -19,6 +19,9 @@ from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("minsheng")
+# Seconds serve waits for the knowledge base's background start (the e5 model: a few seconds) before
+# it freezes what start-up built; a start that takes longer leaves it to the collector.
+WARM_WAIT = 300.0
 
 
 def _settings() -> Settings:
@@ -110,6 +113,10 @@ async def serve(settings: Settings, host: str, port: int, reuse_port: bool = Fal
     gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # What the knowledge base builds in the background after that (the e5 model, the English layer's
+    # table) lives as long too: out of sight once built, or the first full collection under load walks
+    # it (30-50 ms with the loop stopped, during the first pass over new questions: issue 13).
+    frozen = loop.create_task(_freeze_when_warm(app))
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
@@ -118,8 +125,17 @@ async def serve(settings: Settings, host: str, port: int, reuse_port: bool = Fal
         await stop.wait()
         await drain(app)
     finally:
+        frozen.cancel()
         await runner.cleanup()
     log.info("serve.stopped")
+
+
+async def _freeze_when_warm(app: web.Application) -> None:
+    from bot.keys import SERVICES
+
+    services = app.get(SERVICES)
+    if services is not None and await asyncio.to_thread(services.kb.warmed.wait, WARM_WAIT):
+        gc.freeze()
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

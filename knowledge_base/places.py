@@ -369,11 +369,13 @@ class PlaceReader:
 
     def _candidates(self, text: str, folded: str, where: list[int]) -> list[_Candidate]:
         out: list[_Candidate] = []
+        lengths, forms = self._lengths, self._forms  # looked up for every character of every message
         for run in _HAN.finditer(folded):
-            for i in range(run.start(), run.end()):
-                for length in self._lengths.get(folded[i], ()):
-                    if i + length <= run.end():
-                        entries = self._forms.get(folded[i : i + length])
+            end = run.end()
+            for i in range(run.start(), end):
+                for length in lengths.get(folded[i], ()):
+                    if i + length <= end:
+                        entries = forms.get(folded[i : i + length])
                         if entries:
                             out.append(_Candidate(i, i + length, [(e[1:], int(e[0])) for e in entries.split(";")]))
         out += self._latin_candidates(text, folded, where)

@@ -24,7 +24,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -92,9 +92,9 @@ class QueryEncoder:
                 self._model.query("预热")  # the first pass pages the 4-bit weights in
             return self._model
 
-    def warm(self) -> None:
+    def warm(self) -> Future[Any]:
         """Loads the model on the worker thread, so the first question does not wait for it."""
-        self._executor.submit(self._loaded)
+        return self._executor.submit(self._loaded)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Query vectors (L2-normalised), computed on the worker thread; blocks the caller."""
@@ -234,10 +234,18 @@ class Semantic:
         except (FileNotFoundError, KeyError, OSError):
             return None
 
-    def warm(self) -> None:
-        """Reads the vectors and loads the model in the background (service start)."""
-        threading.Thread(target=self._loaded, daemon=True, name="e5-vectors").start()
-        self.encoder.warm()
+    def warm(self) -> Callable[[], None]:
+        """Reads the vectors and loads the model in the background (service start); returns what
+        waits until both are done (or failed: the first question tries again and says why)."""
+        vectors = threading.Thread(target=self._loaded, daemon=True, name="e5-vectors")
+        vectors.start()
+        model = self.encoder.warm()
+
+        def wait() -> None:
+            vectors.join()
+            model.exception()  # waits, and raises nothing
+
+        return wait
 
     def ranked(
         self, vector: np.ndarray, keys: dict[str, str], among: Iterable[str] | None = None

@@ -57,29 +57,36 @@ def _s2t() -> OpenCC:
 @lru_cache(maxsize=4096)
 def simplified(text: str) -> str:
     """Traditional characters to simplified (臺灣 → 台湾); simplified text is unchanged."""
-    # Most messages hold no character any conversion changes: they are returned as they are
-    # without OpenCC's walk over its phrase and character dictionaries.
-    if _changing().isdisjoint(text):
+    # Most messages hold no word and no character any conversion changes: they are returned as they
+    # are without OpenCC's walk over its phrase and character dictionaries.
+    characters, phrases = _changing()
+    if characters.isdisjoint(text) and not any(
+            phrase in text for first in phrases.keys() & set(text) for phrase in phrases[first]):
         return text
     return _t2s().convert(text)
 
 
 @cache
-def _changing() -> frozenset[str]:
-    """Every character that some entry of OpenCC's t2s dictionaries changes (in its place in the
-    entry; every character of an entry whose length changes)."""
+def _changing() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """What OpenCC's t2s dictionaries change: the characters their one-character entries change, and
+    by first character the words of several characters they write otherwise. A text holding none of
+    these is unchanged (the phrases that change nothing, and the characters that only change inside
+    a phrase, such as 有 or 么, do not send it through the conversion: a third of questions did)."""
     converter = _t2s()
     converter.convert("")  # loads the dictionaries
-    changing: set[str] = set()
+    characters: set[str] = set()
+    phrases: dict[str, list[str]] = {}
     for chain in converter._dict_chain_data:  # the package keeps its dictionaries there
         for entry in chain:
             table = entry[2] if isinstance(entry, tuple) else entry
             for key, value in table.items():
-                if len(key) != len(value):
-                    changing.update(key)
+                if key == value:
+                    continue
+                if len(key) == 1:
+                    characters.add(key)
                 else:
-                    changing.update(k for k, v in zip(key, value, strict=True) if k != v)
-    return frozenset(changing)
+                    phrases.setdefault(key[0], []).append(key)
+    return frozenset(characters), {first: tuple(words) for first, words in phrases.items()}
 
 
 def to_traditional(text: str) -> str:
@@ -127,6 +134,23 @@ def digits(text: str) -> str:
     return "".join(ch for ch in clean(text) if ch.isdigit())
 
 
+class _FoldedChars(dict[int, str]):
+    """Code point → the character folded alone (NFKC, lower case, no tone mark), computed when first
+    met: a ``str.translate`` table."""
+
+    def __missing__(self, code: int) -> str:
+        piece = unicodedata.normalize("NFKC", chr(code)).lower().translate(_TONES)
+        if len(piece) != 1:
+            _UNEVEN.add(chr(code))
+        self[code] = piece
+        return piece
+
+
+_FOLDED_CHARS = _FoldedChars()
+# The characters met so far that fold into more or fewer than one (㎡ → m2).
+_UNEVEN: set[str] = set()
+
+
 def aligned(text: str) -> tuple[str, list[int]]:
     """``fold``-ed text without collapsing spaces, and for each of its characters its index in ``text``.
 
@@ -134,13 +158,13 @@ def aligned(text: str) -> tuple[str, list[int]]:
     simplified characters runs on the whole text, since OpenCC reads phrases, and only falls back to
     one character at a time in the rare case where a phrase changes length.
     """
-    pieces: list[str] = []
-    where: list[int] = []
-    for index, char in enumerate(text):
-        piece = unicodedata.normalize("NFKC", char).lower().translate(_TONES)
-        pieces.append(piece)
-        where.extend([index] * len(piece))
-    folded = "".join(pieces)
+    # Each character folded alone, through a table of the characters seen so far; when none becomes
+    # more or fewer characters (almost every message), each stays where it was written.
+    folded = text.translate(_FOLDED_CHARS)
+    if _UNEVEN.isdisjoint(text):
+        where = list(range(len(text)))
+    else:
+        where = [index for index, char in enumerate(text) for _ in range(len(_FOLDED_CHARS[ord(char)]))]
     converted = simplified(folded)
     if len(converted) != len(folded):
         converted = "".join(simplified(c) if len(simplified(c)) == 1 else c for c in folded)
