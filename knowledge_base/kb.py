@@ -628,7 +628,7 @@ class KnowledgeBase:
         """The topics the situations a question tells stand for (家里无收入 → 低保), read even where a
         topic it names outweighs them."""
         matcher = self.index.matcher
-        return frozenset(target for c in matcher.find(compact(text)) if matcher.is_situation(c)
+        return frozenset(target for c in matcher.found(compact(text)) if matcher.is_situation(c)
                          and isinstance(target := matcher.concepts[c].situation, str))
 
     def _tells_hardship(self, text: str) -> bool:
@@ -659,22 +659,13 @@ class KnowledgeBase:
             # A hardship whose own topic the place has not published (住院医疗救助 from 城厢区) is what
             # every seed answers with 临时救助 (因病、因灾、因突发原因造成基本生活困难): the place's
             # 临时救助 article that best fits the question.
-            named = replace(reading, concepts=reading.concepts | {SAFETY_NET}, topical=reading.topical | {SAFETY_NET})
-            related = next(
-                (h.article for h in self.index.search(named)
-                 if h.article.program == SAFETY_NET and self._variants_for(h.article, region_code, on)),
-                None,
-            )
+            related = self._best_local_with(reading, frozenset({SAFETY_NET}), region_code, on,
+                                            lambda a: a.program == SAFETY_NET)
         if related is None and told and reading is not None:
             # A situation told beside the topic (瘫在床，家里无收入 from 城厢区, which has published no
             # 失能老人 subsidy): the place's rules on what the situation stands for (无收入: 低保).
-            named = replace(reading, concepts=reading.concepts | told, topical=reading.topical | told)
-            related = next(
-                (h.article for h in self.index.search(named)
-                 if h.article.id != asked.id and self._variants_for(h.article, region_code, on)
-                 and any(self.index.speaks_of(h.article, [t]) for t in told)),
-                None,
-            )
+            related = self._best_local_with(reading, told, region_code, on, lambda a: a.id != asked.id and any(
+                self.index.speaks_of(a, [t]) for t in told))
         _ = translator(locale)
         lead = _("{place}暂未公布{topic}").format(place=self._long_name(place), topic=asked.title)
         if related is None:
@@ -694,6 +685,14 @@ class KnowledgeBase:
             answer.answered = False
             answer.article_id = asked.id
         return answer
+
+    def _best_local_with(self, reading: Reading, topics: frozenset[str], region_code: str, on: date,
+                         wanted: Callable[[Article], bool]) -> Article | None:
+        """The best match for the question read with ``topics`` added that the place published and that
+        is ``wanted``, else None."""
+        named = replace(reading, concepts=reading.concepts | topics, topical=reading.topical | topics)
+        return next((h.article for h in self.index.search(named)
+                     if wanted(h.article) and self._variants_for(h.article, region_code, on)), None)
 
     def _first_local(self, region_code: str, on: date, wanted: Callable[[Article], bool]) -> Article | None:
         return next((a for a in self._published_in(region_code, on) if wanted(a)), None)
