@@ -20,6 +20,7 @@ from knowledge_base.i18n import translator
 from knowledge_base.jurisdictions import Jurisdiction, Jurisdictions, Mention
 from knowledge_base.memo import Memo
 from knowledge_base.parameters import Fact, KnowledgeBaseError, Parameters, Source
+from knowledge_base.quotes import seeds
 from knowledge_base.retrieval import Hit, Index, Matcher, Reading
 from knowledge_base.text import compact, to_traditional
 
@@ -107,12 +108,13 @@ class _Where:
 
 
 # After another place is named, the question turns back to the resident's own place …
-_OWN_AFTER = re.compile(r"我们|咱们|俺们|咱|俺|我这|我家|老家|本地|这边|这里|这儿")
+# (阮 is 我们 in 莆田 speech, 额们 in 宁夏's.)
+_OWN_AFTER = re.compile(r"我们|咱们|俺们|额们|咱|俺|阮|我这|额这|我家|额家|老家|本地|这边|这里|这儿")
 # … or stays with the place named.
-_OWN_BEFORE = re.compile(r"(?:我们|咱们|俺们|咱|俺|我)(?:这|这里|这边|那个)?$")
+_OWN_BEFORE = re.compile(r"(?:我们|咱们|俺们|额们|咱|俺|阮|我)(?:这|这里|这边|那个)?$")
 _HERE_AFTER = re.compile(r"这边|这里|这儿|本地|当地|我们这")
 # (我家那边, 老家那里: the resident's own home, said from where they are now.)
-_THERE_AFTER = re.compile(r"(?<!我家)(?<!俺家)(?<!咱家)(?<!老家)(?<!家里)(?<!我们)(?<!俺们)(?<!咱们)"
+_THERE_AFTER = re.compile(r"(?<!我家)(?<!俺家)(?<!咱家)(?<!老家)(?<!家里)(?<!我们)(?<!俺们)(?<!咱们)(?<!额们)(?<!阮)"
                           r"(?:那边|那里|那儿|那块)|他们那|她们那|当地")
 # Someone is there (我儿子在上海打工): where they are, not what is asked about.
 _SOMEONE_IN = re.compile(
@@ -286,6 +288,9 @@ class KnowledgeBase:
             answers = [self._answer(part, where, on, locale, vectors) for part in parts]
             if len({a.article_id for a in answers}) == len(answers):
                 return self._localized(_joined(answers), locale)
+            if len({a.article_id for a in answers}) == 1 and all(a.answered for a in answers):
+                # 够不够低保？标准是多少？ asks one thing twice: its fullest clause answers, not the story.
+                return self._localized(answers[-1], locale)
         return self._localized(self._answer(text, where, on, locale, vectors), locale)
 
     async def ask_async(
@@ -433,6 +438,14 @@ class KnowledgeBase:
                 return answer
         return None
 
+    def _with_quote(self, text: str, answer: Answer) -> str:
+        """The answer, and after it the seed's sentence for a detail asked that it leaves out."""
+        seed = seeds().get(answer.sources[0].document)
+        quote = seed.quote(text, answer.text) if seed else None
+        if not quote or quote in answer.text:
+            return answer.text
+        return f"{answer.text}\n原文：{quote}"
+
     def _hardship_first(self, text: str, hits: list[Hit]) -> list[Hit]:
         """Between matches as near as a tie, a hardship told (搬到安置点，生活困难) asks for the 临时救助
         one (the relocation's 临时救助, not its jobs)."""
@@ -501,6 +514,8 @@ class KnowledgeBase:
                 answer = self._with_figure(hits, local, place_code, on) or answer
             if asks_figure:
                 answer.text = _the_group_asked(text, answer.text)
+            if answer.answered and answer.sources:
+                answer.text = self._with_quote(text, answer)
             if asks_figure and not _DIGIT.search(answer.text):
                 # 城厢区残疾人两项补贴一个月多少钱: the place's rules on it print no figure. They are
                 # given, but the figure asked is not (`answered` false, so channels offer 求助).

@@ -329,6 +329,10 @@ class PlaceReader:
         # 下 gives way to a name it overlaps.
         kept = [c for c in kept if not (folded[c.end - 1 : c.end + 1] == "乡下"
                                         and any(o is not c and o.start < c.end and c.start < o.end for o in kept))]
+        # 全州县级医院 is the whole prefecture's county hospitals, not 全州县 (Guangxi): a name read from 全
+        # and a level (全州, 全县, 全市) that runs into another level word (县级, 县市) is none.
+        kept = [c for c in kept if not (folded[c.start : c.start + 1] == "全" and folded[c.start + 1 : c.start + 2]
+                                        in _LEVEL_CHARS and folded[c.end : c.end + 1] in _LEVEL_AFTER)]
         kept.sort(key=lambda c: (-(c.end - c.start), not any(k & _EXACT for _c, k in c.entries), c.start))
         chosen: list[_Candidate] = []
         for cand in kept:
@@ -467,6 +471,10 @@ class PlaceReader:
         found = [code for code, name in self._served_names.get((len(written), written[-1]), ())
                  if sum(a != b for a, b in zip(name, written, strict=True)) == 1]
         return tuple(self.get(c) for c in sorted(set(found), key=lambda c: (len(c), c)))
+
+
+_LEVEL_CHARS = frozenset("省州市县区乡镇")
+_LEVEL_AFTER = frozenset("级市区县乡镇")
 
 
 def _sound(text: str) -> str | None:

@@ -62,7 +62,7 @@ def test_formal_names_and_everyday_situations_reach_the_program(
         ("老人能先去敬老院试住几天吗", ZHENGAN, "tekun.care_home", "试住", "暂未公布"),
         ("政府救助完了还是困难 咋办", TONGFU, "social_assistance.charity", "慈善", "暂未公布"),
         ("一年给贫困户推荐几回工作", ZHENGAN, "employment.job_referrals", "3次", "暂未公布"),
-        ("他自己不会申请 能让别人帮忙申请吗 防返贫监测", TONGREN, "monitoring.procedure", "委托他人", "暂未公布"),
+        ("他自己不会申请 能让别人帮忙申请吗 防返贫监测", TONGREN, "monitoring.on_behalf", "委托他人", "暂未公布"),
         # What the seed lists as not counted, asked item by item.
         ("参加村里公益性劳动挣的钱算不算低保收入", TONGFU, "dibao.exempt_income", "公益性劳动", "就业成本"),
         ("荣誉津贴算家庭收入吗", TONGFU, "dibao.exempt_income", "荣誉津贴", "暂未公布"),
