@@ -150,10 +150,10 @@ def _role(text: str, start: int, end: int, own_at: Sequence[int] = ()) -> tuple[
     last_there = max((m.start() for m in _THERE_AFTER.finditer(after)), default=-1)
     if last_own > last_there:
         return "context", end + last_own
-    if last_there >= 0:
-        return "subject", start
     someone = _SOMEONE_IN.search(text[:start]) or _GOING_TO.search(text[:start])
-    if someone and _DOING_THERE.search(after):
+    doing = _DOING_THERE.search(after) if someone else None
+    # 他想报名去厦门那边的厂子: the 那边 is where he goes to work, not a question about over there.
+    if someone and doing and not _THERE_AFTER.search(after, doing.end()):
         return "background", someone.start()
     return "subject", start
 
@@ -681,6 +681,11 @@ class KnowledgeBase:
             # 失能老人 subsidy): the place's rules on what the situation stands for (无收入: 低保).
             related = self._best_local_with(reading, told, region_code, on, lambda a: a.id != asked.id and any(
                 self.index.speaks_of(a, [t]) for t in told))
+        if related is None and reading is not None and len(reading.topical) > 1:
+            # 房子墙裂了…额算分散供养特困…能补多少 from 通伏乡, which published no 特困 standard: its 危房改造
+            # amounts name 分散供养特困人员. A local match that speaks of every topic the question names.
+            related = next((h.article for h in hits if self._variants_for(h.article, region_code, on)
+                            and self.index.speaks_of(h.article, reading.topical)), None)
         _ = translator(locale)
         lead = _("{place}暂未公布{topic}").format(place=self._long_name(place), topic=asked.title)
         if related is None:

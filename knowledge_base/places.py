@@ -88,6 +88,8 @@ COMMON_WORDS = frozenset({
     "河东", "河西", "江北", "江南", "桥东", "桥西", "市中", "青山", "东城", "西城", "保康", "民乐", "城关", "新建",
     "修水",
     "小店",
+    # Where someone lives said as a landscape (我家在山里, 住在海边), not a township's name.
+    "山里", "山下", "河边", "海边", "城郊", "沟里", "川里", "草原", "后山", "前山", "山根",
 })
 
 # Entries of the division table that are groupings, not places anyone lives in.
@@ -319,6 +321,11 @@ class PlaceReader:
                 if strong and in_context:
                     # 银川 alone is the city; the served township 银川镇 is offered, not taken.
                     cand.also = [code for code, kind in cand.entries if not kind & _STRONG]
+                # 我家在山里 says where home is as a landscape: an ordinary word is a weak name's only
+                # form here, and it needs the whole message (我是山里的) to be read as a place.
+                if (not strong and id(cand) not in alone and folded[cand.start : cand.end] in COMMON_WORDS
+                        and not (lead and not folded[: cand.start].strip())):
+                    in_context = False
                 entries = strong or (cand.entries if in_context else [])
             if any(kind & _EXACT for _code, kind in entries):
                 entries = [e for e in entries if e[1] & _EXACT]

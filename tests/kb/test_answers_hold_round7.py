@@ -1,0 +1,73 @@
+"""Issue 9, round 7: the seed's own sentence for a detail an answer leaves out, dialect pronouns that turn a
+message back to the resident's place, ordinary words that look like place names, and a local rule that
+speaks of everything asked where the place published no article of its own on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base import KnowledgeBase
+from knowledge_base.quotes import seeds
+
+ZHENGAN, CHENGXIANG, TONGREN, TONGFU, LINXIA = "520324", "350302", "632301", "640221203", "6229"
+KANGLE, DONGXIANG = "622922", "622926"
+CHANGTAI = "350302102"  # 常太镇, 城厢区
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted", "not_wanted"),
+    [
+        # A detail the article leaves out, quoted from its own paragraph of the place's seed.
+        ("慢性病的医保目录外药品费用要谁审批才能给医疗扶助", ZHENGAN, "县合医办", "7920"),
+        ("特困供养标准是咋跟低保标准挂钩的", KANGLE, "1.3倍", "741"),
+        ("低收入人口要教育医疗住房帮扶，民政管不管", TONGREN, "转介", "7920"),
+        # 阮 (莆田) and 额们 (宁夏) turn the message back to the resident after a relative's place.
+        ("阮大兄在贵州正安 伊讲低保一年三千多 阮城厢几钱", CHENGXIANG, "7920", "3876"),
+        ("兄弟在正安 二级残疾护理补贴一月四十 额们三级中度残疾医保补多少", TONGFU, "236", "40元"),
+        # 全州县级医院 is the prefecture's county hospitals, not 全州县 in Guangxi.
+        ("全州县级医院的五大中心是哪五个", LINXIA, "心电", "我们只有"),
+        # One thing asked twice after a story: the story's 高中 is not the question.
+        ("我老公去年中风偏瘫了，我在鞋厂打工一个月三千多。儿子在读高中。我们家一年人均算下来七千出头。"
+         "够不够低保？标准是多少？", CHENGXIANG, "7920", "暂未公布"),
+        # 去厦门那边的厂子 is where the son goes to work, not a question about 厦门.
+        ("我儿子高中毕业没考上。听说县上组织人去外地打工，他想报名去厦门那边的厂子。要是跟着组织出去、干稳定了，"
+         "政府给啥补贴没有？", DONGXIANG, "交通补助", "我们只有"),
+        # 我家在山里 is the countryside, not 山里乡.
+        ("我家在山里，老人有高血压糖尿病，拿药报销都要坐车进城。村里一直说要搞医保村村通，这到底是个啥？",
+         CHANGTAI, "医保村村通", "我们只有"),
+    ],
+)
+def test_answered_with_the_place_s_rule(kb: KnowledgeBase, text: str, region: str, wanted: str,
+                                        not_wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and answer.sources, answer.text
+    assert wanted in answer.text and not_wanted not in answer.text
+
+
+def test_a_place_without_the_asked_rule_gives_its_rule_that_names_the_group(kb: KnowledgeBase) -> None:
+    # 通伏乡 published no 特困 standard; its 危房改造 amounts name 分散供养特困人员.
+    answer = kb.ask("额们家去年冬天房子墙裂了大缝 住着害怕。村里说额算分散供养特困。额一个人没钱修。能补多少", TONGFU)
+    assert "暂未公布" in answer.text and "30000" in answer.text
+
+
+def test_a_quote_is_a_sentence_of_the_answering_place_s_own_seed(kb: KnowledgeBase) -> None:
+    answer = kb.ask("慢性病的医保目录外药品费用要谁审批才能给医疗扶助", ZHENGAN)
+    quote = answer.text.split("原文：", 1)[1]
+    seed = seeds()[answer.sources[0].document]
+    assert any(quote == s.text for s in seed.sentences)
+
+
+def test_no_quote_when_the_answer_already_says_what_is_asked(kb: KnowledgeBase) -> None:
+    assert "原文" not in kb.ask("正安县农村低保标准是多少", ZHENGAN).text
+    assert "原文" not in kb.ask("临时救助怎么申请", TONGFU).text
+
+
+def test_a_heading_left_before_a_sentence_is_not_quoted() -> None:
+    texts = [s.text for seed in seeds().values() for s in seed.sentences]
+    assert not any(t.startswith(("责任部门", "牵头部门", "（牵头")) for t in texts)
+    assert any(t.startswith("实施农村贫困人口大病专项救治工作") for t in texts)
