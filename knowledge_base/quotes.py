@@ -32,6 +32,8 @@ NEIGHBOURHOOD = 1
 # the sentence the answer may already say.
 MIN_GAIN = 9.0
 MAX_SAID = 0.6
+# The least number of bigrams a quote must add to both (实施农村贫困人口大病专项救治工作 only names the topic).
+MIN_NEW = 8
 # The longest sentence quoted (characters): a quote is a detail, not the paragraph.
 MAX_QUOTE = 160
 # Answers whose source line is remembered (each is an article rendered for one place).
@@ -44,8 +46,9 @@ _LEAD = re.compile(r"^(?:.*?[（(](?:牵头|责任)单?部门[^）)]*[）)]|[^�
 MIN_QUOTE = 12
 
 
-def _tidy(sentence: str) -> str:
-    return _LEAD.sub("", sentence.strip(), count=1).strip()
+def _sentence(piece: str, line: int) -> _Sentence:
+    text = _LEAD.sub("", piece.strip(), count=1).strip()
+    return _Sentence(text, line, frozenset(_bigrams(compact(text))))
 
 
 def _bigrams(text: str) -> set[str]:
@@ -79,9 +82,9 @@ class Seed:
                     # A line broken mid-sentence: the sentence goes on in the next line.
                     carry, carry_line = piece, start
                     continue
-                sentences.append(_Sentence(_tidy(piece), start, frozenset(_bigrams(compact(piece)))))
+                sentences.append(_sentence(piece, start))
         if carry:
-            sentences.append(_Sentence(_tidy(carry), carry_line, frozenset(_bigrams(compact(carry)))))
+            sentences.append(_sentence(carry, carry_line))
         self.sentences = [s for s in sentences if len(_HAN.findall(s.text)) >= MIN_QUOTE]
         counts = Counter(g for s in sentences for g in s.grams)
         self._idf = {g: math.log(1 + len(sentences) / n) for g, n in counts.items()}
@@ -134,7 +137,8 @@ class Seed:
                 continue
             shared = s.grams & wanted
             gain = sum(self.idf(g) for g in shared)
-            if gain >= MIN_GAIN and (best is None or gain > best[0]) and _has_run(shared, asked):
+            if (gain >= MIN_GAIN and (best is None or gain > best[0]) and _has_run(shared, asked)
+                    and len(s.grams - said - wanted) >= MIN_NEW):
                 best = (gain, s)
         return best[1].text if best else None
 
