@@ -26,6 +26,7 @@ from knowledge_base.text import compact
 _SENTENCE_END = re.compile(r"(?<=[。；！？])")
 _MARKUP = re.compile(r"[#*]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_DIGIT = re.compile(r"\d")
 # Lines of the seed on each side of the best-matching one that count as its paragraph.
 NEIGHBOURHOOD = 1
 # The least weight of question words a sentence must add to the answer to be quoted, and the most of
@@ -34,6 +35,7 @@ MIN_GAIN = 9.0
 MAX_SAID = 0.6
 # The least number of bigrams a quote must add to both (实施农村贫困人口大病专项救治工作 only names the topic).
 MIN_NEW = 8
+FAR_GAIN = 14.0
 # The longest sentence quoted (characters): a quote is a detail, not the paragraph.
 MAX_QUOTE = 160
 # Answers whose source line is remembered (each is an article rendered for one place).
@@ -128,10 +130,11 @@ class Seed:
         asked = compact(question)
         wanted = _bigrams(asked) - said
         best: tuple[float, _Sentence] | None = None
-        near = (s for line in range(anchor - NEIGHBOURHOOD, anchor + NEIGHBOURHOOD + 1)
-                for s in self._on_line.get(line, ()))
-        for s in near:
+        for s in self.sentences:
+            far = abs(s.line - anchor) > NEIGHBOURHOOD
             if len(s.text) > MAX_QUOTE or not s.grams:
+                continue
+            if far and (sum(self.idf(g) for g in s.grams & wanted) < FAR_GAIN or _DIGIT.search(s.text)):
                 continue
             if len(s.grams & said) > MAX_SAID * len(s.grams):
                 continue
