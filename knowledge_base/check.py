@@ -13,6 +13,7 @@ import yaml
 from knowledge_base.articles import PLACEHOLDER, Article, Concept, concepts, programs, read_articles
 from knowledge_base.dates import china_today
 from knowledge_base.documents import Document, documents
+from knowledge_base.english import check_table
 from knowledge_base.jurisdictions import Jurisdictions, jurisdictions
 from knowledge_base.parameters import Parameter, Parameters, Source, read_parameters
 from knowledge_base.retrieval import Index, Matcher
@@ -165,6 +166,15 @@ def lexicon_errors(lexicon: tuple[Concept, ...]) -> list[str]:
     return errors
 
 
+def english_errors() -> list[str]:
+    """An English phrase means one Chinese word only (the layer refuses to load otherwise)."""
+    try:
+        check_table()
+    except ValueError as exc:
+        return [str(exc)]
+    return []
+
+
 class _UniqueKeys(yaml.SafeLoader):
     """A YAML loader that refuses a key given twice in one mapping (the usual loader keeps the last)."""
 
@@ -228,6 +238,7 @@ def run(on: date | None = None) -> list[str]:
     errors += coverage_errors(articles, table)
     errors += section_errors(articles, table, docs)
     errors += lexicon_errors(concepts())
+    errors += english_errors()
     known = {c.id for c in concepts()}
     errors += [
         f"articles: {a.id}: requires unknown lexicon concept {a.requires!r}"

@@ -51,6 +51,11 @@ def _asking_last(read: str) -> str:
     return " ".join(out)
 
 
+def check_table() -> None:
+    """Reads the layer's phrases once: ValueError where one phrase is given two Chinese words."""
+    _table()
+
+
 @cache
 def _table() -> tuple[re.Pattern[str], dict[str, str], frozenset[str]]:
     raw = yaml.load((resources.files("knowledge_base") / "lexicon.yaml").read_text("utf-8"), Loader=_Loader)
