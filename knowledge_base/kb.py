@@ -137,6 +137,7 @@ _DIGIT = re.compile(r"\d")
 _WATER = frozenset("溪河江湖")
 # Groups of people an amount may be set per (农村特困户、低保户、一般贫困户 …), as residents name them.
 _GROUPS = ("低保", "特困", "一般贫困户", "低收入", "重度残疾", "孤儿", "优抚", "建档立卡")
+_NOT_GROUP = re.compile(r"(?:不是|不算|并非|没吃|不吃|没有|非)(?:也|又)?$")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|块钱|块|倍|%|个小时|小时|天)?")
 
 
@@ -999,7 +1000,9 @@ def _the_group_asked(question: str, text: str) -> str:
     clauses = body.rstrip("。").split("；")
     if len(clauses) < 2 or not all(_DIGIT.search(c) for c in clauses):
         return text
-    named = [g for g in _GROUPS if g in question]
+    # 一般的贫困户 names 一般贫困户; 既不是低保也不是特困 names neither of them.
+    said = question.replace("的", "")
+    named = [g for g in _GROUPS if any(not _NOT_GROUP.search(said, 0, m.start()) for m in re.finditer(g, said))]
     if not named:
         return text
     # A line that names no group is for everyone, the group asked included (中职: every rural

@@ -37,6 +37,21 @@ def kb() -> KnowledgeBase:
         # 去厦门那边的厂子 is where the son goes to work, not a question about 厦门.
         ("我儿子高中毕业没考上。听说县上组织人去外地打工，他想报名去厦门那边的厂子。要是跟着组织出去、干稳定了，"
          "政府给啥补贴没有？", DONGXIANG, "交通补助", "我们只有"),
+        # Everyday words and English found in round 7's tuning.
+        ("娃今年没去上学了，在家放羊，村里管不管", DONGXIANG, "控辍保学", "我们只有"),
+        ("疫情厂里停工 几个月没工资", CHENGXIANG, "临时救助", "7920"),
+        ("打12345能要救助不", TONGREN, "12345", "7920"),
+        ("屋漏了 低保户修房给多少", TONGFU, "3万", "953"),
+        ("村里人来家里问情况 多长来一回", TONGREN, "季度", "7920"),
+        ("阮阿嬷病重 伊一个人能吃低保冇", CHENGXIANG, "单人保", "3876"),
+        ("How much per child per year does Tongfu subsidize preschool fees for poor families?", TONGFU, "1000",
+         "270"),
+        ("What does Chengxiang do for families that got out of poverty but may fall back?", CHENGXIANG, "定期监测",
+         "7920"),
+        ("Is there one-time money for poor people to start business in Zhengan?", ZHENGAN, "一次性", "新农合"),
+        # 一般的贫困户, 既不是低保也不是特困: the one group asked, not the groups denied.
+        ("我家既不是低保也不是特困，就是一般的贫困户。房子是八十年代盖的，房梁都歪了。听说危房改造分三类补，"
+         "我们这种能补多少？", TONGFU, "15000", "39000"),
         # 我家在山里 is the countryside, not 山里乡.
         ("我家在山里，老人有高血压糖尿病，拿药报销都要坐车进城。村里一直说要搞医保村村通，这到底是个啥？",
          CHANGTAI, "医保村村通", "我们只有"),
