@@ -35,7 +35,11 @@ def test_english_layer_maps_to_words_the_lexicon_knows(kb: KnowledgeBase) -> Non
     matcher = kb.index.matcher
     places = {"北京", "广州", "深圳", "兰州", "西宁", "贵阳", "遵义", "银川", "福州", "莆田", "临夏州", "同仁市",
               "正安县", "通伏乡", "城厢区", "平罗县"}
-    unread = sorted({w for w in english_phrases().values() if w not in places and not matcher.find(compact(w))})
+    # Words the seeds use that name no topic of their own: read by their characters on purpose ("poor
+    # families" is any family in need, not the 建档立卡 households).
+    plain = {"困难家庭", "一次性", "扣减"}
+    unread = sorted({w for w in english_phrases().values()
+                     if w not in places | plain and not matcher.find(compact(w))})
     assert unread == []
 
 
