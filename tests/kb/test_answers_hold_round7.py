@@ -49,6 +49,9 @@ def kb() -> KnowledgeBase:
         ("What does Chengxiang do for families that got out of poverty but may fall back?", CHENGXIANG, "定期监测",
          "7920"),
         ("Is there one-time money for poor people to start business in Zhengan?", ZHENGAN, "一次性", "新农合"),
+        # 同仁市's rules for a family hit by a disaster include its 临时救助 for sudden events.
+        ("家里牛羊遭了雪灾全死了，日子过不下去了", TONGREN, "临时救助", "7920"),
+        ("我妈住院自费了好几万，报完还是还不上", TONGREN, "临时救助", "7920"),
         # 一般的贫困户, 既不是低保也不是特困: the one group asked, not the groups denied.
         ("我家既不是低保也不是特困，就是一般的贫困户。房子是八十年代盖的，房梁都歪了。听说危房改造分三类补，"
          "我们这种能补多少？", TONGFU, "15000", "39000"),
