@@ -52,6 +52,10 @@ def kb() -> KnowledgeBase:
         # 同仁市's rules for a family hit by a disaster include its 临时救助 for sudden events.
         ("家里牛羊遭了雪灾全死了，日子过不下去了", TONGREN, "临时救助", "7920"),
         ("我妈住院自费了好几万，报完还是还不上", TONGREN, "临时救助", "7920"),
+        # 家里是建档立卡户 says who asks; the school asked about is the question, not the 建档立卡 insurance rule.
+        ("儿子初中毕业不想读高中了。打算去县里中职学汽修。家里是建档立卡户。中职能有哪些资助？", ZHENGAN, "2000",
+         "新农合"),
+        ("我家是农村低保户，儿子在正安二中读书，但不是建档立卡。学费能免吗？免多少？", ZHENGAN, "1600", "新农合"),
         # 一般的贫困户, 既不是低保也不是特困: the one group asked, not the groups denied.
         ("我家既不是低保也不是特困，就是一般的贫困户。房子是八十年代盖的，房梁都歪了。听说危房改造分三类补，"
          "我们这种能补多少？", TONGFU, "15000", "39000"),
