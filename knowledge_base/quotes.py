@@ -25,6 +25,9 @@ from knowledge_base.text import compact
 # A sentence ends at 。；！？ (a seed's lines also break mid-sentence: lines are joined first).
 _SENTENCE_END = re.compile(r"(?<=[。；！？])")
 _MARKUP = re.compile(r"[#*]+")
+# A heading's number (四、 （一） 2. ), and the longest a heading line runs.
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+\s*[.．、])")
+HEADING_MAX = 30
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
 # Lines of the seed on each side of the best-matching one that count as its paragraph.
@@ -36,6 +39,8 @@ MAX_SAID = 0.6
 # The least number of bigrams a quote must add to both (实施农村贫困人口大病专项救治工作 only names the topic).
 MIN_NEW = 8
 FAR_GAIN = 14.0
+# Bigrams in a row (six characters) that make a phrase of the question.
+PHRASE = 5
 # The longest sentence quoted (characters): a quote is a detail, not the paragraph.
 MAX_QUOTE = 160
 # Answers whose source line is remembered (each is an article rendered for one place).
@@ -43,8 +48,8 @@ MAX_REMEMBERED = 4096
 
 
 # What is left of a heading or a duty line before a sentence (…责任部门：各镇<乡、街道>）4. ), not quoted.
-_LEAD = re.compile(r"^(?:.*?[（(](?:牵头|责任)单?部门[^）)]*[）)]|[^（(]*[）)])?"
-                   r"\s*(?:(?:\d+|[一二三四五六七八九十]+)\s*[.．、])?\s*")
+_LEAD = re.compile(r"^(?:.*?[（(](?:牵头|责任)(?:单位|部门)[^）)]*[）)]|[^（(]*[）)])?"
+                   r"\s*(?:(?:\d+|[一二三四五六七八九十]+)\s*[.．、]|[（(][一二三四五六七八九十\d]+[）)])?\s*")
 MIN_QUOTE = 12
 
 
@@ -74,12 +79,17 @@ class Seed:
         carry, carry_line = "", 0
         for number, line in enumerate(lines):
             pieces = [p for p in _SENTENCE_END.split(line) if p.strip()]
+            if carry and _HEADING.match(line):
+                # What the last line left open was a heading (四、工作要求), not half a sentence.
+                carry = ""
             for k, piece in enumerate(pieces):
                 if carry:
                     piece, start = carry + piece, carry_line
                     carry = ""
                 else:
                     start = number
+                if _HEADING.match(piece) and not _SENTENCE_END.search(piece) and len(piece) <= HEADING_MAX:
+                    continue
                 if k == len(pieces) - 1 and not piece.endswith(("。", "；", "！", "？")):
                     # A line broken mid-sentence: the sentence goes on in the next line.
                     carry, carry_line = piece, start
@@ -134,16 +144,35 @@ class Seed:
             far = abs(s.line - anchor) > NEIGHBOURHOOD
             if len(s.text) > MAX_QUOTE or not s.grams:
                 continue
-            if far and (sum(self.idf(g) for g in s.grams & wanted) < FAR_GAIN or _DIGIT.search(s.text)):
+            shared = s.grams & wanted
+            gain = sum(self.idf(g) for g in shared)
+            # A long phrase of the question that the sentence repeats (监测预警体系) names what is asked.
+            phrase = _longest_run(s.grams, asked, wanted) >= PHRASE
+            if far and ((gain < FAR_GAIN and not phrase) or _DIGIT.search(s.text)):
                 continue
             if len(s.grams & said) > MAX_SAID * len(s.grams):
                 continue
-            shared = s.grams & wanted
-            gain = sum(self.idf(g) for g in shared)
-            if (gain >= MIN_GAIN and (best is None or gain > best[0]) and _has_run(shared, asked)
+            if ((gain >= MIN_GAIN or phrase) and (best is None or gain > best[0]) and _has_run(shared, asked)
                     and len(s.grams - said - wanted) >= MIN_NEW):
                 best = (gain, s)
         return best[1].text if best else None
+
+
+def _longest_run(grams: frozenset[str], asked: str, wanted: set[str]) -> int:
+    """The most bigrams in a row of the question that the sentence has, counting only runs with one the
+    answer lacks."""
+    best = run = 0
+    new = False
+    for i in range(len(asked) - 1):
+        gram = asked[i : i + 2]
+        if gram in grams:
+            run += 1
+            new = new or gram in wanted
+            if new:
+                best = max(best, run)
+        else:
+            run, new = 0, False
+    return best
 
 
 def _has_run(shared: frozenset[str] | set[str], asked: str) -> bool:
