@@ -527,7 +527,7 @@ class KnowledgeBase:
                         place=self._long_name(self.places.get(place_code)), text=answer.text)
         else:
             answer = self._not_published(best, hits, place_code, on, reading, locale, self._tells_hardship(text),
-                                         self._only_situation(text), self._situations_told(text))
+                                         self._only_situation(text), self._situations_told(text), text)
         if where.labelled and answer.answered:
             answer.text = f"【{display_name(self.places.get(place_code))}】{answer.text}"
         return answer
@@ -655,6 +655,7 @@ class KnowledgeBase:
     def _not_published(
         self, best: Hit, hits: list[Hit], region_code: str, on: date, reading: Reading | None = None,
         locale: str = "zh_Hans", hardship: bool = False, situation: bool = False, told: frozenset[str] = frozenset(),
+        question: str = "",
     ) -> Answer:
         """The place has not published what was asked: say so, then what it did publish nearby, if anything."""
         place = self.places.get(region_code)
@@ -699,6 +700,8 @@ class KnowledgeBase:
             self._suggest(answer, asked, region_code, on)
             return answer
         answer = self._render_article(related, region_code, on)
+        if question and answer.sources:
+            answer.text = self._with_quote(question, answer)
         answer.text = _("{lead}。已公布的相关规定：{text}").format(lead=lead, text=answer.text)
         if reading is None or self.index.asks_what_it_does_not_give(reading, related):
             # What was asked (the amount) is still not answered (the API's `answered`): the channels

@@ -28,6 +28,8 @@ def kb() -> KnowledgeBase:
         ("低收入人口要教育医疗住房帮扶，民政管不管", TONGREN, "转介", "7920"),
         # A long phrase of the question (监测预警体系) that a sentence of the place's seed repeats.
         ("监测预警体系是几级", LINXIA, "五位一体", "3876"),
+        # The place published no article of its own; its related rule, with the seed's sentence asked.
+        ("社会救助预警监测是怎么分类分级的", CHENGXIANG, "分级监测", "3876"),
         # 阮 (莆田) and 额们 (宁夏) turn the message back to the resident after a relative's place.
         ("阮大兄在贵州正安 伊讲低保一年三千多 阮城厢几钱", CHENGXIANG, "7920", "3876"),
         ("兄弟在正安 二级残疾护理补贴一月四十 额们三级中度残疾医保补多少", TONGFU, "236", "40元"),
