@@ -68,6 +68,10 @@ class _Sentence:
     line: int
     grams: frozenset[str]
 
+    @property
+    def figure(self) -> bool:
+        return bool(_DIGIT.search(self.text))
+
 
 class Seed:
     """One seed document's sentences, with the lines they stand on."""
@@ -107,6 +111,11 @@ class Seed:
                 postings.setdefault(g, []).append(s.line)
         self._postings = postings
         self._sources: dict[str, tuple[frozenset[str], int | None]] = {}
+        self._quotable = [s for s in self.sentences if len(s.text) <= MAX_QUOTE and s.grams]
+        self._with_gram: dict[str, list[int]] = {}
+        for i, s in enumerate(self._quotable):
+            for g in s.grams:
+                self._with_gram.setdefault(g, []).append(i)
         self._on_line: dict[int, list[_Sentence]] = {}
         for s in self.sentences:
             self._on_line.setdefault(s.line, []).append(s)
@@ -140,15 +149,15 @@ class Seed:
         asked = compact(question)
         wanted = _bigrams(asked) - said
         best: tuple[float, _Sentence] | None = None
-        for s in self.sentences:
+        # Only sentences that share a bigram the answer lacks can add what is asked.
+        for i in sorted({i for g in wanted for i in self._with_gram.get(g, ())}):
+            s = self._quotable[i]
             far = abs(s.line - anchor) > NEIGHBOURHOOD
-            if len(s.text) > MAX_QUOTE or not s.grams:
-                continue
             shared = s.grams & wanted
-            gain = sum(self.idf(g) for g in shared)
+            gain = sum(self._idf[g] for g in shared)
             # A long phrase of the question that the sentence repeats (监测预警体系) names what is asked.
-            phrase = _longest_run(s.grams, asked, wanted) >= PHRASE
-            if far and ((gain < FAR_GAIN and not phrase) or _DIGIT.search(s.text)):
+            phrase = (gain < (FAR_GAIN if far else MIN_GAIN)) and _longest_run(s.grams, asked, wanted) >= PHRASE
+            if far and ((gain < FAR_GAIN and not phrase) or s.figure):
                 continue
             if len(s.grams & said) > MAX_SAID * len(s.grams):
                 continue
