@@ -60,6 +60,10 @@ def kb() -> KnowledgeBase:
         ("儿子初中毕业不想读高中了。打算去县里中职学汽修。家里是建档立卡户。中职能有哪些资助？", ZHENGAN, "2000",
          "新农合"),
         ("我家是农村低保户，儿子在正安二中读书，但不是建档立卡。学费能免吗？免多少？", ZHENGAN, "1600", "新农合"),
+        # Fear of falling back into poverty, in everyday words, is the monitoring rule.
+        ("刚脱贫又欠了债 怕又穷回去", TONGREN, "村委会", "7920"),
+        ("刚脱贫没两年，又欠了一屁股看病的债，会不会又变回贫困户？", CHANGTAI, "定期监测", "3876"),
+        ("搬迁户有啥子补助", ZHENGAN, "1500", "7920"),
         # 一般的贫困户, 既不是低保也不是特困: the one group asked, not the groups denied.
         ("我家既不是低保也不是特困，就是一般的贫困户。房子是八十年代盖的，房梁都歪了。听说危房改造分三类补，"
          "我们这种能补多少？", TONGFU, "15000", "39000"),
