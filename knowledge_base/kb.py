@@ -492,6 +492,8 @@ class KnowledgeBase:
             # No topic the lexicon knows: e5 may still be close to an article (a situation told in
             # words no lexicon lists). Ask which one was meant rather than decline or guess.
             choices = self._semantic_choices(text, place_code, on, vectors)
+            if len(choices) == 1:
+                return self._render_article(choices[0], place_code, on)
             if choices:
                 return self._clarify(choices, locale)
         # A topic Minsheng does not cover declines the question even next to a program word

@@ -102,3 +102,9 @@ def test_a_heading_left_before_a_sentence_is_not_quoted() -> None:
     leftovers = ("责任部门", "牵头部门", "（牵头", "（责任单位", "四、工作要求", "（一）")
     assert not any(t.startswith(leftovers) for t in texts)
     assert any(t.startswith("实施农村贫困人口大病专项救治工作") for t in texts)
+
+
+def test_one_close_article_is_answered_not_offered_as_a_one_item_choice(kb: KnowledgeBase) -> None:
+    # No topic the lexicon knows; e5 finds one article near enough: its answer, not "您是想问：1. …".
+    answer = kb.ask("家里老人失智了，自己没法去申请", TONGREN)
+    assert answer.answered and not answer.clarify and "村委会" in answer.text, answer.text
