@@ -929,11 +929,23 @@ class KnowledgeBase:
         matcher = self.index.matcher
         if role == "subject":
             return not self._asked_of(text, mention) and (
-                bool(matcher.read(mention.text).topical) or self._local_partner(text, mention, region_code, on))
+                self._place_as_topic(text, mention) or self._local_partner(text, mention, region_code, on))
         if role == "background" and matcher.read(mention.text).topical:
             rest = matcher.read(text[:mention.start] + text[mention.end:]).topical
             return not rest - matcher.read(mention.text + "打工").topical
         return False
+
+    def _place_as_topic(self, text: str, mention: Mention) -> bool:
+        """Whether a place is a topic of the knowledge base (上海: 正安县's labour cooperation) and what else
+        the question names is spoken of there (去上海打工有补贴吗: 打工), not only another matter asked of
+        the place (上海残疾人护理补贴多少)."""
+        matcher = self.index.matcher
+        place = matcher.read(mention.text).topical
+        if not place:
+            return False
+        rest = matcher.read(text[:mention.start] + text[mention.end:]).topical - place
+        where = self.index.search(matcher.read(mention.text))
+        return not rest or any(self.index.speaks_of(h.article, [topic]) for h in where for topic in rest)
 
     def _local_partner(self, text: str, mention: Mention, region_code: str, on: date) -> bool:
         """Whether the place is one the resident's own rules name for what is asked (我们临夏的土特产在

@@ -108,3 +108,12 @@ def test_one_close_article_is_answered_not_offered_as_a_one_item_choice(kb: Know
     # No topic the lexicon knows; e5 finds one article near enough: its answer, not "您是想问：1. …".
     answer = kb.ask("家里老人失智了，自己没法去申请", TONGREN)
     assert answer.answered and not answer.clarify and "村委会" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("text", "partner"), [("上海残疾人护理补贴多少", True), ("去上海打工有什么补贴", False)])
+def test_a_partner_city_asked_for_another_matter_is_a_place_we_do_not_serve(kb: KnowledgeBase, text: str,
+                                                                             partner: bool) -> None:
+    # 上海 is in 正安县's rules as where its labour cooperation sends workers; its own 护理补贴 is not ours.
+    answer = kb.ask(text, ZHENGAN)
+    assert ("没有上海" in answer.text) is partner, answer.text
+    assert ("50元" in answer.text) is False
