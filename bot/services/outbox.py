@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, bindparam, literal_column, select, update
+from sqlalchemy import ColumnElement, Integer, bindparam, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.messages import Option
@@ -189,16 +190,55 @@ async def enqueue(session: AsyncSession, channel: str, address: str, text: str, 
     return result.scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class Written:
+    """What ``enqueue_claimed`` wrote: the replies queued, and the rows ``along`` changed (0 without it)."""
+
+    claimed: list[Claimed]
+    along: int = 0
+
+
+# The first reply's INSERT with a caller's statement run alongside (PostgreSQL: one statement, as
+# data-modifying CTEs), by that statement; built once each.
+_WITH_ALONG: dict[Any, Any] = {}
+
+
+def _insert_with(along: Any) -> Any:
+    """``WITH along AS (…), reply AS (INSERT … RETURNING id, older) SELECT count(along), reply.id, reply.older``:
+    one row whatever was inserted (a ref queued before inserts none)."""
+    if along not in _WITH_ALONG:
+        table = _OUTBOX
+        done = along.cte("along")
+        values = {c.name: bindparam(f"new_{c.name}", type_=c.type) for c in table.c if c.name != "id"}
+        reply = (pg_insert(table).values(values)
+                 .on_conflict_do_nothing(index_elements=["ref"])
+                 .returning(table.c.id, _older_pending().label("older")).cte("reply"))
+        _WITH_ALONG[along] = select(select(func.count()).select_from(done).scalar_subquery().label("along"),
+                                    select(reply.c.id).scalar_subquery().label("id"),
+                                    select(reply.c.older).scalar_subquery().label("older"))
+    return _WITH_ALONG[along]
+
+
 async def enqueue_claimed(session: AsyncSession, channel: str, address: str, replies: Sequence[tuple[str, str,
-                          Sequence[Option]]], lease: timedelta, ticket_id: int | None = None) -> list[Claimed]:
+                          Sequence[Option]]], lease: timedelta, ticket_id: int | None = None,
+                          along: tuple[Any, dict[str, Any]] | None = None) -> Written:
     """``enqueue`` with ``claim`` for the replies to one message, each (text, ref, options): the rows as
-    written, for ``OutboxWorker.deliver_claimed`` to send after the commit without reading them back.
+    written, for ``OutboxWorker.deliver_written`` to send after the commit without reading them back.
 
     One statement a reply, which also counts the older messages still waiting for the address, so the
-    sender knows without another round trip whether it may send at once (see ``deliver_claimed``).
+    sender knows without another round trip whether it may send at once (see ``deliver_written``).
     A ref queued before is left as it is and not returned.
+
+    ``along``: a statement of the caller's (an UPDATE … RETURNING, built once) and its parameters, run
+    in the same transaction; ``Written.along`` is how many rows it returned. On PostgreSQL it goes in the
+    first reply's statement (one round trip less a message: the inbox's "processed" mark).
     """
     claimed: list[Claimed] = []
+    changed = 0
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if along is not None and not (postgres and replies):
+        changed = len((await session.execute(along[0], along[1])).all())
+        along = None
     for text, ref, options in replies:
         now = utcnow()
         values: dict[str, Any] = {
@@ -207,10 +247,17 @@ async def enqueue_claimed(session: AsyncSession, channel: str, address: str, rep
             "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now,
             "locked_until": now + lease, "ticket_id": ticket_id, "sent_at": None, "last_error": None,
         }
-        row = (await session.execute(insert_built(session, _claimed_insert), values)).first()
+        row: Any
+        if along is not None:
+            row = (await session.execute(_insert_with(along[0]),
+                                         {**along[1], **{f"new_{k}": v for k, v in values.items()}})).one()
+            changed, along = int(row.along), None
+            row = None if row.id is None else (row.id, row.older)
+        else:
+            row = (await session.execute(insert_built(session, _claimed_insert), values)).first()
         if row is not None:
             claimed.append(Claimed(OutboundMessage(id=row[0], **values), int(row[1])))
-    return claimed
+    return Written(claimed, changed)
 
 
 def describe(exc: BaseException) -> tuple[str, float | None]:

@@ -344,3 +344,35 @@ async def test_a_message_processed_outside_a_claim_still_keeps_to_its_addresss_r
         row = await session.get(InboxMessage, waiting.id)
     assert row is not None and row.status == "received"
     assert row.next_attempt_at is not None and row.next_attempt_at > now
+
+
+async def test_a_message_s_processed_mark_travels_with_its_reply(client: TestClient, gateway: FakeGateway) -> None:
+    """On PostgreSQL each message's "processed" mark is written by its first reply's statement (one round trip
+    a message less), on SQLite beside it; either way every message is marked once and answered once."""
+    from sqlalchemy import event
+
+    from bot.keys import DB_ENGINE
+
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    engine = client.app[DB_ENGINE].sync_engine
+    phones = [f"+86139005{n:05d}" for n in range(6)]
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for phone in phones:
+            assert (await send_sms(client, phone, "菜单")).status == 200
+        for phone in phones:
+            assert len(await gateway.wait_for(phone, 1, timeout=15)) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    marks = [s for s in seen if s.startswith("UPDATE inbox SET status")]
+    replies = [s for s in seen if "INSERT INTO outbox" in s]
+    assert len(replies) == len(phones)
+    if engine.dialect.name == "postgresql":
+        assert marks == [] and all(s.startswith("WITH") and "UPDATE inbox SET status" in s for s in replies)
+    else:
+        assert len(marks) == len(phones)
+    assert await count(client, InboxMessage, InboxMessage.status == "processed") == len(phones)
