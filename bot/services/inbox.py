@@ -323,16 +323,22 @@ class Inbox:
             # A rerun (or a message processed outside a claim) judges its address's rate itself.
             if claimed is None and await self._hold_back(session, [message], now):
                 return []
+            turn.defer = True
             await intake.process(message, turn)
             ticket_id = turn.filed[-1].id if turn.filed else None
             replies = [(text, f"{message.channel}-{message.id}-{index}", options)
                        for index, (text, options) in enumerate(map(intake.render, turn.said))]
-            # The "processed" mark rides with the replies (on PostgreSQL in the first one's statement).
+            # The "processed" mark, and the conversation and profile the message moved (deferred), ride
+            # with the replies: on PostgreSQL in the first one's statement. Each returns its row, or
+            # none when another unit got there first: then this one rolls back (the rerun finds it
+            # processed, or runs on the state as it is now).
+            along = [(_MARK_PROCESSED, {"inbox_id": inbox_id, "now": utcnow()}), *turn.take_pending()]
             written = await enqueue_claimed(session, message.channel, message.address, replies,
-                                            lease=self.outbox.lease, ticket_id=ticket_id,
-                                            along=(_MARK_PROCESSED, {"inbox_id": inbox_id, "now": utcnow()}))
-            if written.along != 1:
-                raise ConversationMoved("processed elsewhere")  # the rerun finds it processed
+                                            lease=self.outbox.lease, ticket_id=ticket_id, along=along)
+            if written.along[0] != 1:
+                raise ConversationMoved("processed elsewhere")
+            if any(n != 1 for n in written.along[1:]):
+                raise ConversationMoved("moved by another unit")
             queued = written.claimed
         log.info("inbox.processed", extra={"id": inbox_id, "channel": message.channel, "replies": len(queued),
                                            "ticket": ticket_id})
