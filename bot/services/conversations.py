@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.messages import Reply
 from bot.services import AppServices
-from bot.services.residents import Profile, load_profile, save_profile
+from bot.services.residents import Profile, load_profile, profile_write, save_profile
 from bot.services.tickets import latest_reply_of, log_filed
 from bot.storage.db import insert_built
 from bot.storage.models import ConversationState, Resident, Ticket, table_of
@@ -62,6 +62,17 @@ def _first_conversation(insert: Any) -> Any:
             .returning(_CONVERSATIONS.c.id))
 
 
+# A deferred save (``Turn.defer``): one row returned when written; bound parameters of their own (c_…),
+# as they run beside other statements.
+_CONVERSATION_CHANGED = _SAVE_CONVERSATION.returning(_CONVERSATIONS.c.id)
+
+
+def _conversation_added(insert: Any) -> Any:
+    return (insert(_CONVERSATIONS).values(channel=bindparam("c_channel"), address=bindparam("c_address"),
+                                          data=bindparam("c_data"), version=1, expires_at=bindparam("c_expires_at"))
+            .on_conflict_do_nothing(index_elements=["channel", "address"]).returning(_CONVERSATIONS.c.id))
+
+
 class ConversationMoved(Exception):
     """Another unit changed this conversation since it was read: roll back and run the message again."""
 
@@ -78,6 +89,14 @@ class Turn:
         self._residents: dict[tuple[str, str], bool] = {}
         # The replies the dialogs gave, for the caller to queue in this same transaction.
         self.said: list[Reply] = []
+        # With ``defer`` (the inbox's units), the conversation and profile are not written when saved but
+        # kept in ``pending``, each a statement returning one row when it wrote, for the caller to run with
+        # its own writes (on PostgreSQL in one statement with the message's first reply: a round trip and
+        # a statement less each). Whatever is left pending is written before the commit, and before
+        # anything of the resident is read again.
+        self.defer = False
+        self.pending: list[tuple[Any, dict[str, Any]]] = []
+        self._pending_of: set[tuple[str, str, str]] = set()
 
     @property
     def services(self) -> AppServices:
@@ -93,7 +112,21 @@ class Turn:
     def say(self, replies: list[Reply]) -> None:
         self.said.extend(replies)
 
+    def take_pending(self) -> list[tuple[Any, dict[str, Any]]]:
+        """The deferred writes, handed to the caller, which runs them in this transaction and checks that
+        each returned its one row (else raises ``ConversationMoved``)."""
+        pending, self.pending = self.pending, []
+        self._pending_of.clear()
+        return pending
+
+    async def flush(self) -> None:
+        """Writes what is pending now; ``ConversationMoved`` when one of them found the rows moved."""
+        for statement, params in self.take_pending():
+            if len((await self.session.execute(statement, params)).all()) != 1:
+                raise ConversationMoved("moved before a deferred write")
+
     async def conversation(self, channel: str, address: str) -> dict[str, Any] | None:
+        await self.flush()
         row = (await self.session.execute(
             select(ConversationState.data, ConversationState.version, ConversationState.expires_at)
             .where(ConversationState.channel == channel, ConversationState.address == address))).first()
@@ -104,6 +137,7 @@ class Turn:
 
     async def resident(self, channel: str, address: str) -> tuple[Profile, dict[str, Any] | None]:
         """``profile`` and ``conversation`` read in one statement."""
+        await self.flush()
         row = (await self.session.execute(_RESIDENT, {"channel": channel, "address": address})).one()
         profile = (Profile() if row.resident is None else
                    Profile(region_code=row.region_code, locale=row.locale, opted_out=row.opted_out))
@@ -118,6 +152,19 @@ class Turn:
         """Writes the conversation if nobody else did since ``conversation`` read it."""
         version = self._read.get((channel, address))
         expires = self.now() + timedelta(seconds=ttl)
+        if self.defer:
+            if ("conversation", channel, address) in self._pending_of:
+                await self.flush()  # a second save of the unit builds on the first one written
+            self._pending_of.add(("conversation", channel, address))
+            if version is None:
+                self.pending.append((insert_built(self.session, _conversation_added), {
+                    "c_channel": channel, "c_address": address, "c_data": data, "c_expires_at": expires}))
+            else:
+                self.pending.append((_CONVERSATION_CHANGED, {
+                    "of_channel": channel, "of_address": address, "read": version, "new_data": data,
+                    "new_version": version + 1, "new_expires_at": expires}))
+            self._read[(channel, address)] = (version or 0) + 1
+            return
         if version is None:
             inserted = await self.session.execute(insert_built(self.session, _first_conversation), {
                 "channel": channel, "address": address, "data": data, "version": 1, "expires_at": expires})
@@ -133,10 +180,18 @@ class Turn:
         self._read[(channel, address)] = version + 1
 
     async def profile(self, channel: str, address: str) -> Profile:
+        await self.flush()
         return await load_profile(self.session, channel, address)
 
     async def save_profile(self, channel: str, address: str, profile: Profile) -> None:
         stored = self._residents.get((channel, address))
+        if self.defer and stored is not None:
+            if ("profile", channel, address) in self._pending_of:
+                await self.flush()
+            self._pending_of.add(("profile", channel, address))
+            self.pending.append(profile_write(self.session, channel, address, profile, self.now(), stored))
+            self._residents[(channel, address)] = True
+            return
         if not await save_profile(self.session, channel, address, profile, self.now(), stored):
             # The resident's first profile was written by another unit: this one ran on a stale one.
             raise ConversationMoved(channel)
@@ -156,6 +211,7 @@ class Turns:
             async with self.sessions() as session, session.begin():
                 turn = Turn(session, self.services)
                 yield turn
+                await turn.flush()
         except IntegrityError as exc:
             # A ticket for this delivery, or this resident's first profile or conversation, was
             # written by a unit running at the same time: this one is stale and runs again.

@@ -66,12 +66,14 @@ BURST_PACE = 0.1
 # What a claim takes: the channels with an intake (a bound parameter, so the claim is built once).
 _OF_CHANNELS = InboxMessage.channel.in_(bindparam("channels", expanding=True))
 
-# A message's "processed" mark, built once (it is the last statement of every message's unit); a
-# Core statement on the table: through the ORM's bulk UPDATE it cost about twice the CPU.
+# A message's "processed" mark, built once (every message's unit runs it, on PostgreSQL within the
+# statement of its first reply: ``enqueue_claimed``'s ``along``); a Core statement on the table:
+# through the ORM's bulk UPDATE it cost about twice the CPU.
 _INBOX = table_of(InboxMessage)
 _MARK_PROCESSED = (update(_INBOX)
                    .where(_INBOX.c.id == bindparam("inbox_id"), _INBOX.c.status == RECEIVED)
-                   .values(status=PROCESSED, processed_at=bindparam("now"), locked_until=None, last_error=None))
+                   .values(status=PROCESSED, processed_at=bindparam("now"), locked_until=None, last_error=None)
+                   .returning(_INBOX.c.id))
 # When the addresses of a claim were answered in the last RATE_WINDOW (``Inbox._held_back``).
 _ANSWERED = (select(_INBOX.c.channel, _INBOX.c.address, _INBOX.c.processed_at)
              .where(_INBOX.c.channel.in_(bindparam("channels", expanding=True)),
@@ -321,15 +323,23 @@ class Inbox:
             # A rerun (or a message processed outside a claim) judges its address's rate itself.
             if claimed is None and await self._hold_back(session, [message], now):
                 return []
+            turn.defer = True
             await intake.process(message, turn)
             ticket_id = turn.filed[-1].id if turn.filed else None
             replies = [(text, f"{message.channel}-{message.id}-{index}", options)
                        for index, (text, options) in enumerate(map(intake.render, turn.said))]
-            queued = await enqueue_claimed(session, message.channel, message.address, replies,
-                                           lease=self.outbox.lease, ticket_id=ticket_id)
-            done = await session.execute(_MARK_PROCESSED, {"inbox_id": inbox_id, "now": utcnow()})
-            if done.rowcount != 1:  # type: ignore[attr-defined]
-                raise ConversationMoved("processed elsewhere")  # the rerun finds it processed
+            # The "processed" mark, and the conversation and profile the message moved (deferred), ride
+            # with the replies: on PostgreSQL in the first one's statement. Each returns its row, or
+            # none when another unit got there first: then this one rolls back (the rerun finds it
+            # processed, or runs on the state as it is now).
+            along = [(_MARK_PROCESSED, {"inbox_id": inbox_id, "now": utcnow()}), *turn.take_pending()]
+            written = await enqueue_claimed(session, message.channel, message.address, replies,
+                                            lease=self.outbox.lease, ticket_id=ticket_id, along=along)
+            if written.along[0] != 1:
+                raise ConversationMoved("processed elsewhere")
+            if any(n != 1 for n in written.along[1:]):
+                raise ConversationMoved("moved by another unit")
+            queued = written.claimed
         log.info("inbox.processed", extra={"id": inbox_id, "channel": message.channel, "replies": len(queued),
                                            "ticket": ticket_id})
         return queued

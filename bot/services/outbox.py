@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, bindparam, literal_column, select, update
+from sqlalchemy import ColumnElement, Integer, bindparam, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.messages import Option
@@ -189,16 +190,53 @@ async def enqueue(session: AsyncSession, channel: str, address: str, text: str, 
     return result.scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class Written:
+    """What ``enqueue_claimed`` wrote: the replies queued, and how many rows each ``along`` statement returned."""
+
+    claimed: list[Claimed]
+    along: tuple[int, ...] = ()
+
+
+# The first reply's INSERT with statements of the caller's run alongside (PostgreSQL: one statement,
+# their data-modifying CTEs), by those statements; built once each.
+_WITH_ALONG: dict[tuple[Any, ...], Any] = {}
+
+
+def _insert_with(along: tuple[Any, ...]) -> Any:
+    """``WITH a0 AS (…), …, reply AS (INSERT … RETURNING id, older) SELECT count(a0), …, reply.id, reply.older``:
+    one row whatever was inserted (a ref queued before inserts none)."""
+    if along not in _WITH_ALONG:
+        table = _OUTBOX
+        done = [statement.cte(f"a{index}") for index, statement in enumerate(along)]
+        values = {c.name: bindparam(f"reply_{c.name}", type_=c.type) for c in table.c if c.name != "id"}
+        reply = (pg_insert(table).values(values).on_conflict_do_nothing(index_elements=["ref"])
+                 .returning(table.c.id, _older_pending().label("older")).cte("reply"))
+        _WITH_ALONG[along] = select(*(select(func.count()).select_from(cte).scalar_subquery() for cte in done),
+                                    select(reply.c.id).scalar_subquery(), select(reply.c.older).scalar_subquery())
+    return _WITH_ALONG[along]
+
+
 async def enqueue_claimed(session: AsyncSession, channel: str, address: str, replies: Sequence[tuple[str, str,
-                          Sequence[Option]]], lease: timedelta, ticket_id: int | None = None) -> list[Claimed]:
+                          Sequence[Option]]], lease: timedelta, ticket_id: int | None = None,
+                          along: Sequence[tuple[Any, dict[str, Any]]] = ()) -> Written:
     """``enqueue`` with ``claim`` for the replies to one message, each (text, ref, options): the rows as
-    written, for ``OutboxWorker.deliver_claimed`` to send after the commit without reading them back.
+    written, for ``OutboxWorker.deliver_written`` to send after the commit without reading them back.
 
     One statement a reply, which also counts the older messages still waiting for the address, so the
-    sender knows without another round trip whether it may send at once (see ``deliver_claimed``).
+    sender knows without another round trip whether it may send at once (see ``deliver_written``).
     A ref queued before is left as it is and not returned.
+
+    ``along``: statements of the caller's (UPDATE or INSERT … RETURNING, built once; bound parameters
+    named apart) with their parameters, run in the same transaction; ``Written.along`` is how many rows
+    each returned. On PostgreSQL they go in the first reply's statement, a round trip and a statement
+    less each (the inbox's "processed" mark, the conversation and profile the message moved).
     """
     claimed: list[Claimed] = []
+    changed: tuple[int, ...] = ()
+    if along and not (replies and session.get_bind().dialect.name == "postgresql"):
+        changed = tuple([len((await session.execute(statement, params)).all()) for statement, params in along])
+        along = ()
     for text, ref, options in replies:
         now = utcnow()
         values: dict[str, Any] = {
@@ -207,10 +245,21 @@ async def enqueue_claimed(session: AsyncSession, channel: str, address: str, rep
             "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now,
             "locked_until": now + lease, "ticket_id": ticket_id, "sent_at": None, "last_error": None,
         }
-        row = (await session.execute(insert_built(session, _claimed_insert), values)).first()
+        row: Any
+        if along:
+            params = {f"reply_{k}": v for k, v in values.items()}
+            for _statement, own in along:
+                params.update(own)
+            row = tuple((await session.execute(_insert_with(tuple(s for s, _ in along)), params)).one())
+            changed, row = tuple(int(n) for n in row[:len(along)]), row[len(along):]
+            along = ()
+            if row[0] is None:
+                row = None
+        else:
+            row = (await session.execute(insert_built(session, _claimed_insert), values)).first()
         if row is not None:
             claimed.append(Claimed(OutboundMessage(id=row[0], **values), int(row[1])))
-    return claimed
+    return Written(claimed, changed)
 
 
 def describe(exc: BaseException) -> tuple[str, float | None]:

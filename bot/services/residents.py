@@ -50,6 +50,18 @@ async def save_profile(session: AsyncSession, channel: str, address: str, profil
     return inserted.scalar_one_or_none() is not None
 
 
+def profile_write(session: AsyncSession, channel: str, address: str, profile: Profile, now: datetime,
+                  stored: bool) -> tuple[Any, dict[str, Any]]:
+    """``save_profile`` as one statement and its parameters, for the caller to run later (``Turn``'s
+    deferred writes): it returns one row when it wrote, none when the row it expected (``stored``: the
+    caller read one) was not there, or was there when it expected none."""
+    values = {"p_region_code": profile.region_code, "p_locale": profile.locale, "p_opted_out": profile.opted_out,
+              "p_updated_at": now, "p_channel": channel, "p_address": address}
+    if stored:
+        return _PROFILE_CHANGED, values
+    return insert_built(session, _profile_added), {**values, "p_created_at": now}
+
+
 # Core statements, built once (see bot.services.conversations).
 _RESIDENTS = table_of(Resident)
 _SAVE_PROFILE = (update(_RESIDENTS).where(_RESIDENTS.c.channel == bindparam("of_channel"),
@@ -58,3 +70,17 @@ _SAVE_PROFILE = (update(_RESIDENTS).where(_RESIDENTS.c.channel == bindparam("of_
 
 def _first_profile(insert: Any) -> Any:
     return insert(_RESIDENTS).on_conflict_do_nothing(index_elements=["channel", "address"]).returning(_RESIDENTS.c.id)
+
+
+# ``profile_write``'s: bound parameters of their own (p_…), as they run beside other statements.
+_PROFILE_VALUES: dict[str, Any] = {"region_code": bindparam("p_region_code"), "locale": bindparam("p_locale"),
+                   "opted_out": bindparam("p_opted_out"), "updated_at": bindparam("p_updated_at")}
+_PROFILE_CHANGED = (update(_RESIDENTS).where(_RESIDENTS.c.channel == bindparam("p_channel"),
+                                             _RESIDENTS.c.address == bindparam("p_address"))
+                    .values(_PROFILE_VALUES).returning(_RESIDENTS.c.id))
+
+
+def _profile_added(insert: Any) -> Any:
+    return (insert(_RESIDENTS).values(channel=bindparam("p_channel"), address=bindparam("p_address"),
+                                      created_at=bindparam("p_created_at"), **_PROFILE_VALUES)
+            .on_conflict_do_nothing(index_elements=["channel", "address"]).returning(_RESIDENTS.c.id))

@@ -52,11 +52,11 @@ async def take_due_rows(session: AsyncSession, model: Any, waiting: str, now: da
     planned as a nested loop over every waiting row twice, 13 s a claim with 5,000 waiting (measured,
     EXPLAIN ANALYZE); the grouping is one pass whatever the planner believes.
 
-    ``window`` (for a table indexed on status and id, the inbox): the grouping is over the oldest
-    ``window`` waiting rows only, which is exact for them (every older waiting row of their address
-    is among them), so a claim costs the same with 200 or 20,000 waiting. When that finds fewer than
-    ``limit`` (the oldest rows are leased, or wait for a retry or a rate limit), the rest is looked
-    for among all waiting rows, as without a window.
+    ``window`` (for a table with its waiting rows indexed by id, the inbox's ``ix_inbox_waiting``): the
+    grouping is over the oldest ``window`` waiting rows only, which is exact for them (every older
+    waiting row of their address is among them), so a claim costs the same with 200 or 20,000
+    waiting. When that finds fewer than ``limit`` (the oldest rows are leased, or wait for a retry or
+    a rate limit), the rest is looked for among all waiting rows, as without a window.
 
     The leased rows are returned by the claim itself (UPDATE … RETURNING), as the session's objects.
 

@@ -344,3 +344,72 @@ async def test_a_message_processed_outside_a_claim_still_keeps_to_its_addresss_r
         row = await session.get(InboxMessage, waiting.id)
     assert row is not None and row.status == "received"
     assert row.next_attempt_at is not None and row.next_attempt_at > now
+
+
+async def test_a_conversation_moved_by_another_unit_before_the_deferred_write_reruns_the_message(
+        client: TestClient, gateway: FakeGateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The conversation (and profile) a message moves are written with its reply, after the dialogs ran: when
+    another unit moved the conversation meanwhile, the message's unit writes nothing, rolls back and runs again
+    on the state as it is now; answered once, the conversation's version moved once more."""
+    from bot.channels.intake import DialogIntake
+
+    phone = "+8613900033333"
+    assert (await send_sms(client, phone, "求助")).status == 200
+    assert len(await gateway.wait_for(phone, 1)) == 1
+    real_process = DialogIntake.process
+    moved: list[int] = []
+
+    async def process_then_move(self: DialogIntake, message: InboxMessage, turn: Any) -> None:
+        await real_process(self, message, turn)
+        if not moved:
+            moved.append(message.id)
+            async with client.app[SESSIONS]() as other, other.begin():
+                await other.execute(update(ConversationState).where(ConversationState.address == phone)
+                                    .values(version=ConversationState.version + 1))
+
+    monkeypatch.setattr(DialogIntake, "process", process_then_move)
+    assert (await send_sms(client, phone, "隆务镇")).status == 200
+    got = await gateway.wait_for(phone, 2, timeout=15)
+    await asyncio.sleep(0.5)
+    assert moved and len(gateway.to(phone)) == 2
+    assert "遇到了什么困难" in got[1]["text"]
+    async with client.app[SESSIONS]() as session:
+        version = await session.scalar(select(ConversationState.version).where(ConversationState.address == phone))
+    assert version == 3  # 1 after 求助, 2 by the other unit, 3 after 隆务镇
+    assert await count(client, InboxMessage, InboxMessage.status == "processed") == 2
+
+
+async def test_a_message_s_processed_mark_travels_with_its_reply(client: TestClient, gateway: FakeGateway) -> None:
+    """On PostgreSQL each message's "processed" mark is written by its first reply's statement (one round trip
+    a message less), on SQLite beside it; either way every message is marked once and answered once."""
+    from sqlalchemy import event
+
+    from bot.keys import DB_ENGINE
+
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    engine = client.app[DB_ENGINE].sync_engine
+    phones = [f"+86139005{n:05d}" for n in range(6)]
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for phone in phones:
+            assert (await send_sms(client, phone, "菜单")).status == 200
+        for phone in phones:
+            assert len(await gateway.wait_for(phone, 1, timeout=15)) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    marks = [s for s in seen if s.startswith("UPDATE inbox SET status")]
+    replies = [s for s in seen if "INSERT INTO outbox" in s]
+    conversations = [s for s in seen if s.startswith("INSERT INTO conversations")]
+    assert len(replies) == len(phones)
+    if engine.dialect.name == "postgresql":
+        # The mark and each new resident's first conversation, in the reply's statement.
+        assert marks == [] and conversations == []
+        assert all(s.startswith("WITH") and "UPDATE inbox SET status" in s and "INSERT INTO conversations" in s
+                   for s in replies)
+    else:
+        assert len(marks) == len(phones) and len(conversations) == len(phones)
+    assert await count(client, InboxMessage, InboxMessage.status == "processed") == len(phones)

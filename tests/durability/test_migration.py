@@ -87,10 +87,32 @@ async def test_the_short_search_index_goes_down_and_up_again(empty_database: str
         assert await execute(empty_database, index) == [(0,)]
         assert await execute(empty_database, order) == [(0,)]
     await asyncio.to_thread(command.upgrade, config, "head")
-    assert await execute(empty_database, "SELECT version_num FROM alembic_version") == [("0011",)]
+    assert await execute(empty_database, "SELECT version_num FROM alembic_version") == [("0012",)]
     if postgres:
         assert await execute(empty_database, index) == [(1,)]
         # 0011: all areas' queue order (an admin's page off an index).
         assert await execute(empty_database, order) == [(1,)]
         grams = await execute(empty_database, "SELECT ticket_text_grams('火灾 A')")
         assert sorted(grams[0][0]) == sorted(["火", "火灾", "灾", "灾 ", " ", " A", "A", "A"])
+
+
+async def test_the_inbox_waiting_index_goes_down_and_up_again(empty_database: str) -> None:
+    """0012: the inbox's waiting rows in a partial index of their own (a claim walks no processed row),
+    in place of the index of every row by status and id; down and up again, on SQLite and PostgreSQL."""
+    config = alembic_config(empty_database)
+    await asyncio.to_thread(command.upgrade, config, "head")
+    postgres = empty_database.startswith("postgresql")
+    indexes = ("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'inbox'" if postgres else
+               "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbox'")
+
+    async def inbox_indexes() -> dict[str, str]:
+        return {name: definition or "" for name, definition in await execute(empty_database, indexes)}
+
+    at_head = await inbox_indexes()
+    assert "ix_inbox_pending" not in at_head
+    assert "WHERE" in at_head["ix_inbox_waiting"] and "'received'" in at_head["ix_inbox_waiting"]
+    await asyncio.to_thread(command.downgrade, config, "0011")
+    before = await inbox_indexes()
+    assert "ix_inbox_pending" in before and "ix_inbox_waiting" not in before
+    await asyncio.to_thread(command.upgrade, config, "head")
+    assert await inbox_indexes() == at_head
