@@ -64,6 +64,9 @@ def kb() -> KnowledgeBase:
         ("刚脱贫又欠了债 怕又穷回去", TONGREN, "村委会", "7920"),
         ("刚脱贫没两年，又欠了一屁股看病的债，会不会又变回贫困户？", CHANGTAI, "定期监测", "3876"),
         ("搬迁户有啥子补助", ZHENGAN, "1500", "7920"),
+        ("已脱贫但不稳定的户怎么管", CHANGTAI, "定期监测", "7920"),
+        # 户口没迁 tells where the household is registered; it asks nothing about moving it.
+        ("从牧区搬到城里住好几年了，户口没迁，生活困难", TONGREN, "居住地", "我们只有"),
         # 一般的贫困户, 既不是低保也不是特困: the one group asked, not the groups denied.
         ("我家既不是低保也不是特困，就是一般的贫困户。房子是八十年代盖的，房梁都歪了。听说危房改造分三类补，"
          "我们这种能补多少？", TONGFU, "15000", "39000"),
