@@ -123,6 +123,8 @@ _SOMEONE_IN = re.compile(
 )
 # Going somewhere to be treated or to work (要去西宁做手术, 跑到新疆摘棉花), whoever goes.
 _GOING_TO = re.compile(r"(?:要去|去了|跑到|跑去|送到|转到|到了|要往|往|只能去|得去|就去)$")
+# Came back or moved from a place (从浙江回来, 从牧区搬到城里).
+_CAME_BACK = re.compile(r"(?:那边|那里|打工)?(?:回来|回到|回家|回老家|回村|过来|搬回|搬到|搬来|来到|到了)")
 _DOING_THERE = re.compile(
     r"^[的\s]*(?:(?:省里|市里|城里|那边|那里)的?)?(?:打工|上班|工作|干活|务工|找到活|找了活|找到工作|找了份|挣钱|上学|读书|念书|上大学|上大专|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
     r"矿上|饭馆|饭店|餐馆|干了|打零工|做工|摘棉花|当保姆|开车|跑车|做手术|治病|动手术|医院|转院|转|治疗|检查)"
@@ -151,6 +153,9 @@ def _role(text: str, start: int, end: int, own_at: Sequence[int] = ()) -> tuple[
     last_there = max((m.start() for m in _THERE_AFTER.finditer(after)), default=-1)
     if last_own > last_there:
         return "context", end + last_own
+    if text[:start].endswith("从") and _CAME_BACK.match(after):
+        # 今年我从浙江回来: where the resident came back from, not what is asked.
+        return "background", start - 1
     someone = _SOMEONE_IN.search(text[:start]) or _GOING_TO.search(text[:start])
     doing = _DOING_THERE.search(after) if someone else None
     # 他想报名去厦门那边的厂子: the 那边 is where he goes to work, not a question about over there.

@@ -70,6 +70,9 @@ def kb() -> KnowledgeBase:
         # 一般的贫困户, 既不是低保也不是特困: the one group asked, not the groups denied.
         ("我家既不是低保也不是特困，就是一般的贫困户。房子是八十年代盖的，房梁都歪了。听说危房改造分三类补，"
          "我们这种能补多少？", TONGFU, "15000", "39000"),
+        # 从浙江回来 is where the resident came back from.
+        ("我屋头原来是建档立卡户，今年我从浙江回来，不想再出去了，想在家门口找个事做。县里有没有培训？", ZHENGAN,
+         "培训", "我们只有"),
         # 我家在山里 is the countryside, not 山里乡.
         ("我家在山里，老人有高血压糖尿病，拿药报销都要坐车进城。村里一直说要搞医保村村通，这到底是个啥？",
          CHANGTAI, "医保村村通", "我们只有"),
