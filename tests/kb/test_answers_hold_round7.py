@@ -8,6 +8,7 @@ import pytest
 
 from knowledge_base import KnowledgeBase
 from knowledge_base.quotes import seeds
+from knowledge_base.text import compact
 
 ZHENGAN, CHENGXIANG, TONGREN, TONGFU, LINXIA = "520324", "350302", "632301", "640221203", "6229"
 KANGLE, DONGXIANG = "622922", "622926"
@@ -123,3 +124,15 @@ def test_a_partner_city_asked_for_another_matter_is_a_place_we_do_not_serve(kb: 
     answer = kb.ask(text, ZHENGAN)
     assert ("没有上海" in answer.text) is partner, answer.text
     assert ("50元" in answer.text) is False
+
+
+def test_a_common_phrase_one_character_off_a_situation_is_not_that_situation(kb: KnowledgeBase) -> None:
+    # 有没有补助 is no typo of 没有救助 (a family left without aid): situations' words are read as written.
+    found = kb.index.matcher.found(compact("低保户住院报完还有没有补助"))
+    assert "unassisted" not in found
+
+
+@pytest.mark.parametrize("text", ["我妈失智了，自己没法去申请救助", "老人老糊涂了，自己申请不了"])
+def test_someone_who_cannot_apply_themselves_is_the_on_behalf_rule(kb: KnowledgeBase, text: str) -> None:
+    answer = kb.ask(text, TONGREN)
+    assert answer.answered and "村委会" in answer.text, answer.text
