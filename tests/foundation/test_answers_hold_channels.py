@@ -46,13 +46,19 @@ PATTERNS = [
     ("how it works pattern (round 5)", "同仁市", "需要教育医疗住房救助的，民政能转给别的部门吗", "转介", ["暂未公布"]),
     ("context place, own short name (round 5)", "临夏州", "正安特困每月741，临夏咋算", "1.3倍", ["741"]),
     ("context place, own short name (round 5)", "城厢区", "荔城朋友说低保涨了，城厢呢", "7920", ["我们只有"]),
+    # round 7: the seed's own sentence for a detail the answer leaves out; who asks is no topic
+    ("seed sentence (round 7)", "正安县", "慢性病的医保目录外药品费用要谁审批才能给医疗扶助", "合医办", ["7920"]),
+    ("seed sentence (round 7)", "临夏州", "监测预警体系是几级", "五位一体", ["3876"]),
+    ("status told (round 7)", "正安县",
+     "儿子不想读高中了，打算去县里中职学汽修。家里是建档立卡户。中职能有哪些资助？", "2000", ["7920"]),
 ]
 # (region, a near miss beside a program word): declined on every channel, never answered with a figure
 NEAR_MISSES = [("城厢区", "低保户孩子当兵有补助吗"), ("临夏州", "老党员有生活补贴吗")]
 # (a hardship told without naming any program: asked back, not guessed; 遭了大难 now reads as 急难)
 CLARIFY = ("通伏乡", "家里遇到了很大的困难 想问问政府能帮点啥")
 # (region, question about a place Minsheng does not serve, the resident's own figure it must not state)
-UNSERVED = [("正安县", "北京低保多少", "3876"), ("城厢区", "荔城区的低保标准一年多少", "7920")]
+UNSERVED = [("正安县", "北京低保多少", "3876"), ("城厢区", "荔城区的低保标准一年多少", "7920"),
+            ("正安县", "上海残疾人护理补贴多少", "50元")]
 
 
 def never_says(text: str, figures: list[str]) -> None:
