@@ -123,6 +123,7 @@ _SOMEONE_IN = re.compile(
 )
 # Going somewhere to be treated or to work (要去西宁做手术, 跑到新疆摘棉花), whoever goes.
 _GOING_TO = re.compile(r"(?:要去|去了|跑到|跑去|送到|转到|到了|要往|往|只能去|得去|就去)$")
+_AT_START = re.compile(r"\s*在")
 # Came back or moved from a place (从浙江回来, 从牧区搬到城里).
 _CAME_BACK = re.compile(r"(?:那边|那里|打工)?(?:回来|回到|回家|回老家|回村|过来|搬回|搬到|搬来|来到|到了)")
 _DOING_THERE = re.compile(
@@ -156,7 +157,9 @@ def _role(text: str, start: int, end: int, own_at: Sequence[int] = ()) -> tuple[
     if text[:start].endswith("从") and _CAME_BACK.match(after):
         # 今年我从浙江回来: where the resident came back from, not what is asked.
         return "background", start - 1
-    someone = _SOMEONE_IN.search(text[:start]) or _GOING_TO.search(text[:start])
+    # 在西宁工地上摔伤了: a message that begins with where the resident is says where they are.
+    someone = (_SOMEONE_IN.search(text[:start]) or _GOING_TO.search(text[:start])
+               or _AT_START.fullmatch(text[:start]))
     doing = _DOING_THERE.search(after) if someone else None
     # 他想报名去厦门那边的厂子: the 那边 is where he goes to work, not a question about over there.
     if someone and doing and not _THERE_AFTER.search(after, doing.end()):
