@@ -76,6 +76,8 @@ def kb() -> KnowledgeBase:
          "培训", "我们只有"),
         # Work that stopped is a hardship, not the organised-labour program; 在西宁工地上 is where the resident was.
         ("在西宁工地上摔伤了，家里没钱吃饭了", TONGREN, "救急难", "我们只有"),
+        # 住院报了90%还是困难 is what insurance left, not what aid left (慈善).
+        ("住院报了90%还是困难，谁来管", ZHENGAN, "民政局", "慈善"),
         # 我家在山里 is the countryside, not 山里乡.
         ("我家在山里，老人有高血压糖尿病，拿药报销都要坐车进城。村里一直说要搞医保村村通，这到底是个啥？",
          CHANGTAI, "医保村村通", "我们只有"),
