@@ -389,6 +389,9 @@ class KnowledgeBase:
             for j in range(asking[-1] - 2, max(-1, asking[-1] - 4), -1):
                 if self._names_topic(clauses[j]):
                     focus = readings[j].topical
+                    # …她总说不想念了，要跟人去打工: the clause right before it names the same matter.
+                    if j and self._names_topic(clauses[j - 1]):
+                        focus |= readings[j - 1].topical
                     break
         # What the asking clauses say is read as they say it (a situation there is not outweighed by a
         # topic the story names elsewhere).

@@ -78,6 +78,9 @@ def kb() -> KnowledgeBase:
         ("在西宁工地上摔伤了，家里没钱吃饭了", TONGREN, "救急难", "我们只有"),
         # 住院报了90%还是困难 is what insurance left, not what aid left (慈善).
         ("住院报了90%还是困难，谁来管", ZHENGAN, "民政局", "慈善"),
+        # The question points back past its own clause: 不想念了 comes right before 要跟人去打工.
+        ("我外孙女今年十四岁，在永靖上初中。她爸妈都在外地，她跟着我过。最近她总说不想念了，要跟人去打工。"
+         "我一个老婆子劝不住，学校和政府能不能帮着管一管？", "622923", "控辍保学", "交通补助"),
         # 我家在山里 is the countryside, not 山里乡.
         ("我家在山里，老人有高血压糖尿病，拿药报销都要坐车进城。村里一直说要搞医保村村通，这到底是个啥？",
          CHANGTAI, "医保村村通", "我们只有"),
