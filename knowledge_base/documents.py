@@ -25,6 +25,8 @@ class Document:
     # Sections no article reaches, each with the reason (a heading, an internal duty residents never
     # ask about); ``minsheng kb check`` requires every other section to be cited by some answer.
     unreached: tuple[tuple[str, str], ...] = ()
+    # The seed's file in ``data/seeds`` (quoted by ``knowledge_base.quotes``).
+    seed: str = ""
 
 
 @cache
@@ -34,7 +36,7 @@ def documents() -> dict[str, Document]:
     return {
         d["name"]: Document(
             d["name"], d["title"], str(d["jurisdiction"]), d["date"], tuple(d["sections"]), d.get("under"),
-            tuple((str(k), str(v)) for k, v in (d.get("unreached") or {}).items()),
+            tuple((str(k), str(v)) for k, v in (d.get("unreached") or {}).items()), str(d["seed"]),
         )
         for d in raw
     }

@@ -160,7 +160,7 @@ def _role(text: str, start: int, end: int, own_at: Sequence[int] = ()) -> tuple[
     # 在西宁工地上摔伤了: a message that begins with where the resident is says where they are.
     someone = (_SOMEONE_IN.search(text[:start]) or _GOING_TO.search(text[:start])
                or _AT_START.fullmatch(text[:start]))
-    doing = _DOING_THERE.search(after) if someone else None
+    doing = someone and _DOING_THERE.search(after)
     # 他想报名去厦门那边的厂子: the 那边 is where he goes to work, not a question about over there.
     if someone and doing and not _THERE_AFTER.search(after, doing.end()):
         return "background", someone.start()
@@ -295,9 +295,10 @@ class KnowledgeBase:
         parts = self._questions_in(text)
         if len(parts) > 1:
             answers = [self._answer(part, where, on, locale, vectors) for part in parts]
-            if len({a.article_id for a in answers}) == len(answers):
+            articles = {a.article_id for a in answers}
+            if len(articles) == len(answers):
                 return self._localized(_joined(answers), locale)
-            if len({a.article_id for a in answers}) == 1 and all(a.answered for a in answers):
+            if len(articles) == 1 and all(a.answered for a in answers):
                 # 够不够低保？标准是多少？ asks one thing twice: its fullest clause answers, not the story.
                 return self._localized(answers[-1], locale)
         return self._localized(self._answer(text, where, on, locale, vectors), locale)
@@ -451,8 +452,9 @@ class KnowledgeBase:
         return None
 
     def _with_quote(self, text: str, answer: Answer) -> str:
-        """The answer, and after it the seed's sentence for a detail asked that it leaves out."""
-        seed = seeds().get(answer.sources[0].document)
+        """The answer, and after it the seed's sentence for a detail asked that it leaves out (an answer
+        without a source has no seed to quote)."""
+        seed = seeds().get(answer.sources[0].document) if answer.sources else None
         quote = seed.quote(text, answer.text) if seed else None
         if not quote or quote in answer.text:
             return answer.text
@@ -528,7 +530,7 @@ class KnowledgeBase:
                 answer = self._with_figure(hits, local, place_code, on) or answer
             if asks_figure:
                 answer.text = _the_group_asked(text, answer.text)
-            if answer.answered and answer.sources:
+            if answer.answered:
                 answer.text = self._with_quote(text, answer)
             if asks_figure and not _DIGIT.search(answer.text):
                 # 城厢区残疾人两项补贴一个月多少钱: the place's rules on it print no figure. They are
@@ -713,7 +715,7 @@ class KnowledgeBase:
             self._suggest(answer, asked, region_code, on)
             return answer
         answer = self._render_article(related, region_code, on)
-        if question and answer.sources:
+        if question:
             answer.text = self._with_quote(question, answer)
         answer.text = _("{lead}。已公布的相关规定：{text}").format(lead=lead, text=answer.text)
         if reading is None or self.index.asks_what_it_does_not_give(reading, related):

@@ -309,7 +309,8 @@ class PlaceReader:
         _link(folded, candidates)
         kept: list[_Candidate] = []
         for cand in candidates:
-            in_context = id(cand) in alone or _introduced(folded, cand) or (lead and not folded[: cand.start].strip())
+            leading = lead and not folded[: cand.start].strip()
+            in_context = id(cand) in alone or _introduced(folded, cand) or leading
             if cand.linked:
                 entries = [e for e in cand.entries if e[0] in cand.linked]
             elif cand.latin:
@@ -323,9 +324,8 @@ class PlaceReader:
                     cand.also = [code for code, kind in cand.entries if not kind & _STRONG]
                 # 我家在山里 says where home is as a landscape: an ordinary word is a weak name's only
                 # form here, and it needs the whole message (我是山里的) to be read as a place.
-                if (not strong and id(cand) not in alone and folded[cand.start : cand.end] in COMMON_WORDS
-                        and not (lead and not folded[: cand.start].strip())):
-                    in_context = False
+                if not strong and folded[cand.start : cand.end] in COMMON_WORDS:
+                    in_context = id(cand) in alone or leading
                 entries = strong or (cand.entries if in_context else [])
             if any(kind & _EXACT for _code, kind in entries):
                 entries = [e for e in entries if e[1] & _EXACT]

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
+from knowledge_base.documents import documents
 from knowledge_base.parameters import PACKAGE
 from knowledge_base.text import compact
 
@@ -104,7 +103,7 @@ class Seed:
         self.sentences = [s for s in sentences if len(_HAN.findall(s.text)) >= MIN_QUOTE]
         counts = Counter(g for s in sentences for g in s.grams)
         self._idf = {g: math.log(1 + len(sentences) / n) for g, n in counts.items()}
-        # Each bigram's lines (an answer's source is found by its bigrams), and each line's sentences.
+        # Each bigram's lines: an answer's source is found by its bigrams.
         postings: dict[str, list[int]] = {}
         for s in sentences:
             for g in s.grams:
@@ -116,12 +115,6 @@ class Seed:
         for i, s in enumerate(self._quotable):
             for g in s.grams:
                 self._with_gram.setdefault(g, []).append(i)
-        self._on_line: dict[int, list[_Sentence]] = {}
-        for s in self.sentences:
-            self._on_line.setdefault(s.line, []).append(s)
-
-    def idf(self, gram: str) -> float:
-        return self._idf.get(gram, 0.0)
 
     def _source_of(self, answer: str) -> tuple[frozenset[str], int | None]:
         """The answer's bigrams and the line of the seed that shares most with them (remembered: an
@@ -161,13 +154,14 @@ class Seed:
                 continue
             if len(s.grams & said) > MAX_SAID * len(s.grams):
                 continue
-            if ((gain >= MIN_GAIN or phrase) and (best is None or gain > best[0]) and _has_run(shared, asked)
-                    and len(s.grams - said - wanted) >= MIN_NEW):
+            # Two question bigrams in a row (a word of three characters or more), not scattered characters.
+            if ((gain >= MIN_GAIN or phrase) and (best is None or gain > best[0])
+                    and _longest_run(shared, asked, wanted) >= 2 and len(s.grams - said - wanted) >= MIN_NEW):
                 best = (gain, s)
         return best[1].text if best else None
 
 
-def _longest_run(grams: frozenset[str], asked: str, wanted: set[str]) -> int:
+def _longest_run(grams: frozenset[str], asked: str, wanted: frozenset[str] | set[str]) -> int:
     """The most bigrams in a row of the question that the sentence has, counting only runs with one the
     answer lacks."""
     best = run = 0
@@ -184,14 +178,8 @@ def _longest_run(grams: frozenset[str], asked: str, wanted: set[str]) -> int:
     return best
 
 
-def _has_run(shared: frozenset[str] | set[str], asked: str) -> bool:
-    """Whether two shared bigrams follow each other in the question (a word of three characters or more)."""
-    return any(asked[i : i + 2] in shared and asked[i + 1 : i + 3] in shared for i in range(len(asked) - 2))
-
-
 @cache
 def seeds() -> dict[str, Seed]:
     """The seed behind each cited document, by the name sources give it."""
-    raw = yaml.safe_load(resources.files(PACKAGE).joinpath("documents.yaml").read_text("utf-8"))
     folder = resources.files(PACKAGE).joinpath("data", "seeds")
-    return {d["name"]: Seed(folder.joinpath(d["seed"]).read_text("utf-8")) for d in raw}
+    return {d.name: Seed(folder.joinpath(d.seed).read_text("utf-8")) for d in documents().values()}
