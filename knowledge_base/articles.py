@@ -91,6 +91,9 @@ class Concept:
     # A pattern read over words already read, as a declined topic's is: 交不起 inside 学费交不起 still
     # tells a hardship beside the school fees.
     overlaps: bool = False
+    # Broad topics a situation tells more of (白血病 beside 看病): named with one of these alone, the
+    # situation still stands for its own topic instead of yielding to them.
+    refines: tuple[str, ...] = ()
 
 
 def _text(name: str) -> str:
@@ -112,6 +115,7 @@ def concepts() -> tuple[Concept, ...]:
         Concept(
             cid, tuple(c["forms"]), bool(c.get("generic")), bool(c.get("block")), _situation(cid, c.get("situation")),
             bool(c.get("literal")), tuple(c.get("patterns", ())), tuple(c.get("absorbs", ())), bool(c.get("overlaps")),
+            tuple(c.get("refines", ())),
         )
         for cid, c in raw.items()
     )

@@ -64,7 +64,7 @@ STORY_MIN_CHARS = 30
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 STORY_FOCUS_WEIGHT = 2.0
 _ASKING = re.compile(
-    r"[吗呢么？?]|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|啥|什么|哪|多少|好多|能否|是否|多久|多长"
+    r"[吗呢么？?]|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|啥|什么|哪|多少|(?<![了花欠借])好多|能否|是否|多久|多长"
     # 好几年 / 十几岁 tell a rough quantity; 几年 / 几岁 ask one.
     r"|(?<![好十])几[次天年倍块岁]|几个钱|不$|(.)[不没]\1"
 )
@@ -123,19 +123,21 @@ _SOMEONE_IN = re.compile(
 )
 # Going somewhere to be treated or to work (要去西宁做手术, 跑到新疆摘棉花), whoever goes.
 _GOING_TO = re.compile(r"(?:要去|去了|跑到|跑去|送到|转到|到了|要往|往|只能去|得去|就去)$")
-_AT_START = re.compile(r"\s*在")
+_AT_START = re.compile(r"(?:[^。？?！!]*[，,。])?\s*在")
 # Came back or moved from a place (从浙江回来, 从牧区搬到城里).
 _CAME_BACK = re.compile(r"(?:那边|那里|打工)?(?:回来|回到|回家|回老家|回村|过来|搬回|搬到|搬来|来到|到了)")
 _DOING_THERE = re.compile(
     r"^[的\s]*(?:(?:省里|市里|城里|那边|那里)的?)?(?:打工|上班|工作|干活|务工|找到活|找了活|找到工作|找了份|挣钱|上学|读书|念书|上大学|上大专|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
-    r"矿上|饭馆|饭店|餐馆|干了|打零工|做工|摘棉花|当保姆|开车|跑车|做手术|治病|动手术|医院|转院|转|治疗|检查)"
+    r"矿上|饭馆|饭店|餐馆|干了|打零工|做工|摘棉花|当保姆|开车|跑车|做手术|治病|动手术|医院|转院|转|治疗|检查|做了|干过|做过|待了|呆了|"
+    # 在厦门电子厂打工: a workplace there, named by what it makes or sells.
+    r"[^\s，,。？?！!]{1,4}?(?:厂|公司|工地|矿|饭馆|餐馆|饭店|酒店|超市))"
 )
 
 
 # After a prefecture's name: its urban districts (遵义市区的低保), not the counties under it.
 _CITY_PROPER = re.compile(r"市区|城区|主城区|市里头|市中心")
 # A question that asks for a figure (多少钱, 好多, 几倍, 封顶), and a digit in an answer.
-_ASKS_FIGURE = re.compile(r"多少|好多|几多|几个钱|几块|几倍|多钱|金额|额度|封顶|上限|比例")
+_ASKS_FIGURE = re.compile(r"多少|(?<![了花欠借])好多|几多|几个钱|几块|几倍|多钱|金额|额度|封顶|上限|比例")
 _DIGIT = re.compile(r"\d")
 _WATER = frozenset("溪河江湖")
 # Groups of people an amount may be set per (农村特困户、低保户、一般贫困户 …), as residents name them.

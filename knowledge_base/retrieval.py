@@ -364,8 +364,11 @@ class Matcher:
         found: Iterable[str] = self.found(normal)
         # A situation yields to any topic the question names (老伴干不了活 低保一个月给多少 asks about
         # 低保's amount); otherwise it stands for the topic it points to (厂子倒闭了没活干: jobs).
-        if any(self.is_topical(c) and not self.is_situation(c) for c in found):
-            found = {c for c in found if not self.is_situation(c)}
+        named = {c for c in found if self.is_topical(c) and not self.is_situation(c)}
+        if named:
+            # …白血病，看病有专门救治吗: a situation that tells more of the broad topic named stands beside it.
+            found = {c if not self.is_situation(c) else self.concepts[c].situation or c for c in found
+                     if not self.is_situation(c) or named <= set(self.concepts[c].refines)}
         else:
             found = {self.concepts[c].situation or c if self.is_situation(c) else c for c in found}
         topical = frozenset(c for c in found if self.is_topical(c))

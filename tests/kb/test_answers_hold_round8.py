@@ -1,0 +1,82 @@
+"""Issue 9, round 8: situations told beside a broad topic, what a resident says they already spent or
+earned, workplaces in another city named as the resident's past, and everyday ways of asking for the
+provisions the seeds print (a buffer before 低保 stops, 托育, 本地劳力, money already at the township)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base import KnowledgeBase
+
+ZHENGAN, CHENGXIANG, TONGREN, TONGFU, LINXIA = "520324", "350302", "632301", "640221203", "6229"
+KANGLE, GUANGHE = "622922", "622924"
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted", "not_wanted"),
+    [
+        # A grave illness told beside 看病 says which help: the serious-disease programme, not 看病 in general.
+        ("孩子得了白血病，我们家是贫困户，看病有没有专门的救治", ZHENGAN, "8类14种", "刚性支出"),
+        ("娃得了先心病，看病有没有专门的救治", ZHENGAN, "8类14种", "刚性支出"),
+        # A buffer before 低保 stops is its 渐退 (gradual exit).
+        ("我家吃低保好几年了。今年儿子找到了工作，收入上去了。家里还欠着看病的债。有没有缓冲一下的政策？",
+         CHENGXIANG, "渐退", "医保村村通"),
+        ("家里收入刚上来，还欠着药费，低保能不能缓冲一段时间", TONGREN, "渐退", "7920"),
+        # 两个人 is a household of two, 也就一万 an income told: no 个人 aid, no 就医.
+        ("我带着儿子过，两个人一年收入也就九千出头，够不够吃低保", CHENGXIANG, "7920", "刚性支出"),
+        # The parents gone, told as the child's uncle or grandmother would.
+        ("哥嫂都走了，侄女跟着她奶奶过，娃有没有生活费", KANGLE, "孤儿", "我们只有"),
+        ("儿子儿媳都不在了，孙子跟着他爷爷过，能领啥", TONGREN, "孤儿", "7920"),
+        # 护理方面的补贴 is the care subsidy.
+        ("老伴瘫在床上，我天天伺候，有没有护理方面的补贴", ZHENGAN, "护理补贴", "我们只有"),
+        ("我爹瘫在炕上好几年，有没有护理方面的补助", LINXIA, "护理补贴", "我们只有"),
+        # Someone who cannot apply for themselves: the village committee applies for them.
+        ("我爸脑子不清楚了，自己不会去申请，家里也困难，咋办", TONGREN, "村委会", "12小时"),
+        # A little above 低保 is the low-income band.
+        ("我们家人均收入比低保多一点点，算啥户", TONGREN, "2倍", "渐退"),
+        ("人均收入就比低保线高一些，有没有人管", LINXIA, "1.5倍", "渐退"),
+        # Finished junior school and going on to a vocational school: the vocational school's aid.
+        ("初中毕业想念个中职，学费咋办", ZHENGAN, "2000", "1250"),
+        # A divorce case without money for a lawyer: legal aid, not a declined 离婚.
+        ("跟前夫打离婚官司，请不起律师", TONGFU, "法律援助", "这个问题不在"),
+        ("打离婚官司，没钱请律师，有帮助吗", LINXIA, "法律援助", "这个问题不在"),
+        # Local labour on a local project is 以工代赈.
+        ("村里修水渠说要用本地劳力，本地人能占多少", LINXIA, "35%", "我们只有"),
+        # 低保又要涨了 asks how much the standard rises.
+        ("我家是低保户，老伴常年吃药。听村干部说低保又要涨了，还有个完成期限。到底涨多少？", KANGLE, "10%", "慢性病"),
+        # Whether the township already holds the money: 预拨.
+        ("临时救助的钱是区里批了再拨，还是镇里手上先有钱", CHENGXIANG, "预拨", "我们只有"),
+        # A toddler nobody can mind while both parents work: 托育.
+        ("两口子都上班，娃一岁半没人带，区里有啥安排", CHENGXIANG, "托育", "暂未公布"),
+        # Produce that could not be sold in the epidemic, and starting again (恢复 is no 回复).
+        ("合作社的菜疫情时卖不出去，现在想恢复生产，区里有啥支持", CHENGXIANG, "复工复产", "时限"),
+        # A workplace in another city is where the resident was, not what is asked.
+        ("我在厦门服装厂打工好些年，今年回来了。跟着县上组织出去干稳定了有补贴吗", GUANGHE, "交通补助", "我们只有"),
+        ("在西宁做了三年保安，今年回来了。家里老人腿脚不好，妹妹上高中。现在这种情况能不能纳入防返贫监测？", TONGREN,
+         "监测", "我们只有"),
+    ],
+)
+def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert wanted in answer.text, answer.text
+    assert not_wanted not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # Registering treatment in another province is the insurance office's counter, not assistance.
+        ("在临夏参的医保去外省看病要怎么备案", LINXIA),
+        ("医保去外地看病报销要先备案吗", ZHENGAN),
+        # Which primary school a street belongs to is the education bureau's.
+        ("小孩上小学划片范围去哪查", CHENGXIANG),
+    ],
+)
+def test_round8_declined(kb: KnowledgeBase, text: str, region: str) -> None:
+    answer = kb.ask(text, region)
+    assert not answer.answered, answer.text
