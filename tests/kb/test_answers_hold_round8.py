@@ -59,6 +59,20 @@ def kb() -> KnowledgeBase:
         ("我在厦门服装厂打工好些年，今年回来了。跟着县上组织出去干稳定了有补贴吗", GUANGHE, "交通补助", "我们只有"),
         ("在西宁做了三年保安，今年回来了。家里老人腿脚不好，妹妹上高中。现在这种情况能不能纳入防返贫监测？", TONGREN,
          "监测", "我们只有"),
+        # English for provisions the seeds print: legal services, maternal safety, school places, review levels,
+        # the handouts mindset.
+        ("Who gets priority for free legal services in Linxia?", LINXIA, "法律援助", "这个问题不在"),
+        ("What does the district do for maternal safety of mothers and babies?", CHENGXIANG, "母婴安全",
+         "这个问题不在"),
+        ("How many new primary school places will Chengxiang add?", CHENGXIANG, "15200", "暂未公布"),
+        ("What are the review levels before a family becomes a monitoring household?", TONGREN, "评议", "低保申请"),
+        ("How often does the township run activities against relying on handouts?", TONGFU, "5次", "这个问题不在"),
+        # Where residents learn of the policies: the place's publicity.
+        ("区里这些政策在哪能看到，手机上能查不", CHENGXIANG, "公众号", "这个问题不在"),
+        ("政府咋让老百姓知道这些政策，俺们没听人讲过", TONGREN, "电视", "这个问题不在"),
+        # 一个人能进低保不: the sick or disabled member on their own (单人保).
+        ("老汉病重，家里收入超了一点，他一个人能进低保不", TONGREN, "单人", "不计入"),
+        ("婆婆瘫了，她一个人能进低保吗", CHENGXIANG, "单人保", "不计入"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
