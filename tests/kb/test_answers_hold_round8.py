@@ -73,6 +73,24 @@ def kb() -> KnowledgeBase:
         # 一个人能进低保不: the sick or disabled member on their own (单人保).
         ("老汉病重，家里收入超了一点，他一个人能进低保不", TONGREN, "单人", "不计入"),
         ("婆婆瘫了，她一个人能进低保吗", CHENGXIANG, "单人保", "不计入"),
+        # What the meetings 临夏's seed names are for.
+        ("村里开的村民知情大会到底是干啥的", LINXIA, "村务公开", "我们只有"),
+        ("两户见面会是做什么的", KANGLE, "致富经验", "我们只有"),
+        # 谁来管我们 asks for help, not which office is in charge.
+        ("疫情以来收入一下子没了，开销又大，谁来管我们", LINXIA, "监测", "责任单位"),
+        # 脱贫不稳定 is what 城厢区's monitoring is for, not 临夏州's poverty targets.
+        ("我爸以前是建档立卡户，前年脱贫了，今年又病了没了收入。村里说要防返贫。我们这种脱贫不稳定的有啥办法？",
+         CHENGXIANG, "定期监测", "临夏"),
+        # The child may have to leave school (念不成了): 控辍保学.
+        ("家里紧得很，娃书怕是念不成了", LINXIA, "控辍保学", "临时救助"),
+        # Parents away at work and nobody minding the child: 留守儿童 (the 打工 is the story).
+        ("孙女爸妈都在外面打工，没人管，有啥帮扶", KANGLE, "留守儿童", "暂未公布"),
+        # Cannot apply for oneself, told beside an illness: the village committee applies.
+        ("女儿精神病，自己没法去申请", TONGREN, "村委会", "托养"),
+        # Nobody in the household earns: a public-welfare job.
+        ("男人没了，家里一个挣钱的都没，能安排个活不", TONGFU, "公益性岗位", "这个问题不在"),
+        # 能多领吗 with old people or children at home: the 10 % supplement.
+        ("低保户家里有老人小孩，能多领吗，多多少", TONGFU, "10%", "953"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
@@ -89,6 +107,11 @@ def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str,
         ("医保去外地看病报销要先备案吗", ZHENGAN),
         # Which primary school a street belongs to is the education bureau's.
         ("小孩上小学划片范围去哪查", CHENGXIANG),
+        # A disability certificate's grading is the disabled persons' federation's appraisal.
+        ("残疾证的等级去哪鉴定", TONGFU),
+        ("残疾证怎么评残", ZHENGAN),
+        # What to bring to enrol at school is the school's.
+        ("娃上初中报名要准备什么材料", CHENGXIANG),
     ],
 )
 def test_round8_declined(kb: KnowledgeBase, text: str, region: str) -> None:
