@@ -484,6 +484,11 @@ class KnowledgeBase:
                 continue
             # 救助 or 政策 alone is no reason when the first gives another kind asked (低保救助多少户: 户数).
             other = self.index.kinds_given_only_by(reading, hit.article, best.article)
+            if (other <= VAGUE_KINDS and hit.shared_topical != best.shared_topical
+                    and hit.score < best.score * KIND_WINDOW):
+                # …白血病…贫困户。这种大病有没有专门的救治政策: 政策 alone puts one program's article on
+                # another topic (贫困户's insurance) first only from a near tie.
+                continue
             if other and not (other <= VAGUE_KINDS and self.index.kinds_given_only_by(reading, best.article,
                                                                                         hit.article)):
                 return [hit, *(h for h in hits if h is not hit)]

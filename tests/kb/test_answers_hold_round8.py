@@ -91,6 +91,15 @@ def kb() -> KnowledgeBase:
         ("男人没了，家里一个挣钱的都没，能安排个活不", TONGFU, "公益性岗位", "这个问题不在"),
         # 能多领吗 with old people or children at home: the 10 % supplement.
         ("低保户家里有老人小孩，能多领吗，多多少", TONGFU, "10%", "953"),
+        # 饭馆 is where the child went to work, not a question about restaurants.
+        ("娃初三就不念了去饭馆打工，有人管吗", LINXIA, "控辍保学", "这个问题不在"),
+        # An income too low but not low enough for 低保: the low-income band.
+        ("家里收入低，但是够不上低保", TONGREN, "2倍", "丧失劳动能力"),
+        ("俺家收入低，不够吃低保，有人管不", TONGFU, "1.5倍", "兜底"),
+        # A severe disability that needs someone to look after them: the care subsidy.
+        ("老爹二级残疾，瘫在床上要人照顾", ZHENGAN, "40", "敬老院"),
+        # 政策 alone does not put the 贫困户 insurance article before the grave-illness one asked.
+        ("外孙四岁，查出白血病。我们是农村贫困户。这种大病有没有专门的救治政策？", ZHENGAN, "8类14种", "参合"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
