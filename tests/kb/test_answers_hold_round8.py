@@ -100,6 +100,14 @@ def kb() -> KnowledgeBase:
         ("老爹二级残疾，瘫在床上要人照顾", ZHENGAN, "40", "敬老院"),
         # 政策 alone does not put the 贫困户 insurance article before the grave-illness one asked.
         ("外孙四岁，查出白血病。我们是农村贫困户。这种大病有没有专门的救治政策？", ZHENGAN, "8类14种", "参合"),
+        # Treated at a hospital in another city: where the resident went, not what is asked.
+        ("我是贫困户，有高血压，属于慢病，县里看不好去了贵阳省医院。一年自己最多掏多少？", ZHENGAN, "5000", "我们只有"),
+        ("我有糖尿病，属于慢病，去了兰州省医院看。门诊能报多少？", LINXIA, "门诊", "我们只有"),
+        # Everything to buy again after moving to the resettlement site: the relocation's one-off aid.
+        ("刚搬到安置点，啥都要重新置办", ZHENGAN, "1500", "一户一就业"),
+        # 残疾人的生活补贴 is the living allowance, not the two subsidies' exemption from income.
+        ("我是低保户，也是残疾人。听说残疾人的生活补贴是按低保标准加一定比例发，按多少比例？", ZHENGAN, "10%",
+         "不计入"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
