@@ -9,7 +9,7 @@ import pytest
 from knowledge_base import KnowledgeBase
 
 ZHENGAN, CHENGXIANG, TONGREN, TONGFU, LINXIA = "520324", "350302", "632301", "640221203", "6229"
-KANGLE, GUANGHE = "622922", "622924"
+KANGLE, GUANGHE, HEZHENG = "622922", "622924", "622925"
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +108,13 @@ def kb() -> KnowledgeBase:
         # 残疾人的生活补贴 is the living allowance, not the two subsidies' exemption from income.
         ("我是低保户，也是残疾人。听说残疾人的生活补贴是按低保标准加一定比例发，按多少比例？", ZHENGAN, "10%",
          "不计入"),
+        # Whether anyone comes to see an old person living alone: the visits and 摸排 the seeds print.
+        ("老汉一个人住，没儿没女，有人来看不", HEZHENG, "摸排", "1.3倍"),
+        ("老人一个人在家没人陪，娃们都在外头打工", TONGFU, "关爱", "托育"),
+        # Whether the money is already at the street office: 预拨.
+        ("临时救助的钱是不是先拨到街道", CHENGXIANG, "预拨", "一事一议"),
+        # The steps after the village's review.
+        ("村级评议以后还有哪几步", TONGREN, "市级审定", "暂未公布"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
@@ -129,6 +136,8 @@ def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str,
         ("残疾证怎么评残", ZHENGAN),
         # What to bring to enrol at school is the school's.
         ("娃上初中报名要准备什么材料", CHENGXIANG),
+        # Direct settlement of a stay in hospital elsewhere is the insurance office's.
+        ("医保在外地住院能直接报吗，要备案不", LINXIA),
     ],
 )
 def test_round8_declined(kb: KnowledgeBase, text: str, region: str) -> None:
