@@ -453,6 +453,21 @@ class KnowledgeBase:
                 return answer
         return None
 
+    def _with_amount(self, hits: list[Hit], local: Hit, answer: Answer, place_code: str, on: date) -> Answer:
+        """A hardship told and nothing asked (家里突然着火烧光了): where 临时救助 is applied for, and
+        beside it what the place pays, when another of its articles on the program prints that."""
+        if local.article.program != SAFETY_NET or self.index.gives(local.article, AMOUNT):
+            return answer
+        for hit in hits:
+            if (hit is local or hit.article.program != SAFETY_NET or not self.index.gives(hit.article, AMOUNT)
+                    or not self._variants_for(hit.article, place_code, on)):
+                continue
+            amounts = self._render_article(hit.article, place_code, on)
+            if amounts.answered and _DIGIT.search(amounts.text) and amounts.text not in answer.text:
+                return _joined([answer, amounts])
+            break
+        return answer
+
     def _with_quote(self, text: str, answer: Answer) -> str:
         """The answer, and after it the seed's sentence for a detail asked that it leaves out (an answer
         without a source has no seed to quote)."""
@@ -539,6 +554,8 @@ class KnowledgeBase:
                 answer.text = _the_group_asked(text, answer.text)
             if answer.answered:
                 answer.text = self._with_quote(text, answer)
+                if not _ASKING.search(text):
+                    answer = self._with_amount(hits, local, answer, place_code, on)
             if asks_figure and not _DIGIT.search(answer.text):
                 # 城厢区残疾人两项补贴一个月多少钱: the place's rules on it print no figure. They are
                 # given, but the figure asked is not (`answered` false, so channels offer 求助).

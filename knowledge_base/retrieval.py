@@ -537,6 +537,10 @@ class Index:
         """The kinds of answer the question asks for (多少, 多久…) that ``article`` gives and ``other`` does not."""
         return self._kinds_asked(reading) & self._focus_by_id[article.id] - self._focus_by_id[other.id]
 
+    def gives(self, article: Article, kind: str) -> bool:
+        """Whether the article gives this kind of answer (an amount, a time, where to apply…)."""
+        return kind in self._focus_by_id[article.id]
+
     def asks_what_it_does_not_give(self, reading: Reading, article: Article) -> bool:
         """Whether the question asks for kinds of answer (多少, 多久…) and the article gives none of them;
         a question that asks no kind (儿子出车祸住院了，家里钱都花光了) is answered by the article's rules."""

@@ -115,6 +115,9 @@ def kb() -> KnowledgeBase:
         ("临时救助的钱是不是先拨到街道", CHENGXIANG, "预拨", "一事一议"),
         # The steps after the village's review.
         ("村级评议以后还有哪几步", TONGREN, "市级审定", "暂未公布"),
+        # An emergency told and nothing asked: where to apply, and what the place pays.
+        ("家里突然着火烧光了", TONGFU, "1200", "我们只有"),
+        ("家里失了火，东西全烧没了", TONGFU, "1200", "我们只有"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
