@@ -118,6 +118,13 @@ def kb() -> KnowledgeBase:
         # An emergency told and nothing asked: where to apply, and what the place pays.
         ("家里突然着火烧光了", TONGFU, "1200", "我们只有"),
         ("家里失了火，东西全烧没了", TONGFU, "1200", "我们只有"),
+        # 城厢区's children without parents: its price subsidy names them.
+        ("孙女爸妈都不在了，跟着她外婆过，能领点啥", CHENGXIANG, "孤儿", "我们只有"),
+        # The worry told in so many words (怕又返贫) beside a disaster: the monitoring that is for it.
+        ("牛羊冻死了一大半，怕又返贫", TONGREN, "监测", "暂未公布"),
+        ("冰雹把庄稼全打了，担心又返贫", LINXIA, "监测", "我们只有"),
+        # Help without the usual steps first (不走流程直接救): 先行救助.
+        ("家里一点收入都没有了，听说可以不走流程直接救，是哪种救助", TONGREN, "先行救助", "我们只有"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
