@@ -125,6 +125,14 @@ def kb() -> KnowledgeBase:
         ("冰雹把庄稼全打了，担心又返贫", LINXIA, "监测", "我们只有"),
         # Help without the usual steps first (不走流程直接救): 先行救助.
         ("家里一点收入都没有了，听说可以不走流程直接救，是哪种救助", TONGREN, "先行救助", "我们只有"),
+        # 国家助学金 is the school stipend (国家 no longer hides it), not the 打工 told before it.
+        ("闺女在县职校读一年级，农村户口。家里就靠我打工。她能领国家助学金吗？多少？", ZHENGAN, "2000", "上海"),
+        # No money to start with (拿不出本钱): the start-up loans.
+        ("儿子大学毕业想回村养牛，家里拿不出本钱，听说贫困户的大学生有专门的贷款", HEZHENG, "创业贷款", "暂未公布"),
+        # 住房上有没有照顾 for people who came to work: public rental housing.
+        ("我是外地来打工的，在这干了好几年，区里住房上有没有照顾", CHENGXIANG, "公共租赁住房", "暂未公布"),
+        # 日子又回去了 after getting out of poverty is the relapse the monitoring is for.
+        ("前年脱了贫，今年男人住院花了好几万，感觉日子又回去了，区里会怎么管我们", CHENGXIANG, "定期监测", "暂未公布"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
