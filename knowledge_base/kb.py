@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 # An article the resident's place published wins over a slightly better match it did not publish.
 LOCAL_PREFERENCE = 0.85
+# A question that names no program (a situation, an everyday matter) is answered by the place's own
+# match this close to the best one the place has not published.
+SITUATION_LOCAL_PREFERENCE = 0.75
 MAX_SUGGESTIONS = 3
 # Matches this close to the best are near-ties, settled by the kind of answer asked (多少, 多久…).
 KIND_WINDOW = 0.95
@@ -541,7 +544,8 @@ class KnowledgeBase:
         # when the question asks how much must not stand in for the answer: say what is missing first.
         if (
             local
-            and local.score >= best.score * LOCAL_PREFERENCE
+            and local.score >= best.score * (LOCAL_PREFERENCE if self._names_a_program(reading)
+                                             else SITUATION_LOCAL_PREFERENCE)
             and not self.index.asks_for_other_than(reading, local.article, best.article)
         ):
             answer = self._render_article(local.article, place_code, on)
