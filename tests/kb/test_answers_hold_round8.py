@@ -137,6 +137,24 @@ def kb() -> KnowledgeBase:
         # the story; the vocational school's fees are asked).
         ("闺女考上中职了，农村户口，学费要交不", ZHENGAN, "2000", "居住地"),
         ("闺女有精神病，一直在家，我们老两口看不住她", HEZHENG, "严重精神障碍", "暂未公布"),
+        # Prices pushed up by sellers: price enforcement, not the price subsidy.
+        ("菜市场趁疫情把肉价抬得老高，政府管不管", LINXIA, "哄抬", "1倍"),
+        # A crowded class: 大班额.
+        ("娃学校一个班挤那么多人，有人管没", CHENGXIANG, "大班额", "这个问题不在"),
+        # A house crushed by snow is a sudden hardship.
+        ("屋子被大雪压塌了", TONGREN, "救助", "大学"),
+        # Getting a wheelchair in and out: 无障碍.
+        ("老爹坐轮椅，进出门都难", ZHENGAN, "无障碍", "护理补贴"),
+        # Two questions, the second asking what to do when the papers cannot be ready in time.
+        ("家里着火了东西全烧了。这种算急难型吧？人均能救助多少？手续来不及怎么办？", TONGFU, "补办手续", "我们只有"),
+        # A disabled person who can work and wants a skill: training.
+        ("腿残了但还能干活，想学门技术", TONGFU, "培训", "两项"),
+        # 房子破了 is the dilapidated-house grant.
+        ("俺是一般贫困户，房子破了能补多少", TONGFU, "15000", "参加医保"),
+        # How often the township explains the policies: its guidance activities.
+        ("乡上一年给俺们讲几回政策", TONGFU, "5次", "这个问题不在"),
+        # A severely disabled person in a household that struggles: the two subsidies.
+        ("家里有个重度残疾的，生活困难", TONGFU, "两项", "就业孵化"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
