@@ -110,7 +110,7 @@ def kb() -> KnowledgeBase:
          "不计入"),
         # Whether anyone comes to see an old person living alone: the visits and 摸排 the seeds print.
         ("老汉一个人住，没儿没女，有人来看不", HEZHENG, "摸排", "1.3倍"),
-        ("老人一个人在家没人陪，娃们都在外头打工", TONGFU, "关爱", "托育"),
+        ("老人一个人在家没人陪，娃们都在外头打工", TONGFU, "走访探视", "暂未公布"),
         # Whether the money is already at the street office: 预拨.
         ("临时救助的钱是不是先拨到街道", CHENGXIANG, "预拨", "一事一议"),
         # The steps after the village's review.
@@ -155,6 +155,9 @@ def kb() -> KnowledgeBase:
         ("乡上一年给俺们讲几回政策", TONGFU, "5次", "这个问题不在"),
         # A severely disabled person in a household that struggles: the two subsidies.
         ("家里有个重度残疾的，生活困难", TONGFU, "两项", "就业孵化"),
+        # Whether anyone comes by: 城厢区's and 通伏乡's seeds say who does (网格员; 下队入户).
+        ("阿婆一个人在乡下，家里没人，有人来照应不", CHENGXIANG, "网格员", "暂未公布"),
+        ("乡里干部会不会来俺家看看", TONGFU, "入户", "这个问题不在"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
