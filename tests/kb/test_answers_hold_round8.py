@@ -158,6 +158,11 @@ def kb() -> KnowledgeBase:
         # Whether anyone comes by: 城厢区's and 通伏乡's seeds say who does (网格员; 下队入户).
         ("阿婆一个人在乡下，家里没人，有人来照应不", CHENGXIANG, "网格员", "暂未公布"),
         ("乡里干部会不会来俺家看看", TONGFU, "入户", "这个问题不在"),
+        # 城厢区's seed speaks of 一老一小 and of the women left at home (二（五）, 二（二）).
+        ("家里有老人又有小孩，两头都要人照顾", CHENGXIANG, "一老一小", "暂未公布"),
+        ("老公在外地打工常年不回，我一个人带娃还要照顾公婆，区里对我们这样的有啥帮助", CHENGXIANG, "留守妇女", "兜底"),
+        # Aid received and still not enough: charity is the next resort.
+        ("低保补助都领了，日子还是难，还有其他门路没", TONGFU, "慈善", "先行救助"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
