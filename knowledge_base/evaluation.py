@@ -26,6 +26,8 @@ from knowledge_base.kb import Answer, KnowledgeBase
 # confident miss), clarified (asked "您是想问…" back: not right, but not wrong either) or declined.
 # Out of scope: right when declined, else wrong.
 VERDICTS = ("right", "wrong", "clarified", "declined")
+# What a "not published here" reply says before the place's related rules (zh_Hans).
+RELATED = "已公布的相关规定："
 
 
 @dataclass
@@ -119,10 +121,14 @@ def verdict_of(case: dict[str, object], answer: Answer, kb: KnowledgeBase) -> tu
     if answer.clarify:
         return "clarified", foreign
     groups = case.get("need", [])  # type: ignore[assignment]
-    satisfied = all(any(alt.strip() in text for alt in str(group).split("|")) for group in groups)
     # "The place has not published this" is a right reply when that is what the case needs
     # (need: 未公布|…): it recognises the topic (article_id) but has nothing to cite, so it is not
-    # `answered` (the API's definition) and carries no source.
+    # `answered` (the API's definition) and carries no source. Otherwise what the case needs must be
+    # in the related rules it gives, not only in the name of the topic it says is unpublished
+    # (城厢区暂未公布一老一小… for a 一老一小 the seed does speak of is no right answer).
+    if not any("未公布" in str(group) for group in groups):
+        text = text.partition(fold(RELATED))[2]
+    satisfied = all(any(alt.strip() in text for alt in str(group).split("|")) for group in groups)
     if satisfied and not foreign and answer.article_id is not None:
         return "right", foreign
     return "declined", foreign

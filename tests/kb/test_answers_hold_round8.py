@@ -191,3 +191,19 @@ def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str,
 def test_round8_declined(kb: KnowledgeBase, text: str, region: str) -> None:
     answer = kb.ask(text, region)
     assert not answer.answered, answer.text
+
+
+def test_a_not_published_reply_is_right_only_for_what_its_related_rules_say(kb: KnowledgeBase) -> None:
+    """The evaluation: "暂未公布{topic}" holds the topic's name, which is no answer about it."""
+    from knowledge_base.evaluation import verdict_of
+    from knowledge_base.kb import Answer
+
+    lead_only = Answer(answered=False, article_id="child_welfare.frontline_families",
+                       text="城厢区暂未公布一老一小与防疫一线人员家庭关爱，请咨询乡镇（街道）民政办。")
+    assert verdict_of({"need": ["一老一小"]}, lead_only, kb)[0] == "declined"
+    # A case that needs exactly that reply (the place published nothing on it).
+    assert verdict_of({"need": ["未公布"]}, lead_only, kb)[0] == "right"
+    related = Answer(answered=False, article_id="temporary_assistance.amounts",
+                     text="同仁市暂未公布临时救助标准。已公布的相关规定：同仁市建立乡镇12小时救助答复机制。")
+    assert verdict_of({"need": ["12小时"]}, related, kb)[0] == "right"
+    assert verdict_of({"need": ["临时救助标准"]}, related, kb)[0] == "declined"
