@@ -163,6 +163,8 @@ def kb() -> KnowledgeBase:
         ("老公在外地打工常年不回，我一个人带娃还要照顾公婆，区里对我们这样的有啥帮助", CHENGXIANG, "留守妇女", "兜底"),
         # Aid received and still not enough: charity is the next resort.
         ("低保补助都领了，日子还是难，还有其他门路没", TONGFU, "慈善", "先行救助"),
+        # 通伏乡's seed says who its 兜底 is for (主要劳动力缺失).
+        ("男人走了，家里主要劳力缺了，娃还小", TONGFU, "政策性兜底", "暂未公布"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
