@@ -165,6 +165,9 @@ def kb() -> KnowledgeBase:
         ("低保补助都领了，日子还是难，还有其他门路没", TONGFU, "慈善", "先行救助"),
         # 通伏乡's seed says who its 兜底 is for (主要劳动力缺失).
         ("男人走了，家里主要劳力缺了，娃还小", TONGFU, "政策性兜底", "暂未公布"),
+        # A child registered elsewhere starting school here: 随迁子女入学.
+        ("我们一家从外省来临夏打工，户口不在这。娃到了上小学的年纪，学校说要看材料。外地户口的娃在这上义务教育有保障吗？",
+         LINXIA, "随迁子女", "暂未公布"),
     ],
 )
 def test_round8_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
