@@ -66,8 +66,11 @@ STORY_CLAUSES = 3
 STORY_MIN_CHARS = 30
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 STORY_FOCUS_WEIGHT = 2.0
+# 好多 asks how much (能拿好多), except after a verb of spending told (花了好多, 欠了好多).
+_HOW_MUCH = r"(?<![了花欠借])好多"
 _ASKING = re.compile(
-    r"[吗呢么？?]|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|啥|什么|哪|多少|(?<![了花欠借])好多|能否|是否|多久|多长"
+    r"[吗呢么？?]|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|啥|什么|哪|多少|"
+    + _HOW_MUCH + r"|能否|是否|多久|多长"
     # 好几年 / 十几岁 tell a rough quantity; 几年 / 几岁 ask one.
     r"|(?<![好十])几[次天年倍块岁]|几个钱|不$|(.)[不没]\1"
 )
@@ -140,7 +143,7 @@ _DOING_THERE = re.compile(
 # After a prefecture's name: its urban districts (遵义市区的低保), not the counties under it.
 _CITY_PROPER = re.compile(r"市区|城区|主城区|市里头|市中心")
 # A question that asks for a figure (多少钱, 好多, 几倍, 封顶), and a digit in an answer.
-_ASKS_FIGURE = re.compile(r"多少|(?<![了花欠借])好多|几多|几个钱|几块|几倍|多钱|金额|额度|封顶|上限|比例")
+_ASKS_FIGURE = re.compile(r"多少|" + _HOW_MUCH + r"|几多|几个钱|几块|几倍|多钱|金额|额度|封顶|上限|比例")
 _DIGIT = re.compile(r"\d")
 _WATER = frozenset("溪河江湖")
 # Groups of people an amount may be set per (农村特困户、低保户、一般贫困户 …), as residents name them.

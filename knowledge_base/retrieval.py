@@ -367,7 +367,7 @@ class Matcher:
         named = {c for c in found if self.is_topical(c) and not self.is_situation(c)}
         if named:
             # …白血病，看病有专门救治吗: a situation that tells more of the broad topic named stands beside it.
-            found = {c if not self.is_situation(c) else self.concepts[c].situation or c for c in found
+            found = {self.concepts[c].situation or c if self.is_situation(c) else c for c in found
                      if not self.is_situation(c) or named <= set(self.concepts[c].refines)}
         else:
             found = {self.concepts[c].situation or c if self.is_situation(c) else c for c in found}
