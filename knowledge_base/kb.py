@@ -464,14 +464,13 @@ class KnowledgeBase:
         beside it what the place pays, when another of its articles on the program prints that."""
         if local.article.program != SAFETY_NET or self.index.gives(local.article, AMOUNT):
             return answer
-        for hit in hits:
-            if (hit is local or hit.article.program != SAFETY_NET or not self.index.gives(hit.article, AMOUNT)
-                    or not self._variants_for(hit.article, place_code, on)):
-                continue
-            amounts = self._render_article(hit.article, place_code, on)
-            if amounts.answered and _DIGIT.search(amounts.text) and amounts.text not in answer.text:
-                return _joined([answer, amounts])
-            break
+        pays = next((h.article for h in hits if h is not local and h.article.program == SAFETY_NET
+                     and self.index.gives(h.article, AMOUNT) and self._variants_for(h.article, place_code, on)), None)
+        if pays is None:
+            return answer
+        amounts = self._render_article(pays, place_code, on)
+        if amounts.answered and _DIGIT.search(amounts.text) and amounts.text not in answer.text:
+            return _joined([answer, amounts])
         return answer
 
     def _with_quote(self, text: str, answer: Answer) -> str:
