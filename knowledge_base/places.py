@@ -128,6 +128,10 @@ _LATIN_LEVELS: dict[str, tuple[str, ...]] = {
     "town": ("township",), "township": ("township",), "zhen": ("township",), "xiang": ("township",),
     "subdistrict": ("township",), "street": ("township",), "jiedao": ("township",),
 }
+# A pinyin level word is the sound of the name's own last characters: "liucheng shi" (流程是) is no
+# 柳城县, whose level an English word (Liucheng county) or "xian" would give.
+_LEVEL_ENDINGS = {"sheng": "省", "zhou": "州", "shi": "市", "xian": "县", "qu": "区", "zhen": "镇", "xiang": "乡",
+                  "jiedao": "街道"}
 
 _LEVELS: dict[int, Level] = {2: "province", 4: "prefecture", 6: "county", 9: "township"}
 _PARENT_LENGTH = {4: 2, 6: 4, 9: 6}
@@ -412,7 +416,8 @@ class PlaceReader:
                 following = words[i + n] if i + n < len(words) else None
                 if following and following.group() in _LATIN_LEVELS and not folded[end : following.start()].strip():
                     levels = _LATIN_LEVELS[following.group()]
-                    narrowed = [c for c in codes if _LEVELS.get(len(c)) in levels]
+                    ending = _LEVEL_ENDINGS.get(following.group(), "")
+                    narrowed = [c for c in codes if _LEVELS.get(len(c)) in levels and self._names[c].endswith(ending)]
                     if narrowed:
                         codes, end, sure = narrowed, following.end(), True
                 out.append(_Candidate(group[0].start(), end, [(c, _EXACT | _STRONG) for c in codes], latin=True,
