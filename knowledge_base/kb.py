@@ -733,6 +733,10 @@ class KnowledgeBase:
             # amounts name 分散供养特困人员. A local match that speaks of every topic the question names.
             related = next((h.article for h in hits if self._variants_for(h.article, region_code, on)
                             and self.index.speaks_of(h.article, reading.topical)), None)
+        if related is None and question:
+            # 老人得了慢性病 天天吃药 会不会被盯着帮 from 临夏州, which published no 慢性病 rule: the
+            # clause that asks names what is asked about (被盯着: the monitoring), the others tell why.
+            related = self._asked_in_clause(question, asked, region_code, on)
         _ = translator(locale)
         lead = _("{place}暂未公布{topic}").format(place=self._long_name(place), topic=asked.title)
         if related is None:
@@ -754,6 +758,20 @@ class KnowledgeBase:
             answer.answered = False
             answer.article_id = asked.id
         return answer
+
+    def _asked_in_clause(self, text: str, asked: Article, region_code: str, on: date) -> Article | None:
+        """The place's best article on the topics only the asking clauses of a message name, when
+        other clauses tell the story (None for a message of one clause)."""
+        clauses = [c for c in _CLAUSE_BREAK.split(text) if c]
+        if len(clauses) < 2:
+            return None
+        matcher = self.index.matcher
+        readings = [matcher.read(c) for c in clauses if _ASKING.search(c)]
+        topics = frozenset(t for r in readings for t in r.topical) - self.index.mentions(asked)
+        if not topics:
+            return None
+        return next((h.article for h in self.index.search(replace(readings[-1], topical=topics))
+                     if self._variants_for(h.article, region_code, on)), None)
 
     def _best_local_with(self, reading: Reading, topics: frozenset[str], region_code: str, on: date,
                          wanted: Callable[[Article], bool]) -> Article | None:

@@ -559,6 +559,10 @@ class Index:
         """Whether the article (its questions, keywords or answers) mentions all of these concepts."""
         return set(concept_ids) <= self._mentions_by_id[article.id]
 
+    def mentions(self, article: Article) -> frozenset[str]:
+        """The concepts the article (its questions, keywords or answers) mentions."""
+        return frozenset(self._mentions_by_id[article.id])
+
     def idf(self, item: str) -> float:
         return self._idf.get(item, self._unseen_idf)
 
