@@ -299,7 +299,9 @@ class KnowledgeBase:
         # A message that relates what another place has (我姐在城厢区说她们那里低保是7920，我们这里呢？)
         # is one question about the resident's own place, not two.
         if where.question is not None:
-            return self._localized(self._answer(where.question, where, on, locale, vectors), locale)
+            # …到临夏市打工，在那上学咋办: a question part that names no topic leans on what came before it.
+            question = where.question if self.index.matcher.read(where.question).topical else text
+            return self._localized(self._answer(question, where, on, locale, vectors), locale)
         parts = self._questions_in(text)
         if len(parts) > 1:
             answers = [self._answer(part, where, on, locale, vectors) for part in parts]
