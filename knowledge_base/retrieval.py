@@ -210,6 +210,7 @@ class Matcher:
                 if all(covered[start:end]) and not over_read:
                     continue
                 found.add(cid)
+                at.setdefault(cid, []).append((start, end))
                 covered[start:end] = topical[start:end] = [True] * (end - start)
                 if self.concepts[cid].block:
                     blocked_at.setdefault(cid, []).append((start, end))
