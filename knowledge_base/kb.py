@@ -404,6 +404,9 @@ class KnowledgeBase:
                     if j and self._names_topic(clauses[j - 1]):
                         focus |= readings[j - 1].topical
                     break
+        # A topic the whole message reads as part of a longer phrase (…学费一年五千多，这笔钱算家庭收入的时候
+        # 能不能扣掉: the school fees deducted, not which incomes are exempt) is no focus of its own.
+        focus &= matcher.found(compact(text))
         # What the asking clauses say is read as they say it (a situation there is not outweighed by a
         # topic the story names elsewhere).
         concepts = (reading.concepts - (reading.blocked - blocked)) | focus

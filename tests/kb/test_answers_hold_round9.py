@@ -102,6 +102,11 @@ def kb() -> KnowledgeBase:
         # Whether anyone visits.
         ("我妈今年70了，一个人在村里住，我在外地打工。她眼睛不好，平时没人管。村里会有人定期去看她吗？",
          TONGREN, "季度", "居住地"),
+        # Spending told, then deducting it from income asked: the deduction, not which incomes are exempt.
+        ("我家吃低保，女儿今年考上大学，学费一年五千多，这笔钱算家庭收入的时候能不能扣掉？",
+         TONGREN, "刚性支出", "基础养老金"),
+        ("娃在读大学 一年学费一万多 这些钱申请低保算收入的时候能扣掉吗", CHENGXIANG, "刚性支出", "收入豁免"),
+        ("我是低保户，今年住院花了不少，扣掉医保报销后剩下的还能补多少比例？一年最多补多少？", TONGFU, "70%", "1800"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
