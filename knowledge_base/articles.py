@@ -94,6 +94,9 @@ class Concept:
     # Broad topics a situation tells more of (白血病 beside 看病): named with one of these alone, the
     # situation still stands for its own topic instead of yielding to them.
     refines: tuple[str, ...] = ()
+    # A topic only some places publish (单亲母亲: 通伏乡's 贫困关爱单亲母亲): where the place has not, the
+    # rules it gives instead are those on this topic (the 兜底 for a household without its breadwinner).
+    fallback: str | None = None
 
 
 def _text(name: str) -> str:
@@ -115,7 +118,7 @@ def concepts() -> tuple[Concept, ...]:
         Concept(
             cid, tuple(c["forms"]), bool(c.get("generic")), bool(c.get("block")), _situation(cid, c.get("situation")),
             bool(c.get("literal")), tuple(c.get("patterns", ())), tuple(c.get("absorbs", ())), bool(c.get("overlaps")),
-            tuple(c.get("refines", ())),
+            tuple(c.get("refines", ())), c.get("fallback"),
         )
         for cid, c in raw.items()
     )

@@ -692,10 +692,12 @@ class KnowledgeBase:
 
     def _situations_told(self, text: str) -> frozenset[str]:
         """The topics the situations a question tells stand for (家里无收入 → 低保), read even where a
-        topic it names outweighs them."""
+        topic it names outweighs them, and those its topics fall back to (单亲妈妈 → 兜底)."""
         matcher = self.index.matcher
-        return frozenset(target for c in matcher.found(compact(text)) if matcher.is_situation(c)
-                         and isinstance(target := matcher.concepts[c].situation, str))
+        found = matcher.found(compact(text))
+        return frozenset(target for c in found if matcher.is_situation(c)
+                         and isinstance(target := matcher.concepts[c].situation, str)) | frozenset(
+            fallback for c in found if c in matcher.concepts and (fallback := matcher.concepts[c].fallback))
 
     def _tells_hardship(self, text: str) -> bool:
         """Whether the question tells a sudden hardship (出了车祸, 钱都花光了, 摔伤了, 遭了灾), even

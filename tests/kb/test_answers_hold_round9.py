@@ -107,6 +107,10 @@ def kb() -> KnowledgeBase:
          TONGREN, "刚性支出", "基础养老金"),
         ("娃在读大学 一年学费一万多 这些钱申请低保算收入的时候能扣掉吗", CHENGXIANG, "刚性支出", "收入豁免"),
         ("我是低保户，今年住院花了不少，扣掉医保报销后剩下的还能补多少比例？一年最多补多少？", TONGFU, "70%", "1800"),
+        # A single mother's own programme where the place prints one, the safety net where it does not.
+        ("我丈夫前年走了，我一个人带两个娃。在村里打点零工，日子很紧。有没有帮单亲妈妈的项目？",
+         TONGFU, "单亲母亲", "这个问题不在"),
+        ("我是单亲妈妈 带两个娃 有啥帮扶", CHENGXIANG, "兜底", "这个问题不在"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
