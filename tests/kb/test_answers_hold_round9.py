@@ -10,6 +10,7 @@ from knowledge_base import KnowledgeBase
 from knowledge_base.articles import Concept
 from knowledge_base.retrieval import Matcher
 
+CHANGTAI = "350302102"
 CHENGXIANG = "350302"
 DONGXIANG = "622926"
 JISHISHAN = "622927"
@@ -111,6 +112,21 @@ def kb() -> KnowledgeBase:
         ("我丈夫前年走了，我一个人带两个娃。在村里打点零工，日子很紧。有没有帮单亲妈妈的项目？",
          TONGFU, "单亲母亲", "这个问题不在"),
         ("我是单亲妈妈 带两个娃 有啥帮扶", CHENGXIANG, "兜底", "这个问题不在"),
+        # A ditch gone black and foul.
+        ("村边的沟又黑又臭，夏天没法开窗", CHENGXIANG, "黑臭水体", "这个问题不在"),
+        ("我家门口那条溪以前能洗衣服，现在有味道。区里有没有在治水？", CHANGTAI, "黑臭水体", "这个问题不在"),
+        # Whether the offices share their data.
+        ("民政的数据会给乡村振兴那边吗", TONGREN, "共享", "这个问题不在"),
+        ("低保和扶贫的数据是不是联网的", ZHENGAN, "共享", "入户核查"),
+        # Who got it made known: the public notice.
+        ("低保批下来谁家吃了，村里人能知道吗？", ZHENGAN, "公示", "应保尽保"),
+        # Found without applying.
+        ("低保户是等人申请，还是上面会主动查出来纳入", LINXIA, "入户排查", "这个问题不在"),
+        # Someone who cannot apply herself.
+        ("阿妈一个人在家，没法自己去申请，谁能帮她报个监测", TONGREN, "村委会", "这个问题不在"),
+        # English: per-person.
+        ("What is the per-person temporary assistance for a family in sudden emergency in Tongfu?",
+         TONGFU, "1200", "联席会议"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
