@@ -59,9 +59,9 @@ class Reading:
     blocked: frozenset[str]
 
 
-# A period followed by a figure told (一年学费一万多, 每月两千多): it tells, it does not ask.
+# A period followed by a figure told (一年学费一万多, 每月两千多, 一年医药费好几万): it tells, it does not ask.
 _PERIOD_TOLD = re.compile(r"(?:一年|每年|一个月|每月|每个月)"
-                          r"(?=[^多几啥什]{0,6}[0-9一二两三四五六七八九十百千万]+(?:多|块|元|出头))")
+                          r"(?=[^多几啥什]{0,6}(?:[0-9一二两三四五六七八九十百千万]+(?:多|块|元|出头)|[|]))")
 
 
 class Matcher:

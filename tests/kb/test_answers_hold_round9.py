@@ -127,6 +127,10 @@ def kb() -> KnowledgeBase:
         # English: per-person.
         ("What is the per-person temporary assistance for a family in sudden emergency in Tongfu?",
          TONGFU, "1200", "联席会议"),
+        # A year's spending told with a rough figure (一年…好几万) asks nothing.
+        ("我在常太镇，家里孩子看病一年医药费好几万，申请低保算收入时能扣掉吗？",
+         CHENGXIANG, "刚性支出", "医保村村通"),
+        ("儿子上大学一年好几万开销，算低保收入时这些能扣吗", TONGFU, "12个月", "燕宝"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
