@@ -131,6 +131,9 @@ def kb() -> KnowledgeBase:
         ("我在常太镇，家里孩子看病一年医药费好几万，申请低保算收入时能扣掉吗？",
          CHENGXIANG, "刚性支出", "医保村村通"),
         ("儿子上大学一年好几万开销，算低保收入时这些能扣吗", TONGFU, "12个月", "燕宝"),
+        # How a household's means are checked.
+        ("低收入家庭的收入财产是怎么核实的", TONGREN, "核对", "这个问题不在"),
+        ("家里收入是咋查的，要上门来看不", ZHENGAN, "入户核查", "这个问题不在"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
