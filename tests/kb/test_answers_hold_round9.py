@@ -134,6 +134,13 @@ def kb() -> KnowledgeBase:
         # How a household's means are checked.
         ("低收入家庭的收入财产是怎么核实的", TONGREN, "核对", "这个问题不在"),
         ("家里收入是咋查的，要上门来看不", ZHENGAN, "入户核查", "这个问题不在"),
+        # How soon help comes.
+        ("家里遭了急事，啥时候能拿到救助啊，快不快", TONGREN, "24小时", "先期垫付"),
+        # Nowhere to live after a fire: the sudden hardship first.
+        ("家里着火，房子烧了一半，一家四口没地方住", TONGFU, "1200", "公共租赁住房"),
+        ("房子着火烧了，一家人没地方住", ZHENGAN, "急难救助金", "这个问题不在"),
+        # Nowhere to live, nothing else told: housing.
+        ("没地方住 咋办", TONGFU, "公共租赁住房", "这个问题不在"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
