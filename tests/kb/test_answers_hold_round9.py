@@ -13,6 +13,7 @@ from knowledge_base.retrieval import Matcher
 CHANGTAI = "350302102"
 CHENGXIANG = "350302"
 DONGXIANG = "622926"
+HEZHENG = "622925"
 JISHISHAN = "622927"
 KANGLE = "622922"
 LINXIA = "6229"
@@ -141,6 +142,10 @@ def kb() -> KnowledgeBase:
         ("房子着火烧了，一家人没地方住", ZHENGAN, "急难救助金", "这个问题不在"),
         # Nowhere to live, nothing else told: housing.
         ("没地方住 咋办", TONGFU, "公共租赁住房", "这个问题不在"),
+        # English: rent subsidies, a house rated unsafe.
+        ("Are there rent subsidies for low-income families who have no housing?", LINXIA, "租赁补贴", "1.5倍"),
+        ("My dad's old mud-brick house in Hezheng has been rated unsafe. What help can a poor family get?",
+         HEZHENG, "危房", "这个问题不在"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
