@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.messages import Option, Reply
 from bot.errors import Unavailable, is_unavailable
-from bot.services.conversations import ConversationMoved, Turn, Turns
+from bot.services.conversations import ConversationMoved, Turn, Turns, read_ahead
 from bot.services.outbox import Claimed, OutboxWorker, enqueue_claimed
 from bot.storage.db import insert_for
 from bot.storage.leases import release, take_due_rows
@@ -127,8 +127,9 @@ class Inbox:
         self.draining = False
         self._wake = asyncio.Event()
         self._running: dict[int, asyncio.Task[None]] = {}
-        # Claimed (leased to this process) and not started yet, oldest first, with when they were claimed.
-        self._ready: collections.deque[tuple[float, InboxMessage]] = collections.deque()
+        # Claimed (leased to this process) and not started yet, oldest first, with when they were claimed
+        # and what the claim read of their senders (``read_ahead``).
+        self._ready: collections.deque[tuple[float, InboxMessage, Row[Any] | None]] = collections.deque()
         self._loop: asyncio.Task[None] | None = None
         self._pruned_at = time.monotonic()
         self._writer = GroupWriter(sessions)
@@ -185,7 +186,7 @@ class Inbox:
             # Outside a burst a claim also takes the next ``limit`` messages, started as slots free:
             # claims of about 12 rather than 4 (8 slots), a third of the passes over the waiting rows.
             claim = room if self._in_burst() else min(room + limit, self.batch)
-            taken: list[InboxMessage] = []
+            taken: list[tuple[InboxMessage, Row[Any] | None]] = []
             if room > 0:
                 try:
                     taken = await self._take(claim)
@@ -201,7 +202,7 @@ class Inbox:
                     continue
             if taken:
                 self._taken_at = time.monotonic()
-                self._ready.extend((self._taken_at, message) for message in taken)
+                self._ready.extend((self._taken_at, message, resident) for message, resident in taken)
                 self._start_ready(limit)
             await self._prune_now_and_then()
             if taken and len(taken) == claim:
@@ -214,11 +215,11 @@ class Inbox:
         running out is left to it: it is taken again (by any process) when the lease has run out,
         rather than processed here while another process might take it too."""
         while self._ready and len(self._running) < limit and not self.draining:
-            taken_at, message = self._ready.popleft()
+            taken_at, message, resident = self._ready.popleft()
             if time.monotonic() - taken_at > self.lease.total_seconds() / 2:
                 log.warning("inbox.claim_stale", extra={"id": message.id})
                 continue
-            task = asyncio.create_task(self._process(message.id, message))
+            task = asyncio.create_task(self._process(message.id, message, resident))
             self._running[message.id] = task
             task.add_done_callback(functools.partial(self._finished, message.id))
 
@@ -234,9 +235,11 @@ class Inbox:
         # A slot is free, and the next message of that address may now be taken.
         self._wake.set()
 
-    async def _take(self, limit: int) -> list[InboxMessage]:
+    async def _take(self, limit: int) -> list[tuple[InboxMessage, Row[Any] | None]]:
         """Leases due messages and reads them (one statement), in one transaction; those of an address answered its
-        intake's ``rate_per_minute`` times in the last minute are given back, due when it allows.
+        intake's ``rate_per_minute`` times in the last minute are given back, due when it allows. With each
+        message kept, what its unit reads first of its sender (``read_ahead``: one statement a claim
+        rather than one a message).
 
         The rows read here are what each message's unit runs on (its final "processed" mark is
         conditional on the row still waiting, so one processed elsewhere meanwhile is rolled back),
@@ -251,7 +254,9 @@ class Inbox:
             if not messages:
                 return []
             held = await self._hold_back(session, messages, now)
-        return [m for m in messages if m.id not in held]
+            kept = [m for m in messages if m.id not in held]
+            residents = await read_ahead(session, kept) if kept else {}
+        return [(m, residents.get(m.id)) for m in kept]
 
     async def _hold_back(self, session: AsyncSession, messages: list[InboxMessage], now: datetime) -> set[int]:
         """Gives back those of ``messages`` whose address must wait for its intake's rate, due when it
@@ -291,15 +296,17 @@ class Inbox:
         """Processes one stored message now, if it is still waiting (tests and tools)."""
         await self._process(inbox_id)
 
-    async def _process(self, inbox_id: int, claimed: InboxMessage | None = None) -> None:
-        """``claimed``: the row as the claim read it, for the first run; a rerun reads it again."""
+    async def _process(self, inbox_id: int, claimed: InboxMessage | None = None,
+                       resident: Row[Any] | None = None) -> None:
+        """``claimed``: the row as the claim read it, and ``resident`` what it read of the sender, for the
+        first run; a rerun reads both again."""
         try:
             for _ in range(RERUNS):
                 try:
-                    queued = await self._unit(inbox_id, claimed)
+                    queued = await self._unit(inbox_id, claimed, resident)
                 except ConversationMoved:
                     log.info("inbox.rerun", extra={"id": inbox_id})
-                    claimed = None
+                    claimed = resident = None
                     continue
                 self.outbox.deliver_written(queued)
                 return
@@ -309,10 +316,12 @@ class Inbox:
         except Exception as exc:
             await self._attempt_failed(inbox_id, exc)
 
-    async def _unit(self, inbox_id: int, claimed: InboxMessage | None = None) -> list[Claimed]:
+    async def _unit(self, inbox_id: int, claimed: InboxMessage | None = None,
+                    resident: Row[Any] | None = None) -> list[Claimed]:
         """The message's unit of work; returns the outbox rows it queued (leased to this process).
 
-        ``claimed``: the row as read by the claim, which judged the rate already."""
+        ``claimed``: the row as read by the claim, which judged the rate already; ``resident``: what the
+        claim read of its sender."""
         async with self.turns.open() as turn:
             session = turn.session
             message = claimed if claimed is not None else await session.get(InboxMessage, inbox_id)
@@ -324,6 +333,8 @@ class Inbox:
             if claimed is None and await self._hold_back(session, [message], now):
                 return []
             turn.defer = True
+            if resident is not None:
+                turn.read_ahead(message.channel, message.address, resident)
             await intake.process(message, turn)
             ticket_id = turn.filed[-1].id if turn.filed else None
             replies = [(text, f"{message.channel}-{message.id}-{index}", options)
@@ -402,7 +413,7 @@ class Inbox:
         self._wake.set()
         if self._loop is not None:
             await asyncio.gather(self._loop, return_exceptions=True)
-        ready = [message.id for _at, message in self._ready]
+        ready = [message.id for _at, message, _resident in self._ready]
         self._ready.clear()
         # Claimed and never started: given back at once, for another process to take now.
         await self._give_back(ready)
