@@ -413,3 +413,21 @@ async def test_a_message_s_processed_mark_travels_with_its_reply(client: TestCli
     else:
         assert len(marks) == len(phones) and len(conversations) == len(phones)
     assert await count(client, InboxMessage, InboxMessage.status == "processed") == len(phones)
+
+
+async def test_each_message_of_a_claim_is_answered_for_its_own_sender(client: TestClient,
+                                                                      gateway: FakeGateway) -> None:
+    """The claim reads every sender's profile and conversation at once (issue 13): residents of two
+    places asking the same thing together each get their own place's figure."""
+    phones = [f"+86139001{n:05d}" for n in range(16)]
+    place = {phone: ("正安县" if n % 2 else "城厢区") for n, phone in enumerate(phones)}
+    for phone in phones:
+        assert (await send_sms(client, phone, place[phone])).status == 200
+    for phone in phones:
+        assert len(await gateway.wait_for(phone, 1, timeout=20)) == 1
+    sent = await asyncio.gather(*(send_sms(client, phone, "低保标准一年多少") for phone in phones))
+    assert all(response.status == 200 for response in sent)
+    for phone in phones:
+        answer = (await gateway.wait_for(phone, 2, timeout=20))[1]["text"]
+        own, other = ("3876", "7920") if place[phone] == "正安县" else ("7920", "3876")
+        assert own in answer and other not in answer, (phone, answer)
