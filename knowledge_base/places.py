@@ -412,7 +412,12 @@ class PlaceReader:
                 end = group[-1].end()
                 # Written as a name: capitalised (Tongren), or with its level (zhengan county; dawukou qu,
                 # read as one word with its level: dawukouqu).
-                sure = text[where[group[0].start()]].isupper() or (n > 1 and group[-1].group() in _LATIN_LEVELS)
+                last = group[-1].group()
+                # ...with its level as the last word, which is then the name's own ending (quan zhou, read as
+                # 泉州市, is no name written with its level: 全州 in a sentence of pinyin).
+                sure = text[where[group[0].start()]].isupper() or (
+                    n > 1 and last in _LATIN_LEVELS
+                    and any(self._names[c].endswith(_LEVEL_ENDINGS.get(last, "")) for c in codes))
                 following = words[i + n] if i + n < len(words) else None
                 if following and following.group() in _LATIN_LEVELS and not folded[end : following.start()].strip():
                     levels = _LATIN_LEVELS[following.group()]

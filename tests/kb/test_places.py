@@ -105,6 +105,7 @@ def test_pinyin_inside_a_pinyin_question_is_a_word_not_a_place(places: PlaceRead
     assert places.read("manxingbing shiji yiyuan zifu") == []  # 医院, not 沂源
     # A pinyin level word is the name's own ending: 流程是 is no 柳城县, 同仁市 keeps its shi.
     assert places.read("jiance duixiang shenqing liucheng shi shenme") == []
+    assert places.read("bianyuan yi zhipin renkou quan zhou you duoshao") == []  # 全州 (the whole prefecture)
     assert names(one(places, "tongren shi dibao duoshao").places) == ["铜仁市", "同仁市"]
     assert names(one(places, "liucheng xian dibao duoshao").places) == ["柳城县"]
     assert names(one(places, "what is dibao in Tongren").served) == ["同仁市"]
