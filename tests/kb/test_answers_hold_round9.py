@@ -13,6 +13,7 @@ from knowledge_base.retrieval import Matcher
 CHANGTAI = "350302102"
 CHENGXIANG = "350302"
 DONGXIANG = "622926"
+GUANGHE = "622924"
 HEZHENG = "622925"
 JISHISHAN = "622927"
 KANGLE = "622922"
@@ -146,6 +147,23 @@ def kb() -> KnowledgeBase:
         ("Are there rent subsidies for low-income families who have no housing?", LINXIA, "租赁补贴", "1.5倍"),
         ("My dad's old mud-brick house in Hezheng has been rated unsafe. What help can a poor family get?",
          HEZHENG, "危房", "这个问题不在"),
+        # 家门口 alone is where something is, not work near home.
+        ("俺家门口那条河又黑又臭，区里管不管", CHENGXIANG, "黑臭水体", "以工代赈"),
+        ("家门口能打工吗", LINXIA, "以工代赈", "这个问题不在"),
+        # A divorce case without money for a lawyer.
+        ("闺女要离婚，想打官司没钱请律师", TONGFU, "法律援助", "这个问题不在"),
+        # Someone whose mind is unwell.
+        ("村里有个精神不好的人到处乱跑，家里管不住", GUANGHE, "精神障碍", "这个问题不在"),
+        # Under twice the 低保 line: the low-income band.
+        ("俺家一个月人均收入不到低保的两倍，这算啥户", TONGREN, "低收入", "暂未公布"),
+        # Who makes the visits (同仁市's seed names them).
+        ("俺们村里谁来走访困难户", TONGREN, "驻村干部", "这个问题不在"),
+        # Where reports are entered.
+        ("救助申请的信息录到哪里", TONGREN, "一门受理", "这个问题不在"),
+        # Found without applying.
+        ("不去申请的话，政府能自己发现我家困难吗", TONGREN, "数据比对", "这个问题不在"),
+        # An unsafe house with no money to repair it.
+        ("俺们这房子住着不安全，又没钱自己修，咋办", LINXIA, "危房", "这个问题不在"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
