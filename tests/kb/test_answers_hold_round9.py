@@ -164,6 +164,20 @@ def kb() -> KnowledgeBase:
         ("不去申请的话，政府能自己发现我家困难吗", TONGREN, "数据比对", "这个问题不在"),
         # An unsafe house with no money to repair it.
         ("俺们这房子住着不安全，又没钱自己修，咋办", LINXIA, "危房", "这个问题不在"),
+        # Bad news spread about assistance: the public response.
+        ("网上有人传低保的负面消息，区里会不会出来回应", CHENGXIANG, "第一时间", "7920"),
+        # What a plan sets out to do overall.
+        ("这个兜底保障方案总的要做到啥", TONGREN, "应兜尽兜", "暂未公布"),
+        # A wrongful award: who checks.
+        ("低保有人吃错了，谁来查", TONGREN, "督查", "不漏保"),
+        # A sudden trouble (碰上难事).
+        ("突然碰上难事，去哪里求助", ZHENGAN, "一门受理", "这个问题不在"),
+        # A public kindergarten's aid, not its places.
+        ("娃在村里公办幼儿园读，贫困户有补助不", ZHENGAN, "幼儿园", "参合"),
+        # How the village keeps track of households in difficulty.
+        ("村里咋掌握困难户的情况", TONGFU, "调查摸底", "这个问题不在"),
+        # A left-behind child (留守娃娃).
+        ("我妹妹家两口子都在新疆打工，孩子留给我们带。这种留守娃娃有没有救助？", DONGXIANG, "留守儿童", "备用金"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
