@@ -59,6 +59,9 @@ MAX_QUESTIONS = 2
 SEMANTIC_MIN_CHARS = 12
 _WORD_CHARS = re.compile(r"[^\W_]")
 _CLAUSE_BREAK = re.compile(r"[\s，,。.？?！!；;、]+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
+# A household named by its program (特困户能补多少): the group an amount of another program is set per
+# (…危房改造…特困户能补多少 asks the renovation grant for 特困户, not the 特困 standard).
+_HOUSEHOLD_NAMED = re.compile(r"(?:特困|低保|五保|贫困|残疾人?)(?:户|家庭)")
 # A long story (this many clauses or more) is read for what it asks: the clauses that ask something
 # weigh more, and a topic Minsheng does not cover that only the story around them names (他爸妈离婚了 …
 # 助学贷款一年最多能贷多少) does not decline it.
@@ -411,7 +414,8 @@ class KnowledgeBase:
         # topic the story names elsewhere).
         concepts = (reading.concepts - (reading.blocked - blocked)) | focus
         topical = reading.topical | focus
-        if focus and any(self._names_a_program(readings[i]) and AMOUNT in readings[i].concepts for i in asking):
+        if focus and any(self._names_a_program(readings[i]) and AMOUNT in readings[i].concepts
+                         and not _HOUSEHOLD_NAMED.search(clauses[i]) for i in asking):
             # An asking clause that asks its program's figure (…儿子在读高中。低保现在一个人一年多少钱？): topics
             # only the sentences the resident ended with a full stop name are the story, not the question.
             told = _told_clauses(text)

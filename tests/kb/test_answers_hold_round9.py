@@ -178,6 +178,10 @@ def kb() -> KnowledgeBase:
         ("村里咋掌握困难户的情况", TONGFU, "调查摸底", "这个问题不在"),
         # A left-behind child (留守娃娃).
         ("我妹妹家两口子都在新疆打工，孩子留给我们带。这种留守娃娃有没有救助？", DONGXIANG, "留守儿童", "备用金"),
+        # A household named by its program is the group another program's amount is set for.
+        ("我们家是特困户。房子是几十年的土坯房，一下雨就漏。乡里说能危房改造。特困户能补多少？",
+         TONGFU, "39000", "请咨询"),
+        ("我家是低保户，房子是老土坯房，墙也裂了。村里说能危房改造。低保户能补多少？", TONGFU, "30000", "暂未公布"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
