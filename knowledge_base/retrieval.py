@@ -202,6 +202,9 @@ class Matcher:
                 if self.concepts.get(cid, _PLAIN).block:
                     blocked_at.setdefault(cid, []).append((start, end))
         chars = frozenset(text)
+        # Matches that take in other concepts, applied once every pattern has been read, so that the
+        # order of the lexicon does not decide which of two overlapping patterns was read first.
+        taking: list[tuple[int, int, frozenset[str]]] = []
         for cid, pattern, absorbs, over_read, firsts in self._patterns:
             if firsts is not None and firsts.isdisjoint(chars):
                 continue
@@ -214,9 +217,12 @@ class Matcher:
                 covered[start:end] = topical[start:end] = [True] * (end - start)
                 if self.concepts[cid].block:
                     blocked_at.setdefault(cid, []).append((start, end))
-                for taken in absorbs & found:
-                    if all(start <= s and e <= end for s, e in at[taken]):
-                        found.discard(taken)
+                if absorbs:
+                    taking.append((start, end, absorbs))
+        for start, end, absorbs in taking:
+            for taken in absorbs & found:
+                if all(start <= s and e <= end for s, e in at[taken]):
+                    found.discard(taken)
         if self.by_sound:
             for segment in _uncovered(text, covered):
                 found |= self._by_sound(segment, typed=not written)

@@ -182,6 +182,11 @@ def kb() -> KnowledgeBase:
         ("我们家是特困户。房子是几十年的土坯房，一下雨就漏。乡里说能危房改造。特困户能补多少？",
          TONGFU, "39000", "请咨询"),
         ("我家是低保户，房子是老土坯房，墙也裂了。村里说能危房改造。低保户能补多少？", TONGFU, "30000", "暂未公布"),
+        # Something taken off the income counted is a deduction, not which incomes are exempt.
+        ("出去打工花的路费吃住钱，算收入时能扣不", TONGREN, "30%", "基础养老金"),
+        ("算家庭收入的时候哪些花销能扣掉", TONGFU, "12个月", "不计入"),
+        # The costs of going out to work, deducted: the employment costs, whichever pattern the lexicon lists first.
+        ("娃出去打工的路费房租 算收入的时候能扣不 能扣多少", TONGREN, "30%", "刚性支出扣减"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
@@ -195,3 +200,5 @@ def test_a_concept_a_pattern_found_can_be_taken_in_by_another_pattern() -> None:
     away = Concept("away", (), patterns=("去外地打工",))
     story = Concept("story", (), patterns=("儿子去外地打工了",), absorbs=("away",))
     assert Matcher([away, story], []).find("儿子去外地打工了") == {"story"}
+    # The longer one listed first: it still takes in the shorter one read after it.
+    assert Matcher([story, away], []).find("儿子去外地打工了") == {"story"}
