@@ -197,7 +197,7 @@ def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str,
 
 def test_a_concept_a_pattern_found_can_be_taken_in_by_another_pattern() -> None:
     # 去外地打工 found by a pattern only, inside a longer pattern that takes it in: read as the longer one.
-    away = Concept("away", (), patterns=("去外地打工",))
+    away = Concept("away", (), patterns=("去外地打工",), overlaps=True)
     story = Concept("story", (), patterns=("儿子去外地打工了",), absorbs=("away",))
     assert Matcher([away, story], []).find("儿子去外地打工了") == {"story"}
     # The longer one listed first: it still takes in the shorter one read after it.
