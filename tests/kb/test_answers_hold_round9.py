@@ -187,6 +187,10 @@ def kb() -> KnowledgeBase:
         ("算家庭收入的时候哪些花销能扣掉", TONGFU, "12个月", "不计入"),
         # The costs of going out to work, deducted: the employment costs, whichever pattern the lexicon lists first.
         ("娃出去打工的路费房租 算收入的时候能扣不 能扣多少", TONGREN, "30%", "刚性支出扣减"),
+        # A list of groups (老人孩子残疾人) is no disabled child.
+        ("听说老人孩子残疾人能多给点低保金，多给多少", TONGFU, "10%", "康复"),
+        # One member on his own (单给他办低保).
+        ("娃他爸病得很重，家里收入比低保高一点，能不能单给他办低保", TONGREN, "单人户", "不漏保"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
