@@ -131,7 +131,11 @@ _SOMEONE_IN = re.compile(
     r"同事|爸|妈|父亲|母亲|他|她|我|俺|咱|自己|以前|前些年|之前|早年)[^\s，,。？?！!]{0,3}(?:在|去了?|到了?)$"
 )
 # Going somewhere to be treated or to work (要去西宁做手术, 跑到新疆摘棉花), whoever goes.
-_GOING_TO = re.compile(r"(?:要去|去了|跑到|跑去|送到|转到|到了|要往|往|只能去|得去|就去)$")
+_GOING_TO = re.compile(r"(?:要去|去了|跑到|跑去|送到|转到|到了|要往|往|只能去|得去|就去|[，,。\s]去)$")
+# The one asking is away (我在上海，我爸…): where they are, while the question is about family at home.
+_ASKER_AWAY = re.compile(r"^\s*(?:我|俺|我现在|我人|俺现在)(?:在|人在)$")
+_FAMILY_NEXT = re.compile(r"^[，,\s]+(?:我的?|俺)?(?:爸爸|妈妈|爸|妈|老爸|老妈|父亲|母亲|爹|娘|爷爷|奶奶|"
+                          r"姥姥|姥爷|外婆|外公|家里|家人|老人|老家|老伴|公公|婆婆|岳父|岳母)")
 _AT_START = re.compile(r"(?:[^。？?！!]*[，,。])?\s*在")
 # Came back or moved from a place (从浙江回来, 从牧区搬到城里).
 _CAME_BACK = re.compile(r"(?:那边|那里|打工)?(?:回来|回到|回家|回老家|回村|过来|搬回|搬到|搬来|来到|到了)")
@@ -168,6 +172,9 @@ def _role(text: str, start: int, end: int, own_at: Sequence[int] = ()) -> tuple[
     if text[:start].endswith("从") and _CAME_BACK.match(after):
         # 今年我从浙江回来: where the resident came back from, not what is asked.
         return "background", start - 1
+    if _ASKER_AWAY.match(text[:start]) and _FAMILY_NEXT.match(after):
+        # 我在上海，爸爸刚找到工作，低保会不会马上取消: asked from afar about family at home.
+        return "background", 0
     # 在西宁工地上摔伤了: a message that begins with where the resident is says where they are.
     someone = (_SOMEONE_IN.search(text[:start]) or _GOING_TO.search(text[:start])
                or _AT_START.fullmatch(text[:start]))

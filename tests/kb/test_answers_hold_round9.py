@@ -191,6 +191,13 @@ def kb() -> KnowledgeBase:
         ("听说老人孩子残疾人能多给点低保金，多给多少", TONGFU, "10%", "康复"),
         # One member on his own (单给他办低保).
         ("娃他爸病得很重，家里收入比低保高一点，能不能单给他办低保", TONGREN, "单人户", "不漏保"),
+        # Asked from afar about family at home: the resident's own place.
+        ("我在上海，爸爸刚找到份保安工作，低保会不会马上被取消？", CHENGXIANG, "渐退", "我们只有"),
+        ("我在浙江，我爸一级残疾瘫在床上，护理补贴一月多少？", ZHENGAN, "50元", "我们只有"),
+        ("我在上海，上海低保多少", CHENGXIANG, "我们只有", "7920"),
+        # Treated in another city: where the patient goes, not what is asked.
+        ("村医：建档立卡户有高血压，去贵阳省级公立医院看，一年自付最多多少？", ZHENGAN, "5000", "我们只有"),
+        ("去兰州看病医保能报莫", LINXIA, "我们只有", "1.5倍"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
