@@ -198,6 +198,11 @@ def kb() -> KnowledgeBase:
         # Treated in another city: where the patient goes, not what is asked.
         ("村医：建档立卡户有高血压，去贵阳省级公立医院看，一年自付最多多少？", ZHENGAN, "5000", "我们只有"),
         ("去兰州看病医保能报莫", LINXIA, "我们只有", "1.5倍"),
+        # A program asked of a place the resident works in (俺在那打工: there, not home).
+        ("上海低保标准多少 俺在那打工", ZHENGAN, "我们只有", "劳务协作"),
+        # Where a patient had to go (往兰州跑), not what is asked.
+        ("俺家老汉心脏不好，以前犯病都得往兰州跑，来回折腾好几回。听说县医院要建胸痛中心啥的，是真的吗",
+         HEZHENG, "胸痛", "我们只有"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
