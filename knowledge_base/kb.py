@@ -69,8 +69,8 @@ STORY_CLAUSES = 3
 STORY_MIN_CHARS = 30
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 STORY_FOCUS_WEIGHT = 2.0
-# 好多 asks how much (能拿好多), except after a verb of spending told (花了好多, 欠了好多).
-_HOW_MUCH = r"(?<![了花欠借])好多"
+# 好多 asks how much (能拿好多), except after a verb of spending told (花了好多, 欠了好多, 还剩好多).
+_HOW_MUCH = r"(?<![了花欠借剩])好多"
 _ASKING = re.compile(
     r"[吗呢么？?]|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|啥|什么|哪|多少|"
     + _HOW_MUCH + r"|能否|是否|多久|多长"

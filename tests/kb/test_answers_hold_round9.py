@@ -203,6 +203,15 @@ def kb() -> KnowledgeBase:
         # Where a patient had to go (往兰州跑), not what is asked.
         ("俺家老汉心脏不好，以前犯病都得往兰州跑，来回折腾好几回。听说县医院要建胸痛中心啥的，是真的吗",
          HEZHENG, "胸痛", "我们只有"),
+        # Money kept at the township for emergencies.
+        ("咱乡上有救急的钱没", TONGREN, "备用金", "这个问题不在"),
+        # No money for the fare to go to work.
+        ("想跟着去外地打工 没路费", LINXIA, "交通补助", "暂未公布"),
+        # English: travel costs, on my own, flour and oil.
+        ("Is there help with travel costs if I go out to work with an organized labour group?",
+         LINXIA, "交通补助", "培训"),
+        ("I'm seriously ill and my family is low-income. Can I get dibao on my own?", TONGREN, "单人户", "2倍"),
+        ("Will there be enough flour and oil in Linxia? how many days of reserves", LINXIA, "10天", "这个问题不在"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
