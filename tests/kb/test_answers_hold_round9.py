@@ -212,6 +212,16 @@ def kb() -> KnowledgeBase:
          LINXIA, "交通补助", "培训"),
         ("I'm seriously ill and my family is low-income. Can I get dibao on my own?", TONGREN, "单人户", "2倍"),
         ("Will there be enough flour and oil in Linxia? how many days of reserves", LINXIA, "10天", "这个问题不在"),
+        # Papers first or help first.
+        ("急难型临时救助要先把材料交齐才给钱吗", TONGFU, "先行救助", "1200"),
+        # Part of an income not counted.
+        ("低保家里有人上班了，收入有部分不算吗？", CHENGXIANG, "收入豁免", "延保渐退"),
+        # The one asking is away: no question about residence.
+        ("我在外地，能委托别人替我爸申请返贫监测吗？", TONGREN, "委托他人", "居住地"),
+        # The office's director.
+        ("帮扶解困办公室主任是谁，找谁办？", TONGFU, "王永平", "这个问题不在"),
+        # What day money arrives: no seed says.
+        ("我爸的高龄津贴每月几号到账？", TONGFU, "这个问题不在", "300元"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
