@@ -222,6 +222,10 @@ def kb() -> KnowledgeBase:
         ("帮扶解困办公室主任是谁，找谁办？", TONGFU, "王永平", "这个问题不在"),
         # What day money arrives: no seed says.
         ("我爸的高龄津贴每月几号到账？", TONGFU, "这个问题不在", "300元"),
+        # A part that finds no topic is dropped beside an answered one (no 'not covered' line next to the answer).
+        ("挣的钱有一部分花在坐车吃饭上，低保标准一年多少", CHENGXIANG, "7920", "这个问题不在"),
+        # A deduction asked.
+        ("核算收入时看病自己掏的钱扣不扣，算多长时间的", TONGFU, "12个月", "不计入"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
