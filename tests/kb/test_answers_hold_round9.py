@@ -226,6 +226,12 @@ def kb() -> KnowledgeBase:
         ("挣的钱有一部分花在坐车吃饭上，低保标准一年多少", CHENGXIANG, "7920", "这个问题不在"),
         # A deduction asked.
         ("核算收入时看病自己掏的钱扣不扣，算多长时间的", TONGFU, "12个月", "不计入"),
+        # A child found to have cerebral palsy (生下来查出 is no inspection).
+        ("娃儿生下来查出脑瘫，才两岁", ZHENGAN, "抢救性康复", "领导小组"),
+        ("孙子两岁，查出脑瘫，家里穷", ZHENGAN, "抢救性康复", "护理补贴"),
+        # A typhoon's damage is a disaster; whether one comes is the weather.
+        ("台风把屋顶掀了，一家人没地方住", CHENGXIANG, "临时救助", "公共租赁住房"),
+        ("莆田明天台风来不来", CHENGXIANG, "这个问题不在", "急难"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
