@@ -92,6 +92,10 @@ COMMON_WORDS = frozenset({
     "山里", "山下", "河边", "海边", "城郊", "沟里", "川里", "草原", "后山", "前山", "山根",
 })
 
+# Words of this product's own questions that a short name must not straddle either (民政和医保 is no 政和),
+# beyond the ordinary words the table lists (jieba's, which lacks some and files 民政 as a place's form).
+DOMAIN_WORDS = frozenset({"民政", "低保", "特困", "救助", "医保", "残疾", "补贴", "临时", "监测", "兜底"})
+
 # Entries of the division table that are groupings, not places anyone lives in.
 _GROUPINGS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
@@ -230,7 +234,7 @@ class PlaceReader:
         self._forms: dict[str, str] = _pairs(sections["forms"])
         self._latin = {key: codes.split(";") for key, codes in _pairs(sections["pinyin"]).items()}
         self._aliases = {code: names.split(" ") for code, names in _pairs(sections["aliases"]).items()}
-        self._words = frozenset(sections["words"].split("\n"))
+        self._words = frozenset(sections["words"].split("\n")) | DOMAIN_WORDS
         # For each first character, the lengths of the forms starting with it, longest first.
         self._lengths = {char: tuple(map(int, ls.split(" "))) for char, ls in _pairs(sections["starts"]).items()}
         self._places: dict[str, Jurisdiction] = {}

@@ -111,6 +111,12 @@ def test_pinyin_inside_a_pinyin_question_is_a_word_not_a_place(places: PlaceRead
     assert names(one(places, "what is dibao in Tongren").served) == ["同仁市"]
 
 
+def test_a_short_name_across_a_word_of_the_domain_is_no_place(places: PlaceReader) -> None:
+    assert places.read("民政和医保、教育部门的数据打通了吗") == []  # 民政|和, not 政和
+    assert places.read("低保定了以后就一直不变了吗") == []  # 低保|定, not 保定
+    assert names(one(places, "我在政和县打工").places) == ["政和县"]
+
+
 def test_shared_names_are_reported_not_guessed(places: PlaceReader) -> None:
     chengguan = one(places, "城关镇")
     assert len(chengguan.places) == 88
