@@ -232,6 +232,21 @@ def kb() -> KnowledgeBase:
         # A typhoon's damage is a disaster; whether one comes is the weather.
         ("台风把屋顶掀了，一家人没地方住", CHENGXIANG, "临时救助", "公共租赁住房"),
         ("莆田明天台风来不来", CHENGXIANG, "这个问题不在", "急难"),
+        # A mind unwell.
+        ("我爸精神上有病，时好时坏，家里看不住", YONGJING, "精神障碍", "这个问题不在"),
+        # The grid worker who visits.
+        ("村里有网格员没？遇到难处找谁啊", CHANGTAI, "网格员", "这个问题不在"),
+        # Problems found put right and struck off (城厢区's seed, now in its article).
+        ("督查查出的问题，整改完怎么算结束？", CHENGXIANG, "销号", "这个问题不在"),
+        # How the work is inspected.
+        ("上面用什么方式检查乡镇落实情况", TONGREN, "暗访督查", "这个问题不在"),
+        # Before and after (事前 / 事后).
+        ("linshi jiuzhu shiqian shihou you shenme qubie", TONGREN, "事前", "12小时"),
+        # English: rumours, restarting after COVID.
+        ("How does the district respond to negative online rumours about social assistance?",
+         CHENGXIANG, "第一时间", "这个问题不在"),
+        ("Our farm cooperative wants to restart after COVID. Does the district support that?",
+         CHENGXIANG, "复工复产", "这个问题不在"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
