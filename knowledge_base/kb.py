@@ -315,9 +315,11 @@ class KnowledgeBase:
         parts = self._questions_in(text)
         if len(parts) > 1:
             answers = [self._answer(part, where, on, locale, vectors) for part in parts]
-            # A part that finds no topic at all (…花在坐车吃饭上 read alone) is no question of its own when
-            # another part is answered: its "not covered" reply would contradict the answer beside it.
-            answers = [a for a in answers if a.answered or a.article_id is not None or a.clarify] or answers
+            # A part that finds no topic and asks nothing in so many words (…花在坐车吃饭上 read alone) is no
+            # question of its own when another part is answered: its "not covered" reply would contradict the
+            # answer beside it. One that asks (今天天气咋样) is still declined beside the other.
+            answers = [a for a, part in zip(answers, parts, strict=True)
+                       if a.answered or a.article_id is not None or a.clarify or _ASKING.search(part)] or answers
             if len(answers) == 1:
                 return self._localized(answers[0], locale)
             articles = {a.article_id for a in answers}
