@@ -18,6 +18,7 @@ HEZHENG = "622925"
 JISHISHAN = "622927"
 KANGLE = "622922"
 LINXIA = "6229"
+LINXIA_COUNTY = "622921"
 TONGFU = "640221203"
 TONGREN = "632301"
 YONGJING = "622923"
@@ -247,6 +248,9 @@ def kb() -> KnowledgeBase:
          CHENGXIANG, "第一时间", "这个问题不在"),
         ("Our farm cooperative wants to restart after COVID. Does the district support that?",
          CHENGXIANG, "复工复产", "这个问题不在"),
+        # What monitoring leads to, as 临夏州's seed says: 低保, 特困, 两项补贴 and 临时救助.
+        ("疫情厂子停了，家里收入一下子没了", YONGJING, "临时救助", "这个问题不在"),
+        ("俺家去年才脱贫，今年男人病倒了，收入一下没了，怕又返贫，政府管不管", LINXIA_COUNTY, "低保", "这个问题不在"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
