@@ -251,6 +251,8 @@ def kb() -> KnowledgeBase:
         # What monitoring leads to, as 临夏州's seed says: 低保, 特困, 两项补贴 and 临时救助.
         ("疫情厂子停了，家里收入一下子没了", YONGJING, "临时救助", "这个问题不在"),
         ("俺家去年才脱贫，今年男人病倒了，收入一下没了，怕又返贫，政府管不管", LINXIA_COUNTY, "低保", "这个问题不在"),
+        # School fees that cannot be raised: a hardship, so 同仁市's 临时救助 for schooling.
+        ("孩子考上大学了学费凑不上", TONGREN, "先期垫付", "这个问题不在"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
