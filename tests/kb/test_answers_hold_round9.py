@@ -253,6 +253,11 @@ def kb() -> KnowledgeBase:
         ("俺家去年才脱贫，今年男人病倒了，收入一下没了，怕又返贫，政府管不管", LINXIA_COUNTY, "低保", "这个问题不在"),
         # School fees that cannot be raised: a hardship, so 同仁市's 临时救助 for schooling.
         ("孩子考上大学了学费凑不上", TONGREN, "先期垫付", "这个问题不在"),
+        # How to pay into insurance is no question the seeds answer.
+        ("灵活就业的咋交职工医保", CHENGXIANG, "这个问题不在", "医保村村通"),
+        # English: extreme-poverty.
+        ("How much per month does someone in the extreme-poverty support scheme get in Zheng'an",
+         ZHENGAN, "741", "这个问题不在"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
