@@ -258,6 +258,12 @@ def kb() -> KnowledgeBase:
         # English: extreme-poverty.
         ("How much per month does someone in the extreme-poverty support scheme get in Zheng'an",
          ZHENGAN, "741", "这个问题不在"),
+        # Work that could not be reached (打工出不去) is a hardship, not the labour programmes.
+        ("疫情打工出不去 屋里没收入了 咋半", JISHISHAN, "临时救助", "厦门"),
+        # How the work is inspected.
+        ("区里查民生工作用啥方式", CHENGXIANG, "四不两直", "这个问题不在"),
+        # Aid not enough, can it be raised.
+        ("救助额度不够 能往上提么", TONGFU, "一事一议", "这个问题不在"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
