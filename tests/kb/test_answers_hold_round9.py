@@ -264,6 +264,11 @@ def kb() -> KnowledgeBase:
         ("区里查民生工作用啥方式", CHENGXIANG, "四不两直", "这个问题不在"),
         # Aid not enough, can it be raised.
         ("救助额度不够 能往上提么", TONGFU, "一事一议", "这个问题不在"),
+        # Articles say what their seed paragraph says (临夏州's work relief projects, edge households into 低保).
+        ("以工代赈主要在哪些项目里安排本地人务工", YONGJING, "村组道路", "这个问题不在"),
+        ("边缘易致贫户能进低保不，是咋个程序", LINXIA_COUNTY, "农村低保", "这个问题不在"),
+        # Housing hard to find (住房难).
+        ("俺是外地来打工的，住房难咋办？", CHENGXIANG, "公共租赁住房", "居住地"),
     ],
 )
 def test_round9_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
