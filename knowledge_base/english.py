@@ -28,6 +28,29 @@ _CLAUSE = re.compile(r"(\s*[.?!;,，。？！；]\s*)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 _QUOTES = re.compile(r"(?<![a-z])'|'(?![a-z])|[\"“”()]")
+# Someone is somewhere (I work in Zhejiang, my cousin just found a job in Xining): where they are, said
+# as the Chinese reader knows it (我在Zhejiang打工), so that the place is background, not the question's.
+_AWAY = re.compile(
+    r"(?i:\b(?:(i|we)|he|she|they|(?:my|his|her|our) [a-z]+)(?:'m|'re|'s| am| is| are)?"
+    r"(?: now| currently| just| still)? "
+    r"(?:(work|works|working|found a job|got a job|has a job|have a job|earns? (?:a salary|money|a living)"
+    r"|earning (?:a salary|money|a living)|makes? money|making money|live|lives|living|stay|stays|staying)"
+    r"|(study|studies|studying|go to school|goes to school)) in )([A-Z][a-z]+)"
+)
+_THERE = re.compile(r"(?i)\b(?:there|over there|that place|that city|in that)\b")
+
+
+def _away(match: re.Match[str], chinese: dict[str, str]) -> str:
+    # …live in Shanghai. How much is the minimum living allowance there? asks about that place.
+    if _THERE.search(match.string, match.end()):
+        return match.group(0)
+    place = match.group(4)
+    if place.lower() not in chinese and not _is_pinyin(place.lower()):
+        # (I work in Malaysia: a place abroad the reader does not know, and nothing the question asks.)
+        return " "
+    who = "我" if match.group(1) else "他"
+    doing = "上学" if match.group(3) else "生活" if match.group(2).lower().startswith(("liv", "stay")) else "打工"
+    return f" {who}在{place}{doing} "
 
 
 @cache
@@ -110,7 +133,8 @@ def read_english(text: str) -> str:
     # Quotation marks ('low-income family') are not apostrophes: they do not join words. The words
     # left keep their case: a capital says a name (Xiamen), which the place reader relies on.
     plain = _QUOTES.sub(" ", text.translate(_APOSTROPHES))
-    read = pattern.sub(lambda m: f" {chinese[_phrase(m.group(0).lower(), chinese)]} ", plain)
+    away = _AWAY.sub(lambda m: _away(m, chinese), plain)
+    read = pattern.sub(lambda m: f" {chinese[_phrase(m.group(0).lower(), chinese)]} ", away)
     if read == plain:
         return text
     # A question the layer has read: the English words left around the phrases (the, people, village)

@@ -140,7 +140,7 @@ _AT_START = re.compile(r"(?:[^。？?！!]*[，,。])?\s*在")
 # Came back or moved from a place (从浙江回来, 从牧区搬到城里).
 _CAME_BACK = re.compile(r"(?:那边|那里|打工)?(?:回来|回到|回家|回老家|回村|过来|搬回|搬到|搬来|来到|到了)")
 _DOING_THERE = re.compile(
-    r"^[的\s]*(?:(?:省里|市里|城里|那边|那里)的?)?(?:打工|上班|工作|干活|务工|找到活|找了活|找到工作|找了份|挣钱|上学|读书|念书|上大学|上大专|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
+    r"^[的\s]*(?:(?:省里|市里|城里|市区|城区|县城|区|那边|那里)的?)?(?:打工|上班|工作|干活|务工|找到活|找了活|找到工作|找了份|挣钱|上学|读书|念书|上大学|上大专|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
     r"矿上|饭馆|饭店|餐馆|干了|打零工|做工|摘棉花|当保姆|开车|跑车|做手术|治病|动手术|医院|转院|转|治疗|检查|做了|干过|做过|待了|呆了|跑|"
     # 在厦门电子厂打工: a workplace there, named by what it makes or sells.
     r"[^\s，,。？?！!]{1,4}?(?:厂|公司|工地|矿|饭馆|餐馆|饭店|酒店|超市|医院))"
@@ -154,7 +154,11 @@ _ASKS_FIGURE = re.compile(r"多少|" + _HOW_MUCH + r"|几多|几个钱|几块|�
 _DIGIT = re.compile(r"\d")
 _WATER = frozenset("溪河江湖")
 # Groups of people an amount may be set per (农村特困户、低保户、一般贫困户 …), as residents name them.
-_GROUPS = ("低保", "特困", "一般贫困户", "低收入", "重度残疾", "孤儿", "优抚", "建档立卡")
+_GROUPS = ("低保", "特困", "一般贫困户", "低收入", "重度残疾", "中度残疾", "孤儿", "优抚", "建档立卡")
+# How residents name a group and how the seeds write it (一级残疾 is among 一二级重残人员).
+_GROUP_SAID = {"重度残疾": "重度残疾|重残|[一二12]级(?:残疾|重残|肢体|智力|视力|听力|精神)",
+               "中度残疾": "中度残疾|[三四34]级(?:残疾|肢体|智力|视力|听力|精神)"}
+_GROUP_PRINTED = {"重度残疾": "重度残疾|重残"}
 _NOT_GROUP = re.compile(r"(?:不是|不算|并非|没吃|不吃|没有|非)(?:也|又)?$")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|万|元|块钱|块|倍|%|个小时|小时|天)?")
 
@@ -176,7 +180,8 @@ def _role(text: str, start: int, end: int, own_at: Sequence[int] = ()) -> tuple[
         # 我在上海，爸爸刚找到工作，低保会不会马上取消: asked from afar about family at home.
         return "background", 0
     # 在西宁工地上摔伤了: a message that begins with where the resident is says where they are.
-    someone = (_SOMEONE_IN.search(text[:start]) or _GOING_TO.search(text[:start])
+    # (他在 西宁 打工: the English layer's words stand apart.)
+    someone = (_SOMEONE_IN.search(text[:start].rstrip()) or _GOING_TO.search(text[:start])
                or _AT_START.fullmatch(text[:start]))
     doing = someone and _DOING_THERE.search(after)
     # 他想报名去厦门那边的厂子: the 那边 is where he goes to work, not a question about over there.
@@ -936,7 +941,7 @@ class KnowledgeBase:
                                 for p in mention.places)) and not self._asked_above(text, mention, mentions,
                                                                                    region_code, role):
                     continue
-                if role != "context":
+                if role == "subject":
                     subjects.append(mention)
                     continue
             elif self._part_of_question(text, mention, role, region_code, on):
@@ -1105,13 +1110,17 @@ def _the_group_asked(question: str, text: str) -> str:
         return text
     # 一般的贫困户 names 一般贫困户; 既不是低保也不是特困 names neither of them.
     said = question.replace("的", "")
-    named = [g for g in _GROUPS if any(not _NOT_GROUP.search(said, 0, m.start()) for m in re.finditer(g, said))]
+    named = [g for g in _GROUPS if any(not _NOT_GROUP.search(said, 0, m.start())
+                                        for m in re.finditer(_GROUP_SAID.get(g, g), said))]
     if not named:
         return text
     # A line that names no group is for everyone, the group asked included (中职: every rural
     # student's 国家助学金, then what 建档立卡 students get besides).
-    kept = [c for c in clauses if any(g in c for g in named) or not any(g in c for g in _GROUPS)]
-    if not any(any(g in c for g in named) for c in kept) or len(kept) == len(clauses):
+    def names(clause: str, group: str) -> bool:
+        return re.search(_GROUP_PRINTED.get(group, group), clause) is not None
+
+    kept = [c for c in clauses if any(names(c, g) for g in named) or not any(names(c, g) for g in _GROUPS)]
+    if not any(any(names(c, g) for g in named) for c in kept) or len(kept) == len(clauses):
         return text
     return f"{lead}{colon}{'；'.join(kept)}（其他对象标准不同）。"
 

@@ -1,0 +1,47 @@
+"""Issue 9, round 10: what residents told and asked in the tenth round's tuning sets, read the way they meant it —
+where the asker or a relative works (in English too), a city's own urban districts named as a workplace, the group
+a resident belongs to as the seeds write it."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base import KnowledgeBase
+
+CHENGXIANG = "350302"
+DONGXIANG = "622926"
+LINXIA = "6229"
+TONGFU = "640221203"
+TONGREN = "632301"
+ZHENGAN = "520324"
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted", "not_wanted"),
+    [
+        # English: where the asker or a relative works is background, the question is about home.
+        ("What is the rural minimum living allowance per person per year? Asking for my parents, I work in Zhejiang.",
+         ZHENGAN, "3876", "我们只有"),
+        ("My son works in Fuzhou. What is the dibao standard here?", CHENGXIANG, "7920", "我们只有"),
+        ("My daughter is living in Shanghai now. How much is temporary assistance for a family in an emergency?",
+         TONGFU, "1200", "我们只有"),
+        # English: wages counted as income, and the cost of working deducted.
+        ("My cousin just found a job in Xining; his family back home is on dibao. Will all his wages count?",
+         TONGREN, "30%", "我们只有"),
+        # The city's urban districts named as where the asker works (石嘴山市区 from 通伏乡): background.
+        ("我在石嘴山市区打工，我爸是一级残疾，他的医保个人交多少", TONGFU, "不缴费", "我们只有"),
+        ("我家在正安，我在遵义市区上班。家里老人特困供养一个月多少", ZHENGAN, "741", "我们只有"),
+        # 一级残疾 is one of the 一二级重残人员 the seed names.
+        ("我是二级残疾，医保个人要交多少钱", TONGFU, "不缴费", "64元"),
+        ("我是三级残疾，医保个人要交多少钱", TONGFU, "64元", "不缴费"),
+    ],
+)
+def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert wanted in answer.text, answer.text
+    assert not_wanted not in answer.text, answer.text
