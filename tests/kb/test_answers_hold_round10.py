@@ -39,6 +39,20 @@ def kb() -> KnowledgeBase:
         # 一级残疾 is one of the 一二级重残人员 the seed names.
         ("我是二级残疾，医保个人要交多少钱", TONGFU, "不缴费", "64元"),
         ("我是三级残疾，医保个人要交多少钱", TONGFU, "64元", "不缴费"),
+        # 服务补贴 is the care service subsidy for the elderly, not a disability allowance.
+        ("低保 残疾 失能老人 服务补贴一年多少", TONGFU, "400", "不计入"),
+        ("My grandpa on dibao is disabled and can't look after himself. How much is the care service subsidy?",
+         TONGFU, "300", "不计入"),
+        # English: dementia, someone who cannot apply themself, who applies for them.
+        ("My grandmother has dementia and can't apply for help herself. Who can apply for her?", TONGREN, "村委会",
+         "您是想问"),
+        # English: what counts as low-income, the basic support level, housing help for those with no home.
+        ("When is a family counted as low-income?", TONGREN, "2倍", "专项救助"),
+        ("When is a household counted as low-income here?", TONGFU, "1.5倍", "专项救助"),
+        ("My uncle has no family and cannot work. How is his basic support level set?", DONGXIANG, "1.3倍",
+         "未公布具体数额"),
+        ("My parents are disabled and have no home of their own. What housing help is there?", TONGFU, "公共租赁住房",
+         "两项补贴"),
     ],
 )
 def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
