@@ -384,6 +384,19 @@ class KnowledgeBase:
         if len(clauses) < 2:
             return [text]
         matcher = self.index.matcher
+        # A topic read only across a clause and the question after it (去年看病自己掏的钱，申请低保能扣掉吗: the
+        # medical costs deducted) binds the two into one question.
+        joined: list[str] = []
+        for clause in clauses:
+            if (joined and _ASKING.search(clause) and not _ASKING.search(joined[-1])
+                    and matcher.read(joined[-1] + "，" + clause).topical
+                    - matcher.read(joined[-1]).topical - matcher.read(clause).topical):
+                joined[-1] += "，" + clause
+            else:
+                joined.append(clause)
+        clauses = joined
+        if len(clauses) < 2:
+            return [text]
         # Where the resident asks in so many words (…能吃低保吗), a clause that does not (我们家也不够低保
         # 条件) tells the story; a yes-or-no question (他自己单独能吃低保吗) asks as much as 多少 does.
         explicit = [bool(_ASKING.search(clause)) for clause in clauses]

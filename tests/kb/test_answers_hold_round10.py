@@ -53,6 +53,14 @@ def kb() -> KnowledgeBase:
          "未公布具体数额"),
         ("My parents are disabled and have no home of their own. What housing help is there?", TONGFU, "公共租赁住房",
          "两项补贴"),
+        # A topic read only across a clause and its question (看病掏的钱，申请低保能扣掉吗) is one question.
+        ("去年给老人看病自己掏了不少钱，申请低保时能扣掉吗", TONGFU, "12个月", "先行救助"),
+        ("前年娃看病自己掏的钱，吃低保的时候能扣掉不", ZHENGAN, "刚性支出", "先行救助"),
+        # The township's ready money for emergencies (现成的钱先救急) is its 临时救助备用金.
+        ("遭了雹子，乡上有没有现成的钱先救急", TONGREN, "备用金", "按季度"),
+        ("发大水了，乡上有没有现成的钱救急", TONGFU, "备用金", "这个问题不在"),
+        # The seed's words for a public-welfare job's social insurance (缴纳社会保险), asked as 社保.
+        ("公益岗交不交社保", TONGFU, "社会保险", "这个问题不在"),
     ],
 )
 def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:

@@ -59,7 +59,7 @@ def kb() -> KnowledgeBase:
         # Parents gone to work elsewhere: left-behind child, not residence.
         ("爹妈都去外地打工了，娃一个人在家没人管，政府管不管", LINXIA, "留守儿童", "居住地"),
         # The job's social insurance is in the article.
-        ("低保户安排的公益岗位交不交社保", TONGFU, "社保", "这个问题不在"),
+        ("低保户安排的公益岗位交不交社保", TONGFU, "社会保险", "这个问题不在"),
         # The seed's linkage to prices, printed.
         ("物价补贴是跟着什么涨的", LINXIA, "挂钩联动", "这个问题不在"),
         # Linkage.
