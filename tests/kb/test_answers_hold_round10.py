@@ -61,6 +61,15 @@ def kb() -> KnowledgeBase:
         ("发大水了，乡上有没有现成的钱救急", TONGFU, "备用金", "这个问题不在"),
         # The seed's words for a public-welfare job's social insurance (缴纳社会保险), asked as 社保.
         ("公益岗交不交社保", TONGFU, "社会保险", "这个问题不在"),
+        # Medical costs of a serious illness, or "these costs", deducted from income (刚性支出).
+        ("家里有人生大病花了好多钱，办低保算收入时能扣吗", CHENGXIANG, "刚性支出", "大病专项救治"),
+        ("老伴做了手术，娃上大专，复核的时候这些花销能从收入里扣掉吗", TONGFU, "12个月", "通信方式核查"),
+        # Help for the mind (心理上的帮助, 心理上扛不住) is counselling.
+        ("我妈一直很消沉，有没有人能给她心理上的帮助", TONGREN, "心理疏导", "居住证"),
+        ("低保户孩子心理上扛不住了", TONGREN, "心理疏导", "高中"),
+        # English: income that is not counted.
+        ("Which kinds of income are NOT counted for dibao?", TONGFU, "不计入", "兜底"),
+        ("Which income is not counted for dibao?", TONGREN, "不计入", "兜底"),
     ],
 )
 def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
