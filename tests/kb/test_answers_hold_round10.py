@@ -16,6 +16,9 @@ TONGREN = "632301"
 ZHENGAN = "520324"
 
 
+KANGLE = "622922"
+
+
 @pytest.fixture(scope="module")
 def kb() -> KnowledgeBase:
     return KnowledgeBase.load()
@@ -76,3 +79,33 @@ def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str
     answer = kb.ask(text, region)
     assert wanted in answer.text, answer.text
     assert not_wanted not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # Where papers are made, how a loan is repaid, how unemployment insurance is claimed: no seed says.
+        ("残疾证到哪里办，要体检吗", KANGLE),
+        ("居住证去哪里办，要带什么材料", TONGREN),
+        ("助学贷款毕业后怎么还款", ZHENGAN),
+        ("失业保险金怎么申领，领多久", CHENGXIANG),
+        ("低保户能买车吗", TONGFU),
+    ],
+)
+def test_round10_near_misses_are_declined(kb: KnowledgeBase, text: str, region: str) -> None:
+    assert not kb.ask(text, region).answered
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # …while what the seeds do say of the same papers and loans is still answered.
+        ("办了残疾证能领两项补贴吗", TONGFU, "两项补贴"),
+        ("大学生助学贷款一年能贷多少", ZHENGAN, "8000"),
+        ("领失业保险金的人有价格补贴吗", CHENGXIANG, "领取失业保险金人员"),
+        ("有居住证能在这申请救助吗", TONGREN, "居住证"),
+    ],
+)
+def test_round10_what_the_seeds_say_of_them_is_answered(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
