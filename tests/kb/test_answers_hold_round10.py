@@ -73,6 +73,13 @@ def kb() -> KnowledgeBase:
         # English: income that is not counted.
         ("Which kinds of income are NOT counted for dibao?", TONGFU, "不计入", "兜底"),
         ("Which income is not counted for dibao?", TONGREN, "不计入", "兜底"),
+        # 给多少户 asks how many households, not how much.
+        ("俺们乡今年给多少户吃上低保了", TONGFU, "854户", "600元"),
+        # 没劳动力也没收入来源 is the 两无 the seeds put under 兜底.
+        ("就剩老两口，没劳动力也没收入来源，一年能保障多少", ZHENGAN, "3535", "741"),
+        ("家里没有劳动能力也没有收入，能兜底吗", TONGFU, "兜底", "这个问题不在"),
+        # 重大项目 with 本地贫困劳动力 is the work-relief provision.
+        ("听说重大项目要优先用本地贫困劳动力，具体是哪些项目", LINXIA, "村组道路", "临时救助"),
     ],
 )
 def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
