@@ -80,6 +80,9 @@ def kb() -> KnowledgeBase:
         ("家里没有劳动能力也没有收入，能兜底吗", TONGFU, "兜底", "这个问题不在"),
         # 重大项目 with 本地贫困劳动力 is the work-relief provision.
         ("听说重大项目要优先用本地贫困劳动力，具体是哪些项目", LINXIA, "村组道路", "临时救助"),
+        # 登记了失业 is the registered unemployed 临夏州's work names.
+        ("厂子停了，我在城里登记了失业，这次保民生管我们不", KANGLE, "登记失业", "两项补贴"),
+        ("厂子倒闭了，去登记了失业，政府还管不管", LINXIA, "登记失业", "居住证"),
     ],
 )
 def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
