@@ -153,6 +153,8 @@ _CITY_PROPER = re.compile(r"市区|城区|主城区|市里头|市中心")
 _ASKS_FIGURE = re.compile(r"多少|" + _HOW_MUCH + r"|几多|几个钱|几块|几倍|多钱|金额|额度|封顶|上限|比例")
 _DIGIT = re.compile(r"\d")
 _WATER = frozenset("溪河江湖")
+# What follows a place's name to say its level (华亭县 is no 华亭镇).
+_LEVELS = frozenset("省市州盟县区旗")
 # Groups of people an amount may be set per (农村特困户、低保户、一般贫困户 …), as residents name them.
 _GROUPS = ("低保", "特困", "一般贫困户", "低收入", "重度残疾", "中度残疾", "孤儿", "优抚", "建档立卡")
 # How residents name a group and how the seeds write it (一级残疾 is among 一二级重残人员).
@@ -241,6 +243,7 @@ class KnowledgeBase:
         self._passage_keys: dict[str, dict[str, str]] = {}
         # _variants_for by (article, place, day): asked ~100 times a question, always the same answer.
         self._variants_memo: dict[tuple[int, str, date], tuple[Article, list[tuple[Variant, str]]]] = {}
+        self._townships_memo: dict[str, frozenset[str]] = {}
         # An article rendered for a place on a day (text, sources, publisher), and what it suggests next.
         self._rendered: Memo[tuple[str, str, date], tuple[str, tuple[Source, ...], str]] = Memo()
         self._suggested: Memo[tuple[str, str, date], tuple[Article, ...]] = Memo()
@@ -943,6 +946,13 @@ class KnowledgeBase:
             # A misspelt name (安厂镇) means no place for sure: the dialogs offer the one it may be.
             if not mention.places:
                 continue
+            # 华亭 from 城厢区 is its own 华亭镇, not 甘肃's 华亭市: a township of the resident's place wins over a
+            # county elsewhere written the same (a city or province elsewhere, 银川 from 临夏州, still wins).
+            root, townships = self._township_names(region_code)
+            if (mention.text in townships and not mention.served and text[mention.end:mention.end + 1] not in _LEVELS
+                    and all(p.level not in ("province", "prefecture") and not p.code.startswith(root)
+                            for p in mention.places)):
+                continue
             role, at = _role(text, mention.start, mention.end, own_turns)
             if any(p.code in own for p in mention.places):
                 # 遵义市区 from 正安县: the city proper, not the county of the resident inside the city.
@@ -983,6 +993,16 @@ class KnowledgeBase:
         if turn is not None:
             kept = _THERE_AFTER.sub("", _FIGURE.sub("", kept)) + ("多少" if _FIGURE.search(text[:turn]) else "")
         return _Where(region_code, context=turn is not None, question=kept)
+
+    def _township_names(self, region_code: str) -> tuple[str, frozenset[str]]:
+        """The served place the resident lives in, and the names, short ones too, of the places inside it."""
+        root = next((r for r in self.places.reader.served_roots if region_code.startswith(r)), region_code)
+        names = self._townships_memo.get(root)
+        if names is None:
+            names = frozenset(name for place in self.places.subtree(root) if place.code != root
+                              for name in self.places.reader.names_of(place.code, short=True))
+            self._townships_memo[root] = names
+        return root, names
 
     def _asked_above(self, text: str, mention: Mention, mentions: list[Mention], region_code: str,
                      role: str) -> bool:

@@ -83,6 +83,13 @@ def kb() -> KnowledgeBase:
         # 登记了失业 is the registered unemployed 临夏州's work names.
         ("厂子停了，我在城里登记了失业，这次保民生管我们不", KANGLE, "登记失业", "两项补贴"),
         ("厂子倒闭了，去登记了失业，政府还管不管", LINXIA, "登记失业", "居住证"),
+        # A township of the resident's place wins over a county elsewhere written the same (华亭镇, not 华亭市)…
+        ("我在华亭开了个小卖部，生意不好，低保标准多少", CHENGXIANG, "7920", "我们只有"),
+        ("我家在东海，低保一年多少", CHENGXIANG, "7920", "我们只有"),
+        # …but not over a city elsewhere (银川), nor over the county named with its level (华亭县, 华亭市).
+        ("银川低保标准多少", LINXIA, "我们只有", "10%"),
+        ("华亭县低保多少", CHENGXIANG, "我们只有", "7920"),
+        ("甘肃华亭市低保多少", CHENGXIANG, "我们只有", "7920"),
     ],
 )
 def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
