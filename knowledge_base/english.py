@@ -26,6 +26,7 @@ _LATIN_WORD = re.compile(r"[a-z][a-z']*")
 _ANY_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _CLAUSE = re.compile(r"(\s*[.?!;,，。？！；]\s*)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 _QUOTES = re.compile(r"(?<![a-z])'|'(?![a-z])|[\"“”()]")
 # Someone is somewhere (I work in Zhejiang, my cousin just found a job in Xining): where they are, said
@@ -85,7 +86,8 @@ def _table() -> tuple[re.Pattern[str], dict[str, str], frozenset[str]]:
     chinese: dict[str, str] = {}
     for word, phrases in raw.get("english", {}).items():
         for phrase in phrases:
-            key = " ".join(str(phrase).lower().translate(_APOSTROPHES).split())
+            # A hyphen joins words as a space does (chronic-disease, low income).
+            key = " ".join(str(phrase).lower().translate(_APOSTROPHES).replace("-", " ").split())
             if key in chinese and chinese[key] != word:
                 raise ValueError(f"lexicon english: {key!r} is both {chinese[key]} and {word}")
             chinese[key] = word
@@ -132,7 +134,7 @@ def read_english(text: str) -> str:
     pattern, chinese, function_words = _table()
     # Quotation marks ('low-income family') are not apostrophes: they do not join words. The words
     # left keep their case: a capital says a name (Xiamen), which the place reader relies on.
-    plain = _QUOTES.sub(" ", text.translate(_APOSTROPHES))
+    plain = _HYPHEN.sub(" ", _QUOTES.sub(" ", text.translate(_APOSTROPHES)))
     away = _AWAY.sub(lambda m: _away(m, chinese), plain)
     read = pattern.sub(lambda m: f" {chinese[_phrase(m.group(0).lower(), chinese)]} ", away)
     if read == plain:

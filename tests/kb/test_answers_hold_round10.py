@@ -90,6 +90,15 @@ def kb() -> KnowledgeBase:
         ("银川低保标准多少", LINXIA, "我们只有", "10%"),
         ("华亭县低保多少", CHENGXIANG, "我们只有", "7920"),
         ("甘肃华亭市低保多少", CHENGXIANG, "我们只有", "7920"),
+        # English: a hyphen joins words as a space does; stages, paperwork later, still struggling, essential spending.
+        ("For a chronic-disease patient treated at a provincial hospital, what is the yearly out-of-pocket cap?",
+         ZHENGAN, "5000", "这个问题不在"),
+        ("Can temporary assistance be paid in stages instead of all at once?", TONGFU, "分阶段", "1200"),
+        ("Can emergency aid be given first and the paperwork completed later?", TONGFU, "先行救助", "这个问题不在"),
+        ("If assistance has been given and the family is still struggling, what then?", TONGFU, "慈善",
+         "这个问题不在"),
+        ("Essential spending from how many months before the application is deducted from income?", TONGFU,
+         "12个月", "600元"),
     ],
 )
 def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
