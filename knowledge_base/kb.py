@@ -58,7 +58,9 @@ MAX_QUESTIONS = 2
 # shorter one (今天几号, 天气) is declined without it.
 SEMANTIC_MIN_CHARS = 12
 _WORD_CHARS = re.compile(r"[^\W_]")
-_CLAUSE_BREAK = re.compile(r"[\s，,。.？?！!；;、]+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
+# (A point between digits is a decimal point: 3.9万 is one figure.)
+_CLAUSE_BREAK = re.compile(
+    r"(?:[\s，,。？?！!；;、]|(?<!\d)\.|\.(?!\d))+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
 # A household named by its program (特困户能补多少): the group an amount of another program is set per
 # (…危房改造…特困户能补多少 asks the renovation grant for 特困户, not the 特困 standard).
 _HOUSEHOLD_NAMED = re.compile(r"(?:特困|低保|五保|贫困|残疾人?)(?:户|家庭)")

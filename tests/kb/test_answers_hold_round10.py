@@ -99,6 +99,11 @@ def kb() -> KnowledgeBase:
          "这个问题不在"),
         ("Essential spending from how many months before the application is deducted from income?", TONGFU,
          "12个月", "600元"),
+        # A point between digits is a decimal point, not a clause break (3.9万 is one figure).
+        ("墙开裂了。我们是一般贫困户。邻居家是特困户，危房改造补了3.9万。像我们一般贫困户能补多少？", TONGFU, "15000",
+         "医保"),
+        # Whether the township holds the money or waits for the district's.
+        ("临时救助的钱镇上有没有，还要等区里拨吗", CHENGXIANG, "预拨", "一事一议"),
     ],
 )
 def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
