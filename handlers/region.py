@@ -95,6 +95,10 @@ def _where_resident_lives(ctx: Context, text: str) -> Mention | None:
     """The place a question gives as the resident's own: 我是…的 / 我在…, or its first words while no
     region is set (正安县 低保多少); a place named only as context (我妹妹在同仁市) is not."""
     for mention in ctx.services.places.read(text):
+        # 我在石嘴山市区打工，我爸…, or 我在华亭开了个小卖部 from 城厢区 (its 华亭镇): where they work, or
+        # a township of their own place; the region stays and the question is answered.
+        if ctx.profile.region_code and ctx.services.kb.says_elsewhere(text, mention, ctx.profile.region_code):
+            continue
         somewhere = any(p.level != "township" for p in mention.places)
         if mention.intro and (mention.served or mention.suggestions or mention.served_inside or somewhere):
             return mention

@@ -155,6 +155,8 @@ _CITY_PROPER = re.compile(r"市区|城区|主城区|市里头|市中心")
 _ASKS_FIGURE = re.compile(r"多少|" + _HOW_MUCH + r"|几多|几个钱|几块|几倍|多钱|金额|额度|封顶|上限|比例")
 _DIGIT = re.compile(r"\d")
 _WATER = frozenset("溪河江湖")
+# Living somewhere, not working there (我在隆务镇住): where the resident lives.
+_RESIDING = re.compile(r"^[的\s]*(?:住|生活|安家|落户|定居|户口)")
 # What follows a place's name to say its level (华亭县 is no 华亭镇).
 _LEVELS = frozenset("省市州盟县区旗")
 # Groups of people an amount may be set per (农村特困户、低保户、一般贫困户 …), as residents name them.
@@ -1005,6 +1007,17 @@ class KnowledgeBase:
                               for name in self.places.reader.names_of(place.code, short=True))
             self._townships_memo[root] = names
         return root, names
+
+    def says_elsewhere(self, text: str, mention: Mention, region_code: str) -> bool:
+        """Whether a place a resident with a region names is not where they live: somewhere they or family
+        work or stay (我在石嘴山市区打工), or a township of their own place written like a county elsewhere
+        (华亭 from 城厢区). The dialogs then leave the region as it is and answer the question."""
+        root, townships = self._township_names(region_code)
+        if mention.text in townships and not mention.served and all(
+                p.level not in ("province", "prefecture") and not p.code.startswith(root) for p in mention.places):
+            return True
+        role, _at = _role(text, mention.start, mention.end)
+        return role == "background" and not _RESIDING.match(text[mention.end:])
 
     def _asked_above(self, text: str, mention: Mention, mentions: list[Mention], region_code: str,
                      role: str) -> bool:

@@ -51,6 +51,11 @@ PATTERNS = [
     ("seed sentence (round 7)", "临夏州", "监测预警体系是几级", "五位一体", ["3876"]),
     ("status told (round 7)", "正安县",
      "儿子不想读高中了，打算去县里中职学汽修。家里是建档立卡户。中职能有哪些资助？", "2000", ["7920"]),
+    # round 10: where the asker works is background (in English too); a township of one's own place wins
+    ("asker away (round 10)", "正安县", "What is the rural dibao per person per year? I work in Zhejiang.", "3876",
+     ["我们只有"]),
+    ("asker away (round 10)", "通伏乡", "我在石嘴山市区打工，我爸是一级残疾，医保个人交多少", "不缴费", ["我们只有"]),
+    ("own township (round 10)", "城厢区", "我在华亭开了个小卖部，低保标准多少", "7920", ["我们只有"]),
 ]
 # (region, a near miss beside a program word): declined on every channel, never answered with a figure
 NEAR_MISSES = [("城厢区", "低保户孩子当兵有补助吗"), ("临夏州", "老党员有生活补贴吗")]
