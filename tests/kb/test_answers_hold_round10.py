@@ -104,6 +104,10 @@ def kb() -> KnowledgeBase:
          "医保"),
         # Whether the township holds the money or waits for the district's.
         ("临时救助的钱镇上有没有，还要等区里拨吗", CHENGXIANG, "预拨", "一事一议"),
+        # Pinyin of the seeds' phrases: 事前和事后, 主要劳动力没了.
+        ("linshi jiuzhu shiqian he shihou you sha qubie", TONGREN, "事后", "12小时"),
+        ("jiating zhuyao laodongli mei le, neng na dibao ma", TONGFU, "兜底", "单人户"),
+        ("家里主要劳动力没了，一家人能吃低保吗", ZHENGAN, "兜底", "这个问题不在"),
     ],
 )
 def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
