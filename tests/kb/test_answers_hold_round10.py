@@ -108,6 +108,11 @@ def kb() -> KnowledgeBase:
         ("linshi jiuzhu shiqian he shihou you sha qubie", TONGREN, "事后", "12小时"),
         ("jiating zhuyao laodongli mei le, neng na dibao ma", TONGFU, "兜底", "单人户"),
         ("家里主要劳动力没了，一家人能吃低保吗", ZHENGAN, "兜底", "这个问题不在"),
+        # 算进低保收入 asks whether an income counts; English "in advance" is paying first (垫付).
+        ("卖菜挣了点零钱，会被算进低保收入吗", CHENGXIANG, "豁免", "7920"),
+        ("残疾人补贴会被算进低保收入吗", TONGFU, "不计入", "600元"),
+        ("We cannot pay the hospital right now. Can the township pay temporary assistance in advance?", TONGREN,
+         "垫付", "12小时"),
     ],
 )
 def test_round10_patterns(kb: KnowledgeBase, text: str, region: str, wanted: str, not_wanted: str) -> None:
