@@ -12,11 +12,6 @@ ZHENGAN, CHENGXIANG, TONGREN, LINXIA, TONGFU = "520324", "350302", "632301", "62
 LINXIA_COUNTY = "622921"
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 def says(text: str, figure: str) -> bool:
     """The figure as a number of its own (7920 is not in 17920)."""
     return re.search(rf"(?<![\d.]){re.escape(figure)}(?![\d])", text.replace(",", "")) is not None

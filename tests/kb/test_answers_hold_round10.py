@@ -7,21 +7,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase
-
-CHENGXIANG = "350302"
-DONGXIANG = "622926"
-LINXIA = "6229"
-TONGFU = "640221203"
-TONGREN = "632301"
-ZHENGAN = "520324"
-
-
-KANGLE = "622922"
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
+from tests.kb.regions import CHENGXIANG, DONGXIANG, KANGLE, LINXIA, TONGFU, TONGREN, ZHENGAN
 
 
 @pytest.mark.parametrize(

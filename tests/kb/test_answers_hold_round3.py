@@ -12,11 +12,6 @@ ZHENGAN, CHENGXIANG, TONGREN, TONGFU = "520324", "350302", "632301", "640221203"
 LINXIA_COUNTY = "622921"
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 def test_english_layer_reads_phrases_as_lexicon_words() -> None:
     assert read_english("How much is dibao here?") == "低保 多少 ?"
     assert read_english("how do I apply for temporary assistance") == "临时救助 怎么申请"

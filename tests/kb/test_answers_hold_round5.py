@@ -12,11 +12,6 @@ ZHENGAN, CHENGXIANG, TONGREN, TONGFU, LINXIA = "520324", "350302", "632301", "64
 XIALIN = "350302003"  # 霞林街道, 城厢区
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 @pytest.mark.parametrize(
     ("text", "concept"),
     [

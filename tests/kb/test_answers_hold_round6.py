@@ -14,11 +14,6 @@ CHANGTAI = "350302102"  # 常太镇, 城厢区
 JUJI = "622927103"  # 居集镇, 积石山县
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 @pytest.mark.parametrize(
     ("text", "region", "wanted"),
     [

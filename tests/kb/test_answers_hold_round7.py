@@ -15,11 +15,6 @@ KANGLE, DONGXIANG = "622922", "622926"
 CHANGTAI = "350302102"  # 常太镇, 城厢区
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 @pytest.mark.parametrize(
     ("text", "region", "wanted", "not_wanted"),
     [

@@ -12,11 +12,6 @@ ZHENGAN, CHENGXIANG, TONGREN, TONGFU, LINXIA = "520324", "350302", "632301", "64
 KANGLE, GUANGHE, HEZHENG = "622922", "622924", "622925"
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 @pytest.mark.parametrize(
     ("text", "region", "wanted", "not_wanted"),
     [

@@ -9,25 +9,21 @@ import pytest
 from knowledge_base import KnowledgeBase
 from knowledge_base.articles import Concept
 from knowledge_base.retrieval import Matcher
-
-CHANGTAI = "350302102"
-CHENGXIANG = "350302"
-DONGXIANG = "622926"
-GUANGHE = "622924"
-HEZHENG = "622925"
-JISHISHAN = "622927"
-KANGLE = "622922"
-LINXIA = "6229"
-LINXIA_COUNTY = "622921"
-TONGFU = "640221203"
-TONGREN = "632301"
-YONGJING = "622923"
-ZHENGAN = "520324"
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
+from tests.kb.regions import (
+    CHANGTAI,
+    CHENGXIANG,
+    DONGXIANG,
+    GUANGHE,
+    HEZHENG,
+    JISHISHAN,
+    KANGLE,
+    LINXIA,
+    LINXIA_COUNTY,
+    TONGFU,
+    TONGREN,
+    YONGJING,
+    ZHENGAN,
+)
 
 
 @pytest.mark.parametrize(

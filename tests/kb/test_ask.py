@@ -20,11 +20,6 @@ HUANGQUQIAO = "640221101"  # a 平罗县 township that published nothing of its 
 SEED_PLACES = (ZHENGAN, CHENGXIANG, TONGREN, LINXIA, TONGFU, PINGLUO, HUANGQUQIAO, "622921", "520324101")
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 def steady_p99_ms(kb: KnowledgeBase, cases: list[dict[str, object]]) -> float:
     """p99 per-query CPU time of the lexical stage, each query timed three times and its fastest run kept.
 

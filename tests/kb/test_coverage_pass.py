@@ -9,11 +9,6 @@ from knowledge_base import KnowledgeBase
 ZHENGAN, CHENGXIANG, TONGREN, LINXIA, TONGFU, PINGLUO = "520324", "350302", "632301", "6229", "640221203", "640221"
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 # (place, question, words the answer must hold, section it must cite)
 ANSWERED = [
     (LINXIA, "价格临时补贴由哪个部门负责", ["州民政局", "州财政局"], "三（三）9"),

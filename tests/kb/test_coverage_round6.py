@@ -13,11 +13,6 @@ from knowledge_base import KnowledgeBase
 ZHENGAN, CHENGXIANG, TONGREN, LINXIA, TONGFU, PINGLUO = "520324", "350302", "632301", "6229", "640221203", "640221"
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 # (question, place that states it, words its answer holds, section cited, another place, words it must not get)
 CASES = [
     (

@@ -9,11 +9,6 @@ from knowledge_base import KnowledgeBase
 TONGFU, ZHENGAN, TONGREN = "640221203", "520324", "632301"
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 @pytest.mark.parametrize("question", ["家里着火了能救助多少钱", "家里失火了怎么办", "房子塌了能申请临时救助吗"])
 @pytest.mark.parametrize("region", [TONGFU, ZHENGAN, TONGREN])
 def test_emergencies_in_residents_words_reach_temporary_assistance(kb: KnowledgeBase, question: str,

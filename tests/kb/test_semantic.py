@@ -17,11 +17,6 @@ SITUATIONS = ["家里遇到了很大的困难 想问问政府能帮点啥", "我
               "娃上学 住房这些救助 是民政管吗 我们也搞不清楚"]
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load()
-
-
 def test_the_packaged_vectors_were_computed_from_the_articles_as_they_are() -> None:
     assert semantic_errors() == []
 
