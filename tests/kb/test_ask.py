@@ -365,3 +365,13 @@ def test_fresh_set_meets_its_target(kb: KnowledgeBase) -> None:
     assert accuracy >= FRESH_TARGET
     assert declined >= 0.9
     assert foreign == 0
+
+
+def test_a_started_service_builds_the_seed_sentences_before_the_first_question() -> None:
+    # What the answers quote from (the seeds' sentences) is built while the service warms up, not on the first
+    # question, where it stopped the event loop for ~90 ms (issue 13).
+    from knowledge_base.quotes import seeds
+
+    seeds.cache_clear()
+    KnowledgeBase._build_lazies()
+    assert seeds.cache_info().currsize == 1
