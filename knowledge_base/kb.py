@@ -390,21 +390,17 @@ class KnowledgeBase:
         return list(self._questions.get(text, lambda: tuple(self._find_questions(text))))
 
     def _find_questions(self, text: str) -> list[str]:
-        clauses = _whom_joined([c for c in _CLAUSE_BREAK.split(text) if c])
-        if len(clauses) < 2:
-            return [text]
         matcher = self.index.matcher
         # A topic read only across a clause and the question after it (去年看病自己掏的钱，申请低保能扣掉吗: the
         # medical costs deducted) binds the two into one question.
-        joined: list[str] = []
-        for clause in clauses:
-            if (joined and _ASKING.search(clause) and not _ASKING.search(joined[-1])
-                    and matcher.read(joined[-1] + "，" + clause).topical
-                    - matcher.read(joined[-1]).topical - matcher.read(clause).topical):
-                joined[-1] += "，" + clause
+        clauses: list[str] = []
+        for clause in _whom_joined([c for c in _CLAUSE_BREAK.split(text) if c]):
+            if (clauses and _ASKING.search(clause) and not _ASKING.search(clauses[-1])
+                    and matcher.read(clauses[-1] + "，" + clause).topical
+                    - matcher.read(clauses[-1]).topical - matcher.read(clause).topical):
+                clauses[-1] += "，" + clause
             else:
-                joined.append(clause)
-        clauses = joined
+                clauses.append(clause)
         if len(clauses) < 2:
             return [text]
         # Where the resident asks in so many words (…能吃低保吗), a clause that does not (我们家也不够低保
@@ -953,12 +949,7 @@ class KnowledgeBase:
             # A misspelt name (安厂镇) means no place for sure: the dialogs offer the one it may be.
             if not mention.places:
                 continue
-            # 华亭 from 城厢区 is its own 华亭镇, not 甘肃's 华亭市: a township of the resident's place wins over a
-            # county elsewhere written the same (a city or province elsewhere, 银川 from 临夏州, still wins).
-            root, townships = self._township_names(region_code)
-            if (mention.text in townships and not mention.served and text[mention.end:mention.end + 1] not in _LEVELS
-                    and all(p.level not in ("province", "prefecture") and not p.code.startswith(root)
-                            for p in mention.places)):
+            if self._own_township(text, mention, region_code):
                 continue
             role, at = _role(text, mention.start, mention.end, own_turns)
             if any(p.code in own for p in mention.places):
@@ -1001,6 +992,16 @@ class KnowledgeBase:
             kept = _THERE_AFTER.sub("", _FIGURE.sub("", kept)) + ("多少" if _FIGURE.search(text[:turn]) else "")
         return _Where(region_code, context=turn is not None, question=kept)
 
+    def _own_township(self, text: str, mention: Mention, region_code: str) -> bool:
+        """Whether a place named is a township of the resident's own place written like a county elsewhere:
+        华亭 from 城厢区 is its own 华亭镇, not 甘肃's 华亭市. A city or province elsewhere (银川 from 临夏州) and a
+        name written with its level (华亭县) are still the place elsewhere."""
+        root, townships = self._township_names(region_code)
+        return (mention.text in townships and not mention.served
+                and text[mention.end:mention.end + 1] not in _LEVELS
+                and all(p.level not in ("province", "prefecture") and not p.code.startswith(root)
+                        for p in mention.places))
+
     def _township_names(self, region_code: str) -> tuple[str, frozenset[str]]:
         """The served place the resident lives in, and the names, short ones too, of the places inside it."""
         root = next((r for r in self.places.reader.served_roots if region_code.startswith(r)), region_code)
@@ -1015,9 +1016,7 @@ class KnowledgeBase:
         """Whether a place a resident with a region names is not where they live: somewhere they or family
         work or stay (我在石嘴山市区打工), or a township of their own place written like a county elsewhere
         (华亭 from 城厢区). The dialogs then leave the region as it is and answer the question."""
-        root, townships = self._township_names(region_code)
-        if mention.text in townships and not mention.served and all(
-                p.level not in ("province", "prefecture") and not p.code.startswith(root) for p in mention.places):
+        if self._own_township(text, mention, region_code):
             return True
         role, _at = _role(text, mention.start, mention.end)
         return role == "background" and not _RESIDING.match(text[mention.end:])

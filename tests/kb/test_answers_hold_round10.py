@@ -135,3 +135,20 @@ def test_round10_near_misses_are_declined(kb: KnowledgeBase, text: str, region: 
 def test_round10_what_the_seeds_say_of_them_is_answered(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "elsewhere"),
+    [
+        # The dialogs keep the region where the answering reads a place as not the resident's home…
+        ("我在华亭开了个小卖部，低保标准多少", CHENGXIANG, True),
+        ("我在石嘴山市区打工，我爸是一级残疾", TONGFU, True),
+        # …and not where it reads a home, or the place elsewhere named with its level.
+        ("我在华亭县住，低保多少", CHENGXIANG, False),
+        ("我在隆务镇住，低保多少", TONGREN, False),
+    ],
+)
+def test_round10_dialogs_read_places_as_answering_does(kb: KnowledgeBase, text: str, region: str,
+                                                       elsewhere: bool) -> None:
+    mention = kb.places.read(text)[0]
+    assert kb.says_elsewhere(text, mention, region) is elsewhere
