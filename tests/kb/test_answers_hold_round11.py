@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase
-from tests.kb.regions import TONGREN, ZHENGAN
+from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
 
 
 @pytest.mark.parametrize(
@@ -37,5 +37,35 @@ def test_round11_unserved_place_in_pinyin_is_declined(kb: KnowledgeBase, text: s
 )
 def test_round11_where_a_resident_works_in_pinyin_is_background(kb: KnowledgeBase, text: str, region: str,
                                                                  wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # Near misses no seed speaks to: the pension's yearly check and its rise, the minimum wage, an employee's
+        # medical insurance account, a graduate's papers, checking a certificate.
+        ("老人在外地住，养老金资格认证怎么在手机上做", CHENGXIANG),
+        ("退休人员养老金今年涨了百分之几", TONGFU),
+        ("城厢区最低工资标准一个月多少钱", CHENGXIANG),
+        ("职工医保个人账户能给外地父母用吗", LINXIA),
+        ("大学毕业了档案放哪里，报到证怎么办", ZHENGAN),
+        ("职业技能等级证书怎么查真伪", ZHENGAN),
+    ],
+)
+def test_round11_near_misses_are_declined(kb: KnowledgeBase, text: str, region: str) -> None:
+    assert not kb.ask(text, region).answered
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # …while what the seeds say of the pension and the minimum wage is still answered.
+        ("养老金算不算低保收入", TONGREN, "不计入"),
+        ("低保标准和最低工资有啥关系", CHENGXIANG, "最低工资"),
+    ],
+)
+def test_round11_what_the_seeds_say_of_them_is_answered(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
