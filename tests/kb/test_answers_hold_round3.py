@@ -33,8 +33,10 @@ def test_english_layer_maps_to_words_the_lexicon_knows(kb: KnowledgeBase) -> Non
     # Words the seeds use that name no topic of their own: read by their characters on purpose ("poor
     # families" is any family in need, not the 建档立卡 households).
     plain = {"困难家庭", "一次性", "扣减"}
+    # Pinyin words that say where someone is (wo zai …): read by the answering's rules for a place's role.
+    roles = {"我在", "他在", "老家", "我们这里"}
     unread = sorted({w for w in english_phrases().values()
-                     if w not in places | plain and not matcher.find(compact(w))})
+                     if w not in places | plain | roles and not matcher.find(compact(w))})
     assert unread == []
 
 
