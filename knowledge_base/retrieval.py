@@ -93,7 +93,10 @@ class Matcher:
         self._lengths_from = {char: tuple(sorted(lengths, reverse=True)) for char, lengths in lengths_from.items()}
         self._sound: dict[str, str] = {}
         self._sound_chars: dict[str, int] = {}
+        # The word each sound and each one-wrong-character shape stands for, as written in the lexicon.
+        self._sound_form: dict[str, str] = {}
         self._one_off: dict[str, str] = {}
+        self._one_off_form: dict[str, str] = {}
         self._two_char: dict[str, list[str]] = {}
         for form, cid in self.forms.items():
             # A situation is an everyday phrase, read only as written: 男人得了 is no typo of 男人没了.
@@ -106,12 +109,16 @@ class Matcher:
             if len(form) >= 2 and sound and len(sound) >= 4 and sound not in self._sound:
                 self._sound[sound] = cid
                 self._sound_chars[sound] = len(form)
+                self._sound_form[sound] = form
             if len(form) == 2 and sound and self._sound.get(sound) == cid:
                 self._two_char.setdefault(sound, []).append(form)
             # One wrong character in four (特因供养) is a typo; in three (贫困户 / 特困户) a different word.
             if len(form) >= LONG_WORD:
                 for i in range(len(form)):
-                    self._one_off.setdefault(form[:i] + "?" + form[i + 1 :], cid)
+                    shape = form[:i] + "?" + form[i + 1 :]
+                    if shape not in self._one_off:
+                        self._one_off[shape] = cid
+                        self._one_off_form[shape] = form
         self._longest_sound = max(map(len, self._sound), default=0)
         # Lengths (four characters or more) of topical words that have a sound, shortest first.
         self._long_sound_lengths = sorted({n for snd, n in self._sound_chars.items()
@@ -147,7 +154,7 @@ class Matcher:
         self._readings: Memo[str, Reading] = Memo()
         # The concepts of a normalised question (``found``): a question and its clauses are looked
         # for again by the answer (a hardship told, a topic named), a third of the first reading's finds.
-        self._found: Memo[str, frozenset[str]] = Memo()
+        self._found: Memo[str, tuple[frozenset[str], frozenset[str]]] = Memo()
 
     @staticmethod
     def sound(text: str) -> str | None:
@@ -164,9 +171,12 @@ class Matcher:
         concept = self.concepts.get(cid)
         return concept is None or not (concept.generic or concept.block)
 
-    def find(self, text: str, written: bool = False) -> set[str]:
+    def find(self, text: str, written: bool = False, fixed: set[str] | None = None) -> set[str]:
         """Concept ids in already-normalised text; ``written``: text written with care (an article), in
-        which no homophone of a long word is looked for before the exact words."""
+        which no homophone of a long word is looked for before the exact words. ``fixed`` receives the
+        words read through a typo, a homophone or pinyin (残急人生活补帖: 残疾人生活补贴), as the lexicon
+        writes them."""
+        fixed = set() if fixed is None else fixed
         found: set[str] = set()
         covered = [False] * len(text)
         topical = [False] * len(text)
@@ -194,6 +204,8 @@ class Matcher:
             if not any(covered[start:end]):
                 found.add(cid)
                 at.setdefault(cid, []).append((start, end))
+                if (start, length) in alike and alike[(start, length)] == cid:
+                    fixed.add(self._sound_form[self.sound(text[start:end]) or ""])
                 covered[start:end] = [True] * length
                 # A generic word of four characters or more is read as itself, not as a typo of
                 # a topic (城乡居民 is everyone, not a misspelt 城镇居民).
@@ -225,13 +237,14 @@ class Matcher:
                     found.discard(taken)
         if self.by_sound:
             for segment in _uncovered(text, covered):
-                found |= self._by_sound(segment, typed=not written)
+                found |= self._by_sound(segment, typed=not written, fixed=fixed)
         # Generic words hide only short words from the fuzzy matches: in 价格临事补贴 the generic 补贴
         # must not hide the typo of 价格临时补贴, but 最多给 must not be re-read as 多给 (增发).
         for segment in _uncovered(text, topical):
             if self.by_sound:
-                found |= self._by_sound(segment, min_chars=LONG_WORD)
+                found |= self._by_sound(segment, min_chars=LONG_WORD, fixed=fixed)
             if self.one_wrong:
+                # (A word one character off is not read as written right: 收入刚过 is no 收入超过.)
                 found |= self._with_one_wrong(segment)
         # A blocked word that is only part of a misspelt topical word is the typo's accident:
         # 孤儿基本生话费 is 基本生活费 written wrong, not a question about 话费.
@@ -243,7 +256,16 @@ class Matcher:
 
     def found(self, text: str) -> frozenset[str]:
         """:meth:`find` in a question's already-normalised text, remembered."""
-        return self._found.get(text, lambda: frozenset(self.find(text)))
+        return self._found.get(text, lambda: self._find_fixed(text))[0]
+
+    def fixed(self, text: str) -> frozenset[str]:
+        """The words :meth:`found` read through a typo, a homophone or pinyin, as the lexicon writes them."""
+        return self._found.get(text, lambda: self._find_fixed(text))[1]
+
+    def _find_fixed(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        fixed: set[str] = set()
+        found = self.find(text, fixed=fixed)
+        return frozenset(found), frozenset(fixed)
 
     def _long_sound_alikes(self, text: str) -> dict[tuple[int, int], str]:
         """(start, length) → concept of each stretch of four or more characters that sounds like a
@@ -281,7 +303,8 @@ class Matcher:
                         return True
         return False
 
-    def _by_sound(self, segment: str, min_chars: int = 2, typed: bool = False) -> set[str]:
+    def _by_sound(self, segment: str, min_chars: int = 2, typed: bool = False,
+                  fixed: set[str] | None = None) -> set[str]:
         # Boundaries: between syllables of characters, and anywhere inside typed Latin letters.
         table = syllables()
         sound, starts, ends = "", set(), set()
@@ -324,6 +347,10 @@ class Matcher:
             if not any(s < end and start < e for s, e in taken):
                 found.add(self._sound[form_sound])
                 taken.append((start, end))
+                # A short homophone in Chinese characters is as often another word (坚定 / 鉴定): only a
+                # long one, or pinyin, is read as the word written right.
+                if fixed is not None and self._sound_chars[form_sound] >= (LONG_WORD if start in han_at else 3):
+                    fixed.add(self._sound_form[form_sound])
         return found
 
     def _typed_alike(self, segment: str, han_at: dict[int, int], start: int, form_sound: str) -> bool:
@@ -336,7 +363,7 @@ class Matcher:
         written = segment[first:first + 2]
         return any(written[0] == form[0] or written[1:] == form[1:] for form in self._two_char[form_sound])
 
-    def _with_one_wrong(self, segment: str) -> set[str]:
+    def _with_one_wrong(self, segment: str, fixed: set[str] | None = None) -> set[str]:
         found: set[str] = set()
         for length in range(min(len(segment), 6), 3, -1):
             heads = self._one_off_heads.get(length, set())
@@ -346,9 +373,12 @@ class Matcher:
                 if window[:2] not in heads and window[2:4] not in middles:
                     continue
                 for i in range(length):
-                    cid = self._one_off.get(window[:i] + "?" + window[i + 1 :])
+                    shape = window[:i] + "?" + window[i + 1 :]
+                    cid = self._one_off.get(shape)
                     if cid:
                         found.add(cid)
+                        if fixed is not None:
+                            fixed.add(self._one_off_form[shape])
         return found
 
     def asks(self, text: str) -> bool:
@@ -380,7 +410,9 @@ class Matcher:
             found = {self.concepts[c].situation or c if self.is_situation(c) else c for c in found}
         topical = frozenset(c for c in found if self.is_topical(c))
         blocked = frozenset(c for c in found if c in self.concepts and self.concepts[c].block)
-        return Reading(frozenset(found), topical, frozenset(bigrams(normal)), blocked)
+        # A word read through a typo or in pinyin counts its characters as written right (残急人 → 残疾人).
+        grams = bigrams(normal).union(*(bigrams(form) for form in self.fixed(normal)))
+        return Reading(frozenset(found), topical, frozenset(grams), blocked)
 
 
 def first_characters(pattern: re.Pattern[str]) -> frozenset[str] | None:

@@ -69,3 +69,20 @@ def test_round11_near_misses_are_declined(kb: KnowledgeBase, text: str, region: 
 def test_round11_what_the_seeds_say_of_them_is_answered(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted", "not_wanted"),
+    [
+        # A long word written with homophones (残急人生活补帖) weighs as written right: the disability living
+        # subsidy's share of the 低保 standard, not the 低保 supplement.
+        ("残急人生活补帖按低保标准的百分之几增发", ZHENGAN, "10%", "按标施保"),
+        ("残急人生活补贴按低保标准几成增发", ZHENGAN, "30%", "按标施保"),
+        # Pinyin is read as the words it sounds (pin kun cun: 贫困村), their characters counted too.
+        ("lin xia zhou pin kun cun you ji ge", LINXIA, "贫困村", "两户见面会"),
+    ],
+)
+def test_round11_words_read_through_a_typo_count_as_written_right(kb: KnowledgeBase, text: str, region: str,
+                                                                   wanted: str, not_wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert wanted in answer.text and not_wanted not in answer.text, answer.text
