@@ -86,3 +86,21 @@ def test_round11_words_read_through_a_typo_count_as_written_right(kb: KnowledgeB
                                                                    wanted: str, not_wanted: str) -> None:
     answer = kb.ask(text, region)
     assert wanted in answer.text and not_wanted not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Whether aid comes before the costs or after them (出事就给还是看完病再给, 住院要先交钱) is the
+        # seed's 事前 / 事后 aid, not how to apply or how fast the township answers.
+        ("家里突然有人住院，乡镇临时救助是出事就给还是看完病再给", TONGREN, "先期垫付"),
+        ("老阿爸冬天摔断了腿，住院要先交钱，家里拿不出来咋办？", TONGREN, "先期垫付"),
+        ("My dad fell seriously ill and we can't pay the hospital deposit. Can temporary aid be paid before the costs?",
+         TONGREN, "先期垫付"),
+        # Where the seed says only what follows a hospital stay, that is the answer.
+        ("老阿爸冬天摔断了腿，住院要先交钱，家里拿不出来咋办？", ZHENGAN, "生活性临时救助"),
+    ],
+)
+def test_round11_aid_before_or_after_the_costs(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
