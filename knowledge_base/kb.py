@@ -983,7 +983,8 @@ class KnowledgeBase:
             return _Where(region_code, unserved=subjects[0])
         if not aside:
             return _Where(region_code)
-        if turn is not None and self.index.matcher.read(text[turn:]).topical:
+        if (turn is not None and self.index.matcher.read(text[turn:]).topical
+                and not self._asks_the_told_for(text, turn)):
             # The question is what follows the turn back to the resident (…我们这边临时救助主要解决啥困难).
             return _Where(region_code, context=True, question=text[turn:])
         # "X has N; and ours?": the topic is the one X was said to have, the question how much ours is.
@@ -991,6 +992,18 @@ class KnowledgeBase:
         if turn is not None:
             kept = _THERE_AFTER.sub("", _FIGURE.sub("", kept)) + ("多少" if _FIGURE.search(text[:turn]) else "")
         return _Where(region_code, context=turn is not None, question=kept)
+
+    def _asks_the_told_for(self, text: str, turn: int) -> bool:
+        """Whether the question after the turn asks what the other place was said to give, for a group
+        of households it names by their program (…危房改造特困户给3万，俺们通伏特困户给多少: the renovation
+        grant for 特困户, not the 特困 standard)."""
+        after = text[turn:]
+        if not _HOUSEHOLD_NAMED.search(after):
+            return False
+        matcher = self.index.matcher
+        # The group is all the question after the turn names (…我们正安对贫困户创业有啥扶持 asks its own topic).
+        return (not matcher.read(_HOUSEHOLD_NAMED.sub("", after)).topical
+                and bool(matcher.read(_HOUSEHOLD_NAMED.sub("", text[:turn])).topical))
 
     def _own_township(self, text: str, mention: Mention, region_code: str) -> bool:
         """Whether a place named is a township of the resident's own place written like a county elsewhere:

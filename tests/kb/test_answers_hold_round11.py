@@ -104,3 +104,21 @@ def test_round11_words_read_through_a_typo_count_as_written_right(kb: KnowledgeB
 def test_round11_aid_before_or_after_the_costs(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted", "not_wanted"),
+    [
+        # "There they give 特困户 X for renovation; what do ours get?" asks the renovation grant for 特困户 at home,
+        # not the 特困 standard; and never the other place's figure.
+        ("姚伏镇的人说危房改造特困户给3万 俺们通伏特困户给多少", TONGFU, "39000", "特困供养标准"),
+        ("隔壁姚伏镇有人说危房改造补了钱，我们通伏乡特困户补多少", TONGFU, "39000", "特困供养标准"),
+        ("我姐在通伏乡，她说危房改造特困户给3.9万，咱临夏特困户给多少", LINXIA, "危房", "39000"),
+        # A question after the turn with its own topic keeps it (…正安县对贫困户创业有啥扶持).
+        ("通伏乡创业担保贷款最高15万，正安县对贫困户创业有啥扶持？", ZHENGAN, "创业", "15万"),
+    ],
+)
+def test_round11_a_group_asked_after_another_place_takes_its_topic(kb: KnowledgeBase, text: str, region: str,
+                                                                   wanted: str, not_wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert wanted in answer.text and not_wanted not in answer.text, answer.text
