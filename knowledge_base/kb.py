@@ -63,6 +63,8 @@ _CLAUSE_BREAK = re.compile(
     r"(?:[\s，,。？?！!；;、]|(?<!\d)\.|\.(?!\d))+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
 # A household named by its program (特困户能补多少): the group an amount of another program is set per
 # (…危房改造…特困户能补多少 asks the renovation grant for 特困户, not the 特困 standard).
+# What the resident heard of (听说有…): the topic a question after it is about.
+_HEARD_OF = re.compile(r"(?:我|俺|我们)?(?:听说|听人说|听别人说|听村里人?说|听村干部说|据说|又听说)")
 _HOUSEHOLD_NAMED = re.compile(r"(?:特困|低保|五保|贫困|残疾人?)(?:户|家庭)")
 # A long story (this many clauses or more) is read for what it asks: the clauses that ask something
 # weigh more, and a topic Minsheng does not cover that only the story around them names (他爸妈离婚了 …
@@ -408,8 +410,12 @@ class KnowledgeBase:
         explicit = [bool(_ASKING.search(clause)) for clause in clauses]
         told = _told_clauses(text) if any(explicit) else set()
         asking = []
+        # Beside a clause that asks in so many words, 救助 or 政策 alone asks nothing (遇到急事找乡里要救助，
+        # 啥时候能给个准话 asks how soon the township answers), unless the clause says what the resident
+        # heard of (听说现在有服务类救助，是派人上门吗: the question is about it).
         for i, clause in enumerate(clauses):
-            if (matcher.read(clause).topical and (explicit[i] or matcher.asks(clause))
+            vague = VAGUE_KINDS if any(explicit) and not _HEARD_OF.match(clause) else frozenset()
+            if (matcher.read(clause).topical and (explicit[i] or matcher.asks(clause, ignoring=vague))
                     and (explicit[i] or clause not in told)):
                 asking.append(clause)
             elif (i and _ASKING.search(clause) and not matcher.read(clause).topical

@@ -381,8 +381,9 @@ class Matcher:
                             fixed.add(self._one_off_form[shape])
         return found
 
-    def asks(self, text: str) -> bool:
-        """Whether the text has a word that asks something (多少, 多久), even inside a longer word (多久答复)."""
+    def asks(self, text: str, ignoring: frozenset[str] = frozenset()) -> bool:
+        """Whether the text has a word that asks something (多少, 多久), even inside a longer word (多久答复);
+        words of the concepts ``ignoring`` do not count."""
         normal = compact(text)
         # A rough quantity (好几年, 十几岁) tells; the 几年 inside it asks nothing.
         for form in self._rough_forms:
@@ -390,7 +391,7 @@ class Matcher:
         # 一年学费一万多 tells what something costs; 一年 asks only beside a figure asked for (一年多少).
         if _PERIOD_TOLD.search(normal):
             normal = _PERIOD_TOLD.sub("|", normal)
-        return any(form in normal for form in self._generic_forms)
+        return any(form in normal for form in self._generic_forms if self.forms[form] not in ignoring)
 
     def read(self, text: str) -> Reading:
         """The question's concepts and bigrams (remembered: a Reading is frozen)."""

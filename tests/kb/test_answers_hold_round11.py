@@ -122,3 +122,19 @@ def test_round11_a_group_asked_after_another_place_takes_its_topic(kb: Knowledge
                                                                    wanted: str, not_wanted: str) -> None:
     answer = kb.ask(text, region)
     assert wanted in answer.text and not_wanted not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # A situation told with 救助 beside a clause that asks (…啥时候能给个准话) is the story: the question is
+        # how soon the township answers, where the seed says, and that it does not say where it does not.
+        ("遇到急事找乡里要救助，啥时候能给个准话？", TONGREN, "12小时"),
+        ("遇到急事找乡里要救助，啥时候能给个准话？", ZHENGAN, "暂未公布临时救助时限"),
+        ("家里急事找乡上要临时救助，啥时候能给个回话", TONGREN, "12小时"),
+    ],
+)
+def test_round11_a_situation_told_with_aid_is_no_question(kb: KnowledgeBase, text: str, region: str,
+                                                         wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.text.startswith(("同仁市", "正安县")) and wanted in answer.text.split("\n")[0], answer.text
