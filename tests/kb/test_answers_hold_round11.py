@@ -138,3 +138,18 @@ def test_round11_a_situation_told_with_aid_is_no_question(kb: KnowledgeBase, tex
                                                          wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.text.startswith(("同仁市", "正安县")) and wanted in answer.text.split("\n")[0], answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # A place that takes in someone with a severe disability is the seed's 集中托养…
+        ("弟弟是重度残疾，我妈年纪大了照顾不动。市里有没有能把重残人员集中照顾的地方？", TONGREN, "托养"),
+        # …and for a 特困 person who is old, its 集中供养.
+        ("我哥是特困人员，一个人住乡下，现在走路都困难了。家里人都在外地顾不上。市里有没有地方能集中照顾他？", TONGREN,
+         "集中供养"),
+    ],
+)
+def test_round11_cared_for_in_a_home(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
