@@ -153,3 +153,17 @@ def test_round11_a_situation_told_with_aid_is_no_question(kb: KnowledgeBase, tex
 def test_round11_cared_for_in_a_home(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # How often officials visit (季度 is how often): the visits, not what counts as a low-income family.
+        ("How often do officials visit low-income and dibao households in Tongren?", TONGREN, "季度"),
+        ("Tongren: how often do officials go door to door to check on low-income households?", TONGREN, "季度"),
+        ("How often do officials visit low-income and dibao households?", TONGFU, "走访"),
+    ],
+)
+def test_round11_how_often_is_a_when(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
