@@ -167,3 +167,16 @@ def test_round11_cared_for_in_a_home(kb: KnowledgeBase, text: str, region: str, 
 def test_round11_how_often_is_a_when(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # 检测 written for 监测 (the same sound) in the name of the monitoring platform.
+        ("低收入人口检测平台都录了哪些人", TONGREN, "监测"),
+        ("低收入人口检测平台是干啥的", TONGREN, "监测"),
+    ],
+)
+def test_round11_the_monitoring_platform_misspelt(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.article_id == "monitoring.database" and wanted in answer.text, answer.text
