@@ -180,3 +180,16 @@ def test_round11_how_often_is_a_when(kb: KnowledgeBase, text: str, region: str, 
 def test_round11_the_monitoring_platform_misspelt(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.article_id == "monitoring.database" and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # "Do we lose 低保 at once now that a child earns?" asks about the gradual exit.
+        ("孩子刚参加工作有了工资，家里是不是马上不能吃低保了", TONGREN, "渐退期"),
+        ("闺女在城里上班了，家里是不是立马不能吃低保了", CHENGXIANG, "延保渐退"),
+    ],
+)
+def test_round11_losing_dibao_at_once(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
