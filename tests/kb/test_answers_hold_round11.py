@@ -193,3 +193,16 @@ def test_round11_the_monitoring_platform_misspelt(kb: KnowledgeBase, text: str, 
 def test_round11_losing_dibao_at_once(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # An old person who can no longer do half of what living needs is the seed's 半失能 elder.
+        ("我70多了，吃低保，腿脚不便一半事情自己做不了", TONGFU, "300"),
+        ("我爹80了吃低保，吃饭穿衣要人帮，有啥补贴", TONGFU, "400"),
+    ],
+)
+def test_round11_an_elder_who_needs_help_to_live(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
