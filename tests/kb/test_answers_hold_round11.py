@@ -206,3 +206,20 @@ def test_round11_losing_dibao_at_once(kb: KnowledgeBase, text: str, region: str,
 def test_round11_an_elder_who_needs_help_to_live(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # A natural disaster named by its kind (冰冻灾, 旱灾, 凝冻) is disaster relief; a house fire is not one.
+        ("我们村遭了冰冻灾，房子垮了，吃住都成问题咋办？", ZHENGAN, "救灾"),
+        ("今年闹了旱灾，庄稼都旱死了，有啥救助", LINXIA, "灾"),
+    ],
+)
+def test_round11_a_disaster_named_by_its_kind(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.article_id == "disaster_relief.victims" and wanted in answer.text, answer.text
+
+
+def test_round11_a_house_fire_is_temporary_aid(kb: KnowledgeBase) -> None:
+    assert kb.ask("家里着火了，东西都烧没了", ZHENGAN).article_id != "disaster_relief.victims"
