@@ -223,3 +223,16 @@ def test_round11_a_disaster_named_by_its_kind(kb: KnowledgeBase, text: str, regi
 
 def test_round11_a_house_fire_is_temporary_aid(kb: KnowledgeBase) -> None:
     assert kb.ask("家里着火了，东西都烧没了", ZHENGAN).article_id != "disaster_relief.victims"
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # A child whose parents work away and who lives with grandparents is a 留守儿童, whatever the parents do.
+        ("孙子爸妈在外打工，娃跟着俺过，家里困难，娃能得到啥救助？", LINXIA),
+        ("娃他爹没了，我改嫁了，娃跟着爷爷奶奶留在家里，有没有救助", LINXIA),
+        ("孩子爸妈都去外地打工了，孙子跟着我过，有啥救助", TONGREN),
+    ],
+)
+def test_round11_a_left_behind_child(kb: KnowledgeBase, text: str, region: str) -> None:
+    assert kb.ask(text, region).article_id == "child_welfare.orphans"
