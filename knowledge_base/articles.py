@@ -86,7 +86,9 @@ class Concept:
     # (没收入 / 没得啥收入 / 一点收入都没有; 病了没钱看 / 看病钱不够).
     patterns: tuple[str, ...] = ()
     # Concepts a pattern's match takes in when their words lie inside it: 医保报完还自己花了两万
-    # speaks of what insurance left to pay, not of joining the insurance (参加医保).
+    # speaks of what insurance left to pay, not of joining the insurance (参加医保). A situation told
+    # only in fixed phrases (no patterns) takes them in wherever they are: 收入一下没了 beside 在外打工
+    # tells where the income came from, not a question about migrant work.
     absorbs: tuple[str, ...] = ()
     # A pattern read over words already read, as a declined topic's is: 交不起 inside 学费交不起 still
     # tells a hardship beside the school fees.

@@ -400,6 +400,9 @@ class Matcher:
     def _read(self, text: str) -> Reading:
         normal = compact(text)
         found: Iterable[str] = self.found(normal)
+        taken_in = {a for c in found if (concept := self.concepts.get(c)) is not None and not concept.patterns
+                    for a in concept.absorbs}
+        found = [c for c in found if c not in taken_in]
         # A situation yields to any topic the question names (老伴干不了活 低保一个月给多少 asks about
         # 低保's amount); otherwise it stands for the topic it points to (厂子倒闭了没活干: jobs).
         named = {c for c in found if self.is_topical(c) and not self.is_situation(c)}

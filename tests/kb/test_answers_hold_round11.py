@@ -236,3 +236,16 @@ def test_round11_a_house_fire_is_temporary_aid(kb: KnowledgeBase) -> None:
 )
 def test_round11_a_left_behind_child(kb: KnowledgeBase, text: str, region: str) -> None:
     assert kb.ask(text, region).article_id == "child_welfare.orphans"
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # Income gone for a family member who worked away: monitoring, not the subsidy for organised migrant work.
+        ("我哥在外打工疫情后没活了 家里收入一下没了 咋办", LINXIA),
+        ("疫情这段时间在外打工回不来，家里收入一下子断了，会有人管吗", LINXIA),
+        ("我哥在外打工疫情后没活了 家里收入一下没了 咋办", TONGREN),
+    ],
+)
+def test_round11_income_gone_while_working_away(kb: KnowledgeBase, text: str, region: str) -> None:
+    assert kb.ask(text, region).article_id == "monitoring.procedure"
