@@ -249,3 +249,16 @@ def test_round11_a_left_behind_child(kb: KnowledgeBase, text: str, region: str) 
 )
 def test_round11_income_gone_while_working_away(kb: KnowledgeBase, text: str, region: str) -> None:
     assert kb.ask(text, region).article_id == "monitoring.procedure"
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Nobody from the village has come to ask (村里也没人来问): the visits officials owe households.
+        ("家里收入突然断了 村里也没人来问", TONGREN, "季度"),
+        ("男人去世了家里没收入，村上也没人来问过", TONGREN, "季度"),
+    ],
+)
+def test_round11_nobody_came_to_ask(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
