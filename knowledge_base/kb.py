@@ -143,8 +143,10 @@ _FAMILY_NEXT = re.compile(r"^[，,\s]+(?:我的?|俺)?(?:爸爸|妈妈|爸|妈|�
 _AT_START = re.compile(r"(?:[^。？?！!]*[，,。])?\s*在")
 # Came back or moved from a place (从浙江回来, 从牧区搬到城里).
 _CAME_BACK = re.compile(r"(?:那边|那里|打工)?(?:回来|回到|回家|回老家|回村|过来|搬回|搬到|搬来|来到|到了)")
+_STUDYING = re.compile(r"上学|读书|念书|上大学|上大专|上本科|读本科|读大学|读大专|读研究生|读研|上研究生|上高中|读高中|"
+                       r"上中专|读中专|上职校|读职校|上技校|读技校|上初中|读初中|求学")
 _DOING_THERE = re.compile(
-    r"^[的\s]*(?:(?:省里|市里|城里|市区|城区|县城|区|那边|那里)的?)?(?:打工|上班|工作|干活|务工|找到活|找了活|找到工作|找了份|挣钱|上学|读书|念书|上大学|上大专|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
+    r"^[的\s]*(?:(?:省里|市里|城里|市区|城区|县城|区|那边|那里)的?)?(?:打工|上班|工作|干活|务工|找到活|找了活|找到工作|找了份|挣钱|上学|读书|念书|上大学|上大专|上本科|读本科|读大学|读大专|读研究生|读研|上研究生|上高中|读高中|上中专|读中专|上职校|读职校|上技校|读技校|上初中|读初中|求学|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
     r"矿上|饭馆|饭店|餐馆|干了|打零工|做工|摘棉花|当保姆|开车|跑车|做手术|治病|动手术|医院|转院|转|治疗|检查|做了|干过|做过|待了|呆了|跑|"
     # 在厦门电子厂打工: a workplace there, named by what it makes or sells.
     r"[^\s，,。？?！!]{1,4}?(?:厂|公司|工地|矿|饭馆|餐馆|饭店|酒店|超市|医院))"
@@ -978,7 +980,11 @@ class KnowledgeBase:
                 aside.append((mention.start, mention.end))
             elif role == "background":
                 doing = _DOING_THERE.match(text[mention.end:])
-                aside.append((at, mention.end + (doing.end() if doing else 0)))
+                # Studying there stays in the question (在银川上本科，…学费咋办: a college student's fees); only
+                # the place is set aside. Working or being treated there is the story (measured: kept, they
+                # turned questions about home into ones about migrant work or medical costs).
+                kept_doing = doing is not None and bool(_STUDYING.search(doing.group()))
+                aside.append((at, mention.end + (doing.end() if doing and not kept_doing else 0)))
             else:
                 subjects.append(mention)
         served = [m.served[-1] for m in subjects if m.served]

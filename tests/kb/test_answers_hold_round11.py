@@ -262,3 +262,17 @@ def test_round11_income_gone_while_working_away(kb: KnowledgeBase, text: str, re
 def test_round11_nobody_came_to_ask(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # A child studying in a place we do not serve: the place is where the child is, the question is the
+        # college fees at home (not "we have no policy for 银川", nor the 低保 count the rest of it names).
+        ("孩子在银川上本科，家里是低保户，学费咋办", TONGFU, "助学"),
+        ("女儿在贵阳读大学，家里是贫困户，学费交不起咋办", ZHENGAN, "助学贷款"),
+    ],
+)
+def test_round11_studying_elsewhere_keeps_the_question(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.article_id == "education_aid.college" and wanted in answer.text, answer.text
