@@ -276,3 +276,16 @@ def test_round11_nobody_came_to_ask(kb: KnowledgeBase, text: str, region: str, w
 def test_round11_studying_elsewhere_keeps_the_question(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.article_id == "education_aid.college" and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Wages earned, and what may be taken off when they are counted as income: the cost of working.
+        ("俺娃在外头打工挣了点，算低保收入的时候能扣掉些不？", TONGREN, "30%"),
+        ("俺家娃打工挣了点钱，算收入时能扣掉点不", TONGREN, "30%"),
+    ],
+)
+def test_round11_what_is_taken_off_wages(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
