@@ -289,3 +289,17 @@ def test_round11_studying_elsewhere_keeps_the_question(kb: KnowledgeBase, text: 
 def test_round11_what_is_taken_off_wages(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # "Who gives final approval" asks who decides: the levels of review, not advance payment.
+        ("Who gives final approval when a family is added as a poverty-monitoring household in Tongren?", TONGREN,
+         "市级"),
+        ("Who gives final approval for a household to become a monitoring target?", LINXIA, "州"),
+    ],
+)
+def test_round11_who_gives_final_approval(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
