@@ -303,3 +303,17 @@ def test_round11_what_is_taken_off_wages(kb: KnowledgeBase, text: str, region: s
 def test_round11_who_gives_final_approval(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Whether 低保 is checked again every year (再查一遍, 年年查) is the review, not the standard.
+        ("咱家的低保是不是每年都要再查一遍", TONGFU, "复核"),
+        # Whether the township holds the money already (钱镇里手上有没有) is the money sent down in advance.
+        ("城厢区临时救助的钱镇里手上有没有", CHENGXIANG, "预拨"),
+    ],
+)
+def test_round11_checked_again_and_money_at_hand(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
