@@ -317,3 +317,16 @@ def test_round11_who_gives_final_approval(kb: KnowledgeBase, text: str, region: 
 def test_round11_checked_again_and_money_at_hand(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Hit by a car (被车撞了) is the traffic accident the seeds name among emergencies.
+        ("我哥被车撞了，家里一下子垮了", ZHENGAN, "急难救助金"),
+        ("种地时被车撞了，医药费花光了家里没钱", TONGREN, "临时救助"),
+    ],
+)
+def test_round11_hit_by_a_car(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
