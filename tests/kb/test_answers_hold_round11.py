@@ -330,3 +330,16 @@ def test_round11_checked_again_and_money_at_hand(kb: KnowledgeBase, text: str, r
 def test_round11_hit_by_a_car(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # Whether the government does something about rising prices (菜价涨得厉害，州上管不管) asks about keeping
+        # supply and prices steady, not the price subsidy for households.
+        ("最近老家粮油菜价涨得厉害，州上管不管", LINXIA),
+        ("菜价肉价涨得凶，州上管不管嘛", LINXIA),
+    ],
+)
+def test_round11_does_the_government_act_on_prices(kb: KnowledgeBase, text: str, region: str) -> None:
+    assert kb.ask(text, region).article_id in {"price_stability.reserve", "price_stability.meat_reserve"}
