@@ -343,3 +343,20 @@ def test_round11_hit_by_a_car(kb: KnowledgeBase, text: str, region: str, wanted:
 )
 def test_round11_does_the_government_act_on_prices(kb: KnowledgeBase, text: str, region: str) -> None:
     assert kb.ask(text, region).article_id in {"price_stability.reserve", "price_stability.meat_reserve"}
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # English: advancing aid before the paperwork, an allowance counted "as family income", the disabled's
+        # living allowance (not 低保).
+        ("My mum got hurt in an accident and we can't pay the bills yet. Can the township advance emergency aid money "
+         "before the paperwork?", TONGREN, "先期垫付"),
+        ("Does Tongfu township count disability allowances as family income when checking dibao eligibility?", TONGFU,
+         "不计入"),
+        ("How much is the living allowance for poor disabled people in Zheng'an?", ZHENGAN, "10%"),
+    ],
+)
+def test_round11_english_read_closer(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
