@@ -360,3 +360,16 @@ def test_round11_does_the_government_act_on_prices(kb: KnowledgeBase, text: str,
 def test_round11_english_read_closer(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # 个人给多少 after a question about a programme asks its amount per person, not an individual's own share
+        # of medical insurance.
+        ("我弟在平罗县城打工，户口在通伏。他腰伤了干不了活，一个人过。想问能给临时救助吗，个人给多少？", TONGFU, "900"),
+    ],
+)
+def test_round11_how_much_each_person_gets(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text and "医保" not in answer.text, answer.text
