@@ -373,3 +373,16 @@ def test_round11_english_read_closer(kb: KnowledgeBase, text: str, region: str, 
 def test_round11_how_much_each_person_gets(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text and "医保" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # A graduate back home who wants to open an online shop asks about starting a business, not college aid.
+        ("我妹大学毕业回通伏想开网店。家里是低保户，手头没钱。乡里有啥扶持？", TONGFU, "创业"),
+        ("我家娃大学毕业了想回村开网店，家里是边缘户，能贷款不", LINXIA, "贷"),
+    ],
+)
+def test_round11_an_online_shop_is_a_business(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.article_id is not None and answer.article_id.startswith("entrepreneurship.") and wanted in answer.text
