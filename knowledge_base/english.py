@@ -20,6 +20,7 @@ import yaml
 
 from knowledge_base.articles import concepts
 from knowledge_base.pinyin import syllables
+from knowledge_base.text import toneless
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LATIN_WORD = re.compile(r"[a-z][a-z']*")
@@ -132,13 +133,16 @@ def read_english(text: str) -> str:
     if not _LATIN_WORD.search(text.lower()):
         return text
     pattern, chinese, function_words = _table()
+    # Pinyin typed with its tones (tuōpín rénkǒu, falü) is read as toneless words: a tone mark must not
+    # split a word into pieces that are then dropped as not pinyin.
+    original, text = text, toneless(text)
     # Quotation marks ('low-income family') are not apostrophes: they do not join words. The words
     # left keep their case: a capital says a name (Xiamen), which the place reader relies on.
     plain = _HYPHEN.sub(" ", _QUOTES.sub(" ", text.translate(_APOSTROPHES)))
     away = _AWAY.sub(lambda m: _away(m, chinese), plain)
     read = pattern.sub(lambda m: f" {chinese[_phrase(m.group(0).lower(), chinese)]} ", away)
     if read == plain:
-        return text
+        return original
     # A question the layer has read: the English words left around the phrases (the, people, village)
     # are not pinyin and must not be heard as such; a word spelt wholly in pinyin syllables is kept.
     if not _HAN.search(text):

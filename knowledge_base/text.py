@@ -42,6 +42,11 @@ _TONES = str.maketrans({
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+def toneless(text: str) -> str:
+    """Pinyin typed with its tones (tuōpín, falü) as toneless pinyin, one character for one."""
+    return text.translate(_TONES)
+
+
 @cache
 def _t2s() -> OpenCC:
     return OpenCC("t2s")

@@ -386,3 +386,15 @@ def test_round11_how_much_each_person_gets(kb: KnowledgeBase, text: str, region:
 def test_round11_an_online_shop_is_a_business(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.article_id is not None and answer.article_id.startswith("entrepreneurship.") and wanted in answer.text
+
+
+def test_round11_pinyin_with_tone_marks_is_read_whole() -> None:
+    """A tone mark (falü, tuōpín) does not split a pinyin word into pieces the English layer drops."""
+    from knowledge_base.english import read_english
+
+    assert "falv" in read_english("Tongfu xiang dibao jiating you mei you mianfei falü yuanzhu")
+
+
+def test_round11_legal_aid_in_pinyin_with_u_umlaut(kb: KnowledgeBase) -> None:
+    answer = kb.ask("Tongfu xiang dibao jiating you mei you mianfei falü yuanzhu", TONGFU)
+    assert answer.answered and "法律援助" in answer.text, answer.text
