@@ -398,3 +398,17 @@ def test_round11_pinyin_with_tone_marks_is_read_whole() -> None:
 def test_round11_legal_aid_in_pinyin_with_u_umlaut(kb: KnowledgeBase) -> None:
     answer = kb.ask("Tongfu xiang dibao jiating you mei you mianfei falü yuanzhu", TONGFU)
     assert answer.answered and "法律援助" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # A rented home and a question whether housing can be sorted out (房子是租的…能帮他解决住房吗): public rental
+        # housing, not a topic Minsheng does not cover.
+        ("我哥离婚了一个人带俩孩子，住凤凰山街道。工作不稳定，房子是租的，贵得很。区里能帮他解决住房吗？", CHENGXIANG,
+         "公共租赁住房"),
+    ],
+)
+def test_round11_a_rented_home(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
