@@ -134,6 +134,12 @@ _SOMEONE_IN = re.compile(
     r"(?:儿子|女儿|闺女|姑娘|孩子|娃|儿|女|老大|老二|老三|老幺|孙子|孙女|家里人|老伴|老公|老婆|男人|媳妇|哥|姐|弟|妹|亲戚|表哥|表姐|表弟|表妹|外甥|侄子|侄女|朋友|"
     r"同事|爸|妈|父亲|母亲|他|她|我|俺|咱|自己|以前|前些年|之前|早年)[^\s，,。？?！!]{0,3}(?:在|去了?|到了?)$"
 )
+# A relative who is somewhere (我弟在贵阳，…): not the asker (我在上海，低保多少 may ask about 上海).
+_RELATIVE_IN = re.compile(
+    r"(?:儿子|女儿|闺女|姑娘|孩子|娃|老大|老二|老三|老幺|孙子|孙女|老伴|老公|老婆|男人|媳妇|哥|姐|弟|妹|表哥|表姐|"
+    r"表弟|表妹|外甥|侄子|侄女|爸|妈|父亲|母亲)(?:也|都|一直|常年|现在|如今)?(?:在|人在)$"
+)
+_CLAUSE_END = re.compile(r"[，,。；;]")
 # Going somewhere to be treated or to work (要去西宁做手术, 跑到新疆摘棉花), whoever goes.
 _GOING_TO = re.compile(r"(?:要去|去了|跑到|跑去|送到|转到|到了|要往|往|只能去|得去|就去|[，,。\s]去)$")
 # The one asking is away (我在上海，我爸…): where they are, while the question is about family at home.
@@ -197,6 +203,13 @@ def _role(text: str, start: int, end: int, own_at: Sequence[int] = ()) -> tuple[
     # 他想报名去厦门那边的厂子: the 那边 is where he goes to work, not a question about over there.
     if someone and doing and not _THERE_AFTER.search(after, doing.end()):
         return "background", someone.start()
+    # 我弟在贵阳，也顾不上。…: a relative who is somewhere, the clause ending with the place and the story
+    # going on, says where they are (nothing is asked of it unless the question points back there:
+    # 她们那里…). Asked right after (我姐在北京，低保多少) it may be the place asked about: still the subject.
+    relative = _RELATIVE_IN.search(text[:start].rstrip())
+    if (relative and _CLAUSE_END.match(after) and len(_CLAUSE_END.findall(after)) >= 3
+            and not _THERE_AFTER.search(after)):
+        return "background", relative.start()
     return "subject", start
 
 

@@ -412,3 +412,18 @@ def test_round11_legal_aid_in_pinyin_with_u_umlaut(kb: KnowledgeBase) -> None:
 def test_round11_a_rented_home(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted", "answered"),
+    [
+        # A relative who is somewhere, in a story that goes on (我弟在贵阳，也顾不上。…), is where they are…
+        ("我弟在贵阳，也顾不上。我妈一个人在家，今年七十五了，特困供养金一个月多少？", ZHENGAN, "741", True),
+        # …but a place asked about right after it, or pointed back to, is still the place asked about.
+        ("我姐在北京，低保多少", ZHENGAN, "我们只有", False),
+        ("我姐在北京，她说那边低保高，我们这低保多少", ZHENGAN, "3876", True),
+    ],
+)
+def test_round11_a_relative_somewhere(kb: KnowledgeBase, text: str, region: str, wanted: str, answered: bool) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered is answered and wanted in answer.text, answer.text
