@@ -52,6 +52,7 @@ def test_round11_where_a_resident_works_in_pinyin_is_background(kb: KnowledgeBas
         ("职工医保个人账户能给外地父母用吗", LINXIA),
         ("大学毕业了档案放哪里，报到证怎么办", ZHENGAN),
         ("职业技能等级证书怎么查真伪", ZHENGAN),
+        ("助学贷款毕业以后怎么还，什么时候开始还", ZHENGAN),
     ],
 )
 def test_round11_near_misses_are_declined(kb: KnowledgeBase, text: str, region: str) -> None:
