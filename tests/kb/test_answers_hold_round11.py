@@ -428,3 +428,15 @@ def test_round11_a_rented_home(kb: KnowledgeBase, text: str, region: str, wanted
 def test_round11_a_relative_somewhere(kb: KnowledgeBase, text: str, region: str, wanted: str, answered: bool) -> None:
     answer = kb.ask(text, region)
     assert answer.answered is answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # A grave illness told beside the household's group (贫困户) is the serious-illness treatment, not the
+        # group's insurance subsidy.
+        ("得了尿毒症 贫困户 能不能治", ZHENGAN),
+    ],
+)
+def test_round11_a_grave_illness_of_a_poor_household(kb: KnowledgeBase, text: str, region: str) -> None:
+    assert kb.ask(text, region).article_id == "medical_assistance.serious_disease"
