@@ -440,3 +440,15 @@ def test_round11_a_relative_somewhere(kb: KnowledgeBase, text: str, region: str,
 )
 def test_round11_a_grave_illness_of_a_poor_household(kb: KnowledgeBase, text: str, region: str) -> None:
     assert kb.ask(text, region).article_id == "medical_assistance.serious_disease"
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # Building a house one cannot pay for (出不起钱盖房) is the dangerous-house renovation, for 特困户 too.
+        ("特困户自己出不起钱盖房咋弄", LINXIA),
+        ("特困户自己没钱也没劳力盖房子，政府咋解决", LINXIA),
+    ],
+)
+def test_round11_a_house_one_cannot_build(kb: KnowledgeBase, text: str, region: str) -> None:
+    assert kb.ask(text, region).article_id == "housing_renovation.amounts"
