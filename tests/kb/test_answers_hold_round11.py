@@ -452,3 +452,18 @@ def test_round11_a_grave_illness_of_a_poor_household(kb: KnowledgeBase, text: st
 )
 def test_round11_a_house_one_cannot_build(kb: KnowledgeBase, text: str, region: str) -> None:
     assert kb.ask(text, region).article_id == "housing_renovation.amounts"
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Whether village cadres find households in need (驻村干部管不管发现困难户) is the seeds' 主动发现; whether
+        # all of the wages are counted (打工的收入全算进去吗) the cost of working taken off them. (Lines of
+        # blind_h63, read after its last measurement.)
+        ("村里的驻村干部管不管发现困难户的事", TONGREN, "驻村"),
+        ("低保户家里有人出去打工，打工的收入全算进去吗", TONGREN, "30%"),
+    ],
+)
+def test_round11_finding_households_and_counting_wages(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
