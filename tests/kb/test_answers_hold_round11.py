@@ -313,6 +313,7 @@ def test_round11_who_gives_final_approval(kb: KnowledgeBase, text: str, region: 
         ("咱家的低保是不是每年都要再查一遍", TONGFU, "复核"),
         # Whether the township holds the money already (钱镇里手上有没有) is the money sent down in advance.
         ("城厢区临时救助的钱镇里手上有没有", CHENGXIANG, "预拨"),
+        ("临时救助的钱是区里批了才有，还是镇里提前就有", CHENGXIANG, "预拨"),
     ],
 )
 def test_round11_checked_again_and_money_at_hand(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
