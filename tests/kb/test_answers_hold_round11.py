@@ -468,3 +468,10 @@ def test_round11_a_house_one_cannot_build(kb: KnowledgeBase, text: str, region: 
 def test_round11_finding_households_and_counting_wages(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+def test_round11_an_old_person_left_alone(kb: KnowledgeBase) -> None:
+    # 就剩我一个人 after a spouse's death is an old person left alone (特困's no supporter), and the 低保 rise
+    # asked about is still said: not the public-welfare jobs 没人上班 once found.
+    answer = kb.ask("老伴走了，就剩我一个人过，低保今年给涨了没有", LINXIA)
+    assert answer.answered and "10%" in answer.text and "公益" not in answer.text, answer.text
