@@ -61,10 +61,10 @@ _WORD_CHARS = re.compile(r"[^\W_]")
 # (A point between digits is a decimal point: 3.9万 is one figure.)
 _CLAUSE_BREAK = re.compile(
     r"(?:[\s，,。？?！!；;、]|(?<!\d)\.|\.(?!\d))+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
-# A household named by its program (特困户能补多少): the group an amount of another program is set per
-# (…危房改造…特困户能补多少 asks the renovation grant for 特困户, not the 特困 standard).
 # What the resident heard of (听说有…): the topic a question after it is about.
 _HEARD_OF = re.compile(r"(?:我|俺|我们)?(?:听说|听人说|听别人说|听村里人?说|听村干部说|据说|又听说)")
+# A household named by its program (特困户能补多少): the group an amount of another program is set per
+# (…危房改造…特困户能补多少 asks the renovation grant for 特困户, not the 特困 standard).
 _HOUSEHOLD_NAMED = re.compile(r"(?:特困|低保|五保|贫困|残疾人?)(?:户|家庭)")
 # A long story (this many clauses or more) is read for what it asks: the clauses that ask something
 # weigh more, and a topic Minsheng does not cover that only the story around them names (他爸妈离婚了 …
@@ -149,10 +149,13 @@ _FAMILY_NEXT = re.compile(r"^[，,\s]+(?:我的?|俺)?(?:爸爸|妈妈|爸|妈|�
 _AT_START = re.compile(r"(?:[^。？?！!]*[，,。])?\s*在")
 # Came back or moved from a place (从浙江回来, 从牧区搬到城里).
 _CAME_BACK = re.compile(r"(?:那边|那里|打工)?(?:回来|回到|回家|回老家|回村|过来|搬回|搬到|搬来|来到|到了)")
-_STUDYING = re.compile(r"上学|读书|念书|上大学|上大专|上本科|读本科|读大学|读大专|读研究生|读研|上研究生|上高中|读高中|"
-                       r"上中专|读中专|上职校|读职校|上技校|读技校|上初中|读初中|求学")
+# Studying somewhere (在银川上本科): one of the things done there, and the one that stays in the question.
+_STUDY_WORDS = (r"上学|读书|念书|上大学|上大专|上本科|读本科|读大学|读大专|读研究生|读研|上研究生|上高中|读高中|"
+                r"上中专|读中专|上职校|读职校|上技校|读技校|上初中|读初中|求学")
+_STUDYING = re.compile(_STUDY_WORDS)
 _DOING_THERE = re.compile(
-    r"^[的\s]*(?:(?:省里|市里|城里|市区|城区|县城|区|那边|那里)的?)?(?:打工|上班|工作|干活|务工|找到活|找了活|找到工作|找了份|挣钱|上学|读书|念书|上大学|上大专|上本科|读本科|读大学|读大专|读研究生|读研|上研究生|上高中|读高中|上中专|读中专|上职校|读职校|上技校|读技校|上初中|读初中|求学|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
+    r"^[的\s]*(?:(?:省里|市里|城里|市区|城区|县城|区|那边|那里)的?)?(?:打工|上班|工作|干活|务工|找到活|找了活|找到工作|找了份|挣钱|"
+    + _STUDY_WORDS + r"|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
     r"矿上|饭馆|饭店|餐馆|干了|打零工|做工|摘棉花|当保姆|开车|跑车|做手术|治病|动手术|医院|转院|转|治疗|检查|做了|干过|做过|待了|呆了|跑|"
     # 在厦门电子厂打工: a workplace there, named by what it makes or sells.
     r"[^\s，,。？?！!]{1,4}?(?:厂|公司|工地|矿|饭馆|餐馆|饭店|酒店|超市|医院))"

@@ -93,10 +93,9 @@ class Matcher:
         self._lengths_from = {char: tuple(sorted(lengths, reverse=True)) for char, lengths in lengths_from.items()}
         self._sound: dict[str, str] = {}
         self._sound_chars: dict[str, int] = {}
-        # The word each sound and each one-wrong-character shape stands for, as written in the lexicon.
+        # The word each sound stands for, as written in the lexicon.
         self._sound_form: dict[str, str] = {}
         self._one_off: dict[str, str] = {}
-        self._one_off_form: dict[str, str] = {}
         self._two_char: dict[str, list[str]] = {}
         for form, cid in self.forms.items():
             # A situation is an everyday phrase, read only as written: 男人得了 is no typo of 男人没了.
@@ -115,10 +114,7 @@ class Matcher:
             # One wrong character in four (特因供养) is a typo; in three (贫困户 / 特困户) a different word.
             if len(form) >= LONG_WORD:
                 for i in range(len(form)):
-                    shape = form[:i] + "?" + form[i + 1 :]
-                    if shape not in self._one_off:
-                        self._one_off[shape] = cid
-                        self._one_off_form[shape] = form
+                    self._one_off.setdefault(form[:i] + "?" + form[i + 1 :], cid)
         self._longest_sound = max(map(len, self._sound), default=0)
         # Lengths (four characters or more) of topical words that have a sound, shortest first.
         self._long_sound_lengths = sorted({n for snd, n in self._sound_chars.items()
@@ -174,8 +170,8 @@ class Matcher:
     def find(self, text: str, written: bool = False, fixed: set[str] | None = None) -> set[str]:
         """Concept ids in already-normalised text; ``written``: text written with care (an article), in
         which no homophone of a long word is looked for before the exact words. ``fixed`` receives the
-        words read through a typo, a homophone or pinyin (残急人生活补帖: 残疾人生活补贴), as the lexicon
-        writes them."""
+        words read through a homophone or pinyin (残急人生活补帖: 残疾人生活补贴), as the lexicon writes
+        them (not those one character off: 收入刚过 is no 收入超过)."""
         fixed = set() if fixed is None else fixed
         found: set[str] = set()
         covered = [False] * len(text)
@@ -244,7 +240,6 @@ class Matcher:
             if self.by_sound:
                 found |= self._by_sound(segment, min_chars=LONG_WORD, fixed=fixed)
             if self.one_wrong:
-                # (A word one character off is not read as written right: 收入刚过 is no 收入超过.)
                 found |= self._with_one_wrong(segment)
         # A blocked word that is only part of a misspelt topical word is the typo's accident:
         # 孤儿基本生话费 is 基本生活费 written wrong, not a question about 话费.
@@ -259,7 +254,7 @@ class Matcher:
         return self._found.get(text, lambda: self._find_fixed(text))[0]
 
     def fixed(self, text: str) -> frozenset[str]:
-        """The words :meth:`found` read through a typo, a homophone or pinyin, as the lexicon writes them."""
+        """The words :meth:`found` read through a homophone or pinyin, as the lexicon writes them."""
         return self._found.get(text, lambda: self._find_fixed(text))[1]
 
     def _find_fixed(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -363,7 +358,7 @@ class Matcher:
         written = segment[first:first + 2]
         return any(written[0] == form[0] or written[1:] == form[1:] for form in self._two_char[form_sound])
 
-    def _with_one_wrong(self, segment: str, fixed: set[str] | None = None) -> set[str]:
+    def _with_one_wrong(self, segment: str) -> set[str]:
         found: set[str] = set()
         for length in range(min(len(segment), 6), 3, -1):
             heads = self._one_off_heads.get(length, set())
@@ -373,12 +368,9 @@ class Matcher:
                 if window[:2] not in heads and window[2:4] not in middles:
                     continue
                 for i in range(length):
-                    shape = window[:i] + "?" + window[i + 1 :]
-                    cid = self._one_off.get(shape)
+                    cid = self._one_off.get(window[:i] + "?" + window[i + 1 :])
                     if cid:
                         found.add(cid)
-                        if fixed is not None:
-                            fixed.add(self._one_off_form[shape])
         return found
 
     def asks(self, text: str, ignoring: frozenset[str] = frozenset()) -> bool:
