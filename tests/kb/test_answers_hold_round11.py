@@ -33,10 +33,51 @@ def test_round11_unserved_place_in_pinyin_is_declined(kb: KnowledgeBase, text: s
         # Shanghai as the labour cooperation the resident's county runs is still that.
         ("My cousin in Zhengan wants to work in shanghai thru the east west labour cooperation, job fairs how often",
          ZHENGAN, "招聘会"),
+        # …while what the seeds say of the pension and the minimum wage is still answered.
+        ("养老金算不算低保收入", TONGREN, "不计入"),
+        ("低保标准和最低工资有啥关系", CHENGXIANG, "最低工资"),
+        # Whether aid comes before the costs or after them (出事就给还是看完病再给, 住院要先交钱) is the
+        # seed's 事前 / 事后 aid, not how to apply or how fast the township answers.
+        ("家里突然有人住院，乡镇临时救助是出事就给还是看完病再给", TONGREN, "先期垫付"),
+        ("老阿爸冬天摔断了腿，住院要先交钱，家里拿不出来咋办？", TONGREN, "先期垫付"),
+        ("My dad fell seriously ill and we can't pay the hospital deposit. Can temporary aid be paid before the costs?",
+         TONGREN, "先期垫付"),
+        # Where the seed says only what follows a hospital stay, that is the answer.
+        ("老阿爸冬天摔断了腿，住院要先交钱，家里拿不出来咋办？", ZHENGAN, "生活性临时救助"),
+        # "Do we lose 低保 at once now that a child earns?" asks about the gradual exit.
+        ("孩子刚参加工作有了工资，家里是不是马上不能吃低保了", TONGREN, "渐退期"),
+        ("闺女在城里上班了，家里是不是立马不能吃低保了", CHENGXIANG, "延保渐退"),
+        # An old person who can no longer do half of what living needs is the seed's 半失能 elder.
+        ("我70多了，吃低保，腿脚不便一半事情自己做不了", TONGFU, "300"),
+        ("我爹80了吃低保，吃饭穿衣要人帮，有啥补贴", TONGFU, "400"),
+        # Wages earned, and what may be taken off when they are counted as income: the cost of working.
+        ("俺娃在外头打工挣了点，算低保收入的时候能扣掉些不？", TONGREN, "30%"),
+        ("俺家娃打工挣了点钱，算收入时能扣掉点不", TONGREN, "30%"),
+        # "Who gives final approval" asks who decides: the levels of review, not advance payment.
+        ("Who gives final approval when a family is added as a poverty-monitoring household in Tongren?", TONGREN,
+         "市级"),
+        ("Who gives final approval for a household to become a monitoring target?", LINXIA, "州"),
+        # Whether 低保 is checked again every year (再查一遍, 年年查) is the review, not the standard.
+        ("咱家的低保是不是每年都要再查一遍", TONGFU, "复核"),
+        # Whether the township holds the money already (钱镇里手上有没有) is the money sent down in advance.
+        ("城厢区临时救助的钱镇里手上有没有", CHENGXIANG, "预拨"),
+        ("临时救助的钱是区里批了才有，还是镇里提前就有", CHENGXIANG, "预拨"),
+        # Hit by a car (被车撞了) is the traffic accident the seeds name among emergencies.
+        ("我哥被车撞了，家里一下子垮了", ZHENGAN, "急难救助金"),
+        ("种地时被车撞了，医药费花光了家里没钱", TONGREN, "临时救助"),
+        # A rented home and a question whether housing can be sorted out (房子是租的…能帮他解决住房吗): public rental
+        # housing, not a topic Minsheng does not cover.
+        ("我哥离婚了一个人带俩孩子，住凤凰山街道。工作不稳定，房子是租的，贵得很。区里能帮他解决住房吗？", CHENGXIANG,
+         "公共租赁住房"),
+        # Whether village cadres find households in need (驻村干部管不管发现困难户) is the seeds' 主动发现; whether
+        # all of the wages are counted (打工的收入全算进去吗) the cost of working taken off them. (Lines of
+        # blind_h63, read after its last measurement.)
+        ("村里的驻村干部管不管发现困难户的事", TONGREN, "驻村"),
+        ("低保户家里有人出去打工，打工的收入全算进去吗", TONGREN, "30%"),
     ],
 )
-def test_round11_where_a_resident_works_in_pinyin_is_background(kb: KnowledgeBase, text: str, region: str,
-                                                                 wanted: str) -> None:
+def test_round11_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    """Answered, and with what the seed says of what was asked."""
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
 
@@ -60,19 +101,6 @@ def test_round11_near_misses_are_declined(kb: KnowledgeBase, text: str, region: 
 
 
 @pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # …while what the seeds say of the pension and the minimum wage is still answered.
-        ("养老金算不算低保收入", TONGREN, "不计入"),
-        ("低保标准和最低工资有啥关系", CHENGXIANG, "最低工资"),
-    ],
-)
-def test_round11_what_the_seeds_say_of_them_is_answered(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
     ("text", "region", "wanted", "not_wanted"),
     [
         # A long word written with homophones (残急人生活补帖) weighs as written right: the disability living
@@ -87,24 +115,6 @@ def test_round11_words_read_through_a_typo_count_as_written_right(kb: KnowledgeB
                                                                    wanted: str, not_wanted: str) -> None:
     answer = kb.ask(text, region)
     assert wanted in answer.text and not_wanted not in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # Whether aid comes before the costs or after them (出事就给还是看完病再给, 住院要先交钱) is the
-        # seed's 事前 / 事后 aid, not how to apply or how fast the township answers.
-        ("家里突然有人住院，乡镇临时救助是出事就给还是看完病再给", TONGREN, "先期垫付"),
-        ("老阿爸冬天摔断了腿，住院要先交钱，家里拿不出来咋办？", TONGREN, "先期垫付"),
-        ("My dad fell seriously ill and we can't pay the hospital deposit. Can temporary aid be paid before the costs?",
-         TONGREN, "先期垫付"),
-        # Where the seed says only what follows a hospital stay, that is the answer.
-        ("老阿爸冬天摔断了腿，住院要先交钱，家里拿不出来咋办？", ZHENGAN, "生活性临时救助"),
-    ],
-)
-def test_round11_aid_before_or_after_the_costs(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text, answer.text
 
 
 @pytest.mark.parametrize(
@@ -149,23 +159,24 @@ def test_round11_a_situation_told_with_aid_is_no_question(kb: KnowledgeBase, tex
         # …and for a 特困 person who is old, its 集中供养.
         ("我哥是特困人员，一个人住乡下，现在走路都困难了。家里人都在外地顾不上。市里有没有地方能集中照顾他？", TONGREN,
          "集中供养"),
-    ],
-)
-def test_round11_cared_for_in_a_home(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
         # How often officials visit (季度 is how often): the visits, not what counts as a low-income family.
         ("How often do officials visit low-income and dibao households in Tongren?", TONGREN, "季度"),
         ("Tongren: how often do officials go door to door to check on low-income households?", TONGREN, "季度"),
         ("How often do officials visit low-income and dibao households?", TONGFU, "走访"),
+        # Nobody from the village has come to ask (村里也没人来问): the visits officials owe households.
+        ("家里收入突然断了 村里也没人来问", TONGREN, "季度"),
+        ("男人去世了家里没收入，村上也没人来问过", TONGREN, "季度"),
+        # English: advancing aid before the paperwork, an allowance counted "as family income", the disabled's
+        # living allowance (not 低保).
+        ("My mum got hurt in an accident and we can't pay the bills yet. Can the township advance emergency aid money "
+         "before the paperwork?", TONGREN, "先期垫付"),
+        ("Does Tongfu township count disability allowances as family income when checking dibao eligibility?", TONGFU,
+         "不计入"),
+        ("How much is the living allowance for poor disabled people in Zheng'an?", ZHENGAN, "10%"),
     ],
 )
-def test_round11_how_often_is_a_when(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+def test_round11_answered_first_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    """Answered, and the first article given is the one asked about."""
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
 
@@ -186,32 +197,6 @@ def test_round11_the_monitoring_platform_misspelt(kb: KnowledgeBase, text: str, 
 @pytest.mark.parametrize(
     ("text", "region", "wanted"),
     [
-        # "Do we lose 低保 at once now that a child earns?" asks about the gradual exit.
-        ("孩子刚参加工作有了工资，家里是不是马上不能吃低保了", TONGREN, "渐退期"),
-        ("闺女在城里上班了，家里是不是立马不能吃低保了", CHENGXIANG, "延保渐退"),
-    ],
-)
-def test_round11_losing_dibao_at_once(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # An old person who can no longer do half of what living needs is the seed's 半失能 elder.
-        ("我70多了，吃低保，腿脚不便一半事情自己做不了", TONGFU, "300"),
-        ("我爹80了吃低保，吃饭穿衣要人帮，有啥补贴", TONGFU, "400"),
-    ],
-)
-def test_round11_an_elder_who_needs_help_to_live(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
         # A natural disaster named by its kind (冰冻灾, 旱灾, 凝冻) is disaster relief; a house fire is not one.
         ("我们村遭了冰冻灾，房子垮了，吃住都成问题咋办？", ZHENGAN, "救灾"),
         ("今年闹了旱灾，庄稼都旱死了，有啥救助", LINXIA, "灾"),
@@ -227,42 +212,27 @@ def test_round11_a_house_fire_is_temporary_aid(kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "region"),
+    ("text", "region", "article"),
     [
         # A child whose parents work away and who lives with grandparents is a 留守儿童, whatever the parents do.
-        ("孙子爸妈在外打工，娃跟着俺过，家里困难，娃能得到啥救助？", LINXIA),
-        ("娃他爹没了，我改嫁了，娃跟着爷爷奶奶留在家里，有没有救助", LINXIA),
-        ("孩子爸妈都去外地打工了，孙子跟着我过，有啥救助", TONGREN),
-    ],
-)
-def test_round11_a_left_behind_child(kb: KnowledgeBase, text: str, region: str) -> None:
-    assert kb.ask(text, region).article_id == "child_welfare.orphans"
-
-
-@pytest.mark.parametrize(
-    ("text", "region"),
-    [
+        ("孙子爸妈在外打工，娃跟着俺过，家里困难，娃能得到啥救助？", LINXIA, "child_welfare.orphans"),
+        ("娃他爹没了，我改嫁了，娃跟着爷爷奶奶留在家里，有没有救助", LINXIA, "child_welfare.orphans"),
+        ("孩子爸妈都去外地打工了，孙子跟着我过，有啥救助", TONGREN, "child_welfare.orphans"),
         # Income gone for a family member who worked away: monitoring, not the subsidy for organised migrant work.
-        ("我哥在外打工疫情后没活了 家里收入一下没了 咋办", LINXIA),
-        ("疫情这段时间在外打工回不来，家里收入一下子断了，会有人管吗", LINXIA),
-        ("我哥在外打工疫情后没活了 家里收入一下没了 咋办", TONGREN),
+        ("我哥在外打工疫情后没活了 家里收入一下没了 咋办", LINXIA, "monitoring.procedure"),
+        ("疫情这段时间在外打工回不来，家里收入一下子断了，会有人管吗", LINXIA, "monitoring.procedure"),
+        ("我哥在外打工疫情后没活了 家里收入一下没了 咋办", TONGREN, "monitoring.procedure"),
+        # A grave illness told beside the household's group (贫困户) is the serious-illness treatment, not the
+        # group's insurance subsidy.
+        ("得了尿毒症 贫困户 能不能治", ZHENGAN, "medical_assistance.serious_disease"),
+        # Building a house one cannot pay for (出不起钱盖房) is the dangerous-house renovation, for 特困户 too.
+        ("特困户自己出不起钱盖房咋弄", LINXIA, "housing_renovation.amounts"),
+        ("特困户自己没钱也没劳力盖房子，政府咋解决", LINXIA, "housing_renovation.amounts"),
     ],
 )
-def test_round11_income_gone_while_working_away(kb: KnowledgeBase, text: str, region: str) -> None:
-    assert kb.ask(text, region).article_id == "monitoring.procedure"
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # Nobody from the village has come to ask (村里也没人来问): the visits officials owe households.
-        ("家里收入突然断了 村里也没人来问", TONGREN, "季度"),
-        ("男人去世了家里没收入，村上也没人来问过", TONGREN, "季度"),
-    ],
-)
-def test_round11_nobody_came_to_ask(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
+def test_round11_answered_from(kb: KnowledgeBase, text: str, region: str, article: str) -> None:
+    """Answered from the article on what was asked."""
+    assert kb.ask(text, region).article_id == article
 
 
 @pytest.mark.parametrize(
@@ -280,61 +250,6 @@ def test_round11_studying_elsewhere_keeps_the_question(kb: KnowledgeBase, text: 
 
 
 @pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # Wages earned, and what may be taken off when they are counted as income: the cost of working.
-        ("俺娃在外头打工挣了点，算低保收入的时候能扣掉些不？", TONGREN, "30%"),
-        ("俺家娃打工挣了点钱，算收入时能扣掉点不", TONGREN, "30%"),
-    ],
-)
-def test_round11_what_is_taken_off_wages(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # "Who gives final approval" asks who decides: the levels of review, not advance payment.
-        ("Who gives final approval when a family is added as a poverty-monitoring household in Tongren?", TONGREN,
-         "市级"),
-        ("Who gives final approval for a household to become a monitoring target?", LINXIA, "州"),
-    ],
-)
-def test_round11_who_gives_final_approval(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # Whether 低保 is checked again every year (再查一遍, 年年查) is the review, not the standard.
-        ("咱家的低保是不是每年都要再查一遍", TONGFU, "复核"),
-        # Whether the township holds the money already (钱镇里手上有没有) is the money sent down in advance.
-        ("城厢区临时救助的钱镇里手上有没有", CHENGXIANG, "预拨"),
-        ("临时救助的钱是区里批了才有，还是镇里提前就有", CHENGXIANG, "预拨"),
-    ],
-)
-def test_round11_checked_again_and_money_at_hand(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # Hit by a car (被车撞了) is the traffic accident the seeds name among emergencies.
-        ("我哥被车撞了，家里一下子垮了", ZHENGAN, "急难救助金"),
-        ("种地时被车撞了，医药费花光了家里没钱", TONGREN, "临时救助"),
-    ],
-)
-def test_round11_hit_by_a_car(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
     ("text", "region"),
     [
         # Whether the government does something about rising prices (菜价涨得厉害，州上管不管) asks about keeping
@@ -345,23 +260,6 @@ def test_round11_hit_by_a_car(kb: KnowledgeBase, text: str, region: str, wanted:
 )
 def test_round11_does_the_government_act_on_prices(kb: KnowledgeBase, text: str, region: str) -> None:
     assert kb.ask(text, region).article_id in {"price_stability.reserve", "price_stability.meat_reserve"}
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # English: advancing aid before the paperwork, an allowance counted "as family income", the disabled's
-        # living allowance (not 低保).
-        ("My mum got hurt in an accident and we can't pay the bills yet. Can the township advance emergency aid money "
-         "before the paperwork?", TONGREN, "先期垫付"),
-        ("Does Tongfu township count disability allowances as family income when checking dibao eligibility?", TONGFU,
-         "不计入"),
-        ("How much is the living allowance for poor disabled people in Zheng'an?", ZHENGAN, "10%"),
-    ],
-)
-def test_round11_english_read_closer(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text.split("\n")[0], answer.text
 
 
 @pytest.mark.parametrize(
@@ -403,20 +301,6 @@ def test_round11_legal_aid_in_pinyin_with_u_umlaut(kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # A rented home and a question whether housing can be sorted out (房子是租的…能帮他解决住房吗): public rental
-        # housing, not a topic Minsheng does not cover.
-        ("我哥离婚了一个人带俩孩子，住凤凰山街道。工作不稳定，房子是租的，贵得很。区里能帮他解决住房吗？", CHENGXIANG,
-         "公共租赁住房"),
-    ],
-)
-def test_round11_a_rented_home(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
     ("text", "region", "wanted", "answered"),
     [
         # A relative who is somewhere, in a story that goes on (我弟在贵阳，也顾不上。…), is where they are…
@@ -429,45 +313,6 @@ def test_round11_a_rented_home(kb: KnowledgeBase, text: str, region: str, wanted
 def test_round11_a_relative_somewhere(kb: KnowledgeBase, text: str, region: str, wanted: str, answered: bool) -> None:
     answer = kb.ask(text, region)
     assert answer.answered is answered and wanted in answer.text, answer.text
-
-
-@pytest.mark.parametrize(
-    ("text", "region"),
-    [
-        # A grave illness told beside the household's group (贫困户) is the serious-illness treatment, not the
-        # group's insurance subsidy.
-        ("得了尿毒症 贫困户 能不能治", ZHENGAN),
-    ],
-)
-def test_round11_a_grave_illness_of_a_poor_household(kb: KnowledgeBase, text: str, region: str) -> None:
-    assert kb.ask(text, region).article_id == "medical_assistance.serious_disease"
-
-
-@pytest.mark.parametrize(
-    ("text", "region"),
-    [
-        # Building a house one cannot pay for (出不起钱盖房) is the dangerous-house renovation, for 特困户 too.
-        ("特困户自己出不起钱盖房咋弄", LINXIA),
-        ("特困户自己没钱也没劳力盖房子，政府咋解决", LINXIA),
-    ],
-)
-def test_round11_a_house_one_cannot_build(kb: KnowledgeBase, text: str, region: str) -> None:
-    assert kb.ask(text, region).article_id == "housing_renovation.amounts"
-
-
-@pytest.mark.parametrize(
-    ("text", "region", "wanted"),
-    [
-        # Whether village cadres find households in need (驻村干部管不管发现困难户) is the seeds' 主动发现; whether
-        # all of the wages are counted (打工的收入全算进去吗) the cost of working taken off them. (Lines of
-        # blind_h63, read after its last measurement.)
-        ("村里的驻村干部管不管发现困难户的事", TONGREN, "驻村"),
-        ("低保户家里有人出去打工，打工的收入全算进去吗", TONGREN, "30%"),
-    ],
-)
-def test_round11_finding_households_and_counting_wages(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
-    answer = kb.ask(text, region)
-    assert answer.answered and wanted in answer.text, answer.text
 
 
 def test_round11_an_old_person_left_alone(kb: KnowledgeBase) -> None:
