@@ -76,7 +76,9 @@ STORY_FOCUS_WEIGHT = 2.0
 # 好多 asks how much (能拿好多), except after a verb of spending told (花了好多, 欠了好多, 还剩好多).
 _HOW_MUCH = r"(?<![了花欠借剩])好多"
 _ASKING = re.compile(
-    r"[吗呢么？?]|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|啥|什么|哪|多少|"
+    r"[吗呢？?]|(?<!什)么|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|"
+    # 没什么收入 / 没啥活 / 没多少钱 tell that there is little, they ask nothing.
+    r"(?<!没)(?<!没有)(?:啥|什么|多少)|哪|"
     + _HOW_MUCH + r"|能否|是否|多久|多长"
     # 好几年 / 十几岁 tell a rough quantity; 几年 / 几岁 ask one.
     r"|(?<![好十])几[次天年倍块岁]|几个钱|不$|(.)[不没]\1"
