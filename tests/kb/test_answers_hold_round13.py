@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase
-from tests.kb.regions import CHENGXIANG, ZHENGAN
+from tests.kb.regions import CHENGXIANG, LINXIA, TONGREN, ZHENGAN
 
 
 @pytest.mark.parametrize(
@@ -17,6 +17,14 @@ from tests.kb.regions import CHENGXIANG, ZHENGAN
         ("我们家两个老人，都没有劳力了，也没什么收入。村里说我们在扶贫系统里算'两无'人员。我们能不能吃上低保，标准多少？",
          ZHENGAN, "3535"),
         ("家里就我和老伴两个人，也没啥收入了，能不能吃上低保，标准多少", CHENGXIANG, "7920"),
+        # 药钱 is what medicine costs (药费): taken off income as a necessary expense.
+        ("厝里人病得很重，药钱花了一大堆，算低保收入能扣掉不", CHENGXIANG, "刚性支出"),
+        ("老伴常年吃药，药钱花了不少，算低保收入的时候能扣掉不", ZHENGAN, "刚性支出"),
+        # Old people left in the village while the young are away (阿公阿嬷留村里，囝仔都出去了): the left-behind
+        # elderly the seeds have visited and cared for.
+        ("阿公阿嬷留村里，囝仔都出去了，政府会来看一下不", CHENGXIANG, "留守"),
+        ("老两口留在村里，儿女都出去了，有人来看看不", TONGREN, "走访"),
+        ("爷爷奶奶留在老家，年轻人都出去了，政府管不管", LINXIA, "孤寡老人"),
     ],
 )
 def test_round13_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
