@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase
-from tests.kb.regions import CHENGXIANG, LINXIA, TONGREN, ZHENGAN
+from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,12 @@ from tests.kb.regions import CHENGXIANG, LINXIA, TONGREN, ZHENGAN
         ("阿公阿嬷留村里，囝仔都出去了，政府会来看一下不", CHENGXIANG, "留守"),
         ("老两口留在村里，儿女都出去了，有人来看看不", TONGREN, "走访"),
         ("爷爷奶奶留在老家，年轻人都出去了，政府管不管", LINXIA, "孤寡老人"),
+        # Going from one office to the next (一个部门一个部门跑, 挨个部门跑) is what the one-window counter saves.
+        ("办个救助要一个部门一个部门地跑吗", CHENGXIANG, "一门受理"),
+        ("申请救助是不是要挨个部门跑", ZHENGAN, "一门受理"),
+        # Both adults of a 低保 household out of work (两口子都没活干): a public-welfare job for one of them.
+        ("家里两口子都没活干，在吃低保", TONGFU, "公益性岗位"),
+        ("家里两口子都没活干，在吃低保，有啥办法", LINXIA, "公益性岗位"),
     ],
 )
 def test_round13_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
