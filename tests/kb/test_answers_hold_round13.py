@@ -37,3 +37,23 @@ def test_round13_answered_with(kb: KnowledgeBase, text: str, region: str, wanted
     """Answered, and with what the seed says of what was asked."""
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # Whether flour, rice and oil will run short and the government holds stocks (米面油会不会断了，公家存得有没)
+        # asks about the reserve: 临夏州 prints its days of supply.
+        ("咱这达米面油会不会断了，公家存得有没", LINXIA),
+        ("政府存的米面够不够，会不会断", LINXIA),
+    ],
+)
+def test_round13_flour_and_oil_stocks_are_the_reserve(kb: KnowledgeBase, text: str, region: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and "10天" in answer.text, answer.text
+
+
+def test_round13_flour_and_oil_stocks_elsewhere_never_take_linxias_figure(kb: KnowledgeBase) -> None:
+    """城厢区 publishes no reserve: it says so, and never shows 临夏州's ten days."""
+    answer = kb.ask("米面油会不会断供", CHENGXIANG)
+    assert not answer.answered and "未公布" in answer.text and "10天" not in answer.text, answer.text
