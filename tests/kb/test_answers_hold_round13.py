@@ -31,6 +31,10 @@ from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
         # Both adults of a 低保 household out of work (两口子都没活干): a public-welfare job for one of them.
         ("家里两口子都没活干，在吃低保", TONGFU, "公益性岗位"),
         ("家里两口子都没活干，在吃低保，有啥办法", LINXIA, "公益性岗位"),
+        # "Only him on 低保" (就他一个人吃低保) is the single-person 低保 for the gravely ill or disabled, although
+        # 一个人 and 吃低保 are words of their own.
+        ("家里老头子病得厉害，能不能就他一个人吃低保啊", CHENGXIANG, "单人保"),
+        ("俺娃重残，他一个人吃低保行不行", TONGREN, "单人户"),
     ],
 )
 def test_round13_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
