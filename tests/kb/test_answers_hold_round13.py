@@ -35,6 +35,15 @@ from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
         # 一个人 and 吃低保 are words of their own.
         ("家里老头子病得厉害，能不能就他一个人吃低保啊", CHENGXIANG, "单人保"),
         ("俺娃重残，他一个人吃低保行不行", TONGREN, "单人户"),
+        # Only old people left in the village (村里剩咱老人家): the left-behind elderly. (A line of blind_h74, read
+        # after its measurements.)
+        ("阿伯问下，村里剩咱老人家，区里有无人来看", CHENGXIANG, "留守老人"),
+        ("村里就剩我们老人了，有人来看不", TONGREN, "走访"),
+        # Someone who cannot fully care for themselves is an elder who has lost self-care (失能): 通伏乡's service
+        # subsidy, not the general services rules.
+        ("My elderly mother in Tongfu is moderately disabled and can't fully care for herself. What service subsidy "
+         "can she get?", TONGFU, "400"),
+        ("My father can't fully care for himself, is there a subsidy?", TONGFU, "300"),
     ],
 )
 def test_round13_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
