@@ -48,6 +48,11 @@ from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
         ("有困难该找谁嘛，区里啥部门管低保", CHENGXIANG, "区民政局"),
         ("县里啥部门管低保", ZHENGAN, "县民政局"),
         ("临时救助是啥部门管的", TONGFU, "乡民生服务中心"),
+        # "Subsidy" in English is 补贴, not aid in general (救助): the subsidy the question names is found.
+        ("If I go out for organized migrant work from Linxia and keep a stable job, is there any subsidy?", LINXIA,
+         "生活补贴"),
+        ("I am disabled, what subsidies can I get", ZHENGAN, "护理补贴"),
+        ("What service subsidies are there for disabled elderly people over 70 in Tongfu?", TONGFU, "500"),
     ],
 )
 def test_round13_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
