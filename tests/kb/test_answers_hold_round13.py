@@ -20,6 +20,10 @@ from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
         # 药钱 is what medicine costs (药费): taken off income as a necessary expense.
         ("厝里人病得很重，药钱花了一大堆，算低保收入能扣掉不", CHENGXIANG, "刚性支出"),
         ("老伴常年吃药，药钱花了不少，算低保收入的时候能扣掉不", ZHENGAN, "刚性支出"),
+        # School fees told, then whether they are taken off when 低保 is applied for (申请低保时能扣吗). (A line of
+        # blind_h74, read after its measurements.)
+        ("孙子在外地念大专，每学期学费住宿费好几千，申请低保时能扣吗", TONGREN, "刚性支出"),
+        ("娃上学一年学费好几千，申请低保的时候能扣不", ZHENGAN, "刚性支出"),
         # Old people left in the village while the young are away (阿公阿嬷留村里，囝仔都出去了): the left-behind
         # elderly the seeds have visited and cared for.
         ("阿公阿嬷留村里，囝仔都出去了，政府会来看一下不", CHENGXIANG, "留守"),
