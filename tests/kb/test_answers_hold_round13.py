@@ -56,6 +56,10 @@ from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
         ("If I go out for organized migrant work from Linxia and keep a stable job, is there any subsidy?", LINXIA,
          "生活补贴"),
         ("I am disabled, what subsidies can I get", ZHENGAN, "护理补贴"),
+        # Aid given at once, without waiting (直接给不用等): aid first and the papers after. (A line of sealed_h75,
+        # read after its one measurement.)
+        ("脱贫户要是又返穷了，救助能直接给不用等", TONGREN, "先行救助"),
+        ("家里出了急事，救助能直接给不用等审批吗", TONGFU, "先行救助"),
         ("What service subsidies are there for disabled elderly people over 70 in Tongfu?", TONGFU, "500"),
     ],
 )
