@@ -87,3 +87,16 @@ def test_round13_flour_and_oil_stocks_elsewhere_never_take_linxias_figure(kb: Kn
     """城厢区 publishes no reserve: it says so, and never shows 临夏州's ten days."""
     answer = kb.ask("米面油会不会断供", CHENGXIANG)
     assert not answer.answered and "未公布" in answer.text and "10天" not in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # When this year's medical-insurance payment closes (医保缴费截止到几号) is a near miss no seed speaks to,
+        # not the premium subsidy. (A line of sealed_h75, read after its one measurement.)
+        ("今年医保缴费截止到几号", TONGFU),
+        ("城乡居民医保今年缴费截止到哪天", ZHENGAN),
+    ],
+)
+def test_round13_near_misses_are_declined(kb: KnowledgeBase, text: str, region: str) -> None:
+    assert not kb.ask(text, region).answered
