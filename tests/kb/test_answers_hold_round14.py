@@ -1,0 +1,57 @@
+"""Issue 9, round 14: what residents asked in the fourteenth round's tuning set (tune_h79), read the way they
+meant it."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base import KnowledgeBase
+from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Both parents working away and the children left at home with a grandparent (两个孩子留在老家跟着奶奶):
+        # left-behind children, not the migrant-work subsidy the working away would name alone.
+        ("两口子在外面打工，两个孩子留在老家跟着奶奶", CHENGXIANG, "留守儿童"),
+        ("我们两口子在外地打工，孩子留在家里跟着爷爷奶奶", LINXIA, "留守儿童"),
+        # An old mother living alone in the hills while her sons are away (我们兄弟都在外地): the left-behind
+        # elderly who are visited, not where an outsider applies (外地 names the sons, not the applicant).
+        ("老母亲一个人住在山里，我们兄弟都在外地，她有困难谁来管", CHENGXIANG, "留守老人"),
+        ("我妈一个人住在村里，我们都在外地，她有困难谁来管", TONGREN, "走访"),
+        # A hukou that moved away (户口迁到外地了) is a fact told, not how to move one: aid where one lives.
+        ("前几年户口迁到外地了，现在回村里住，生活困难", TONGFU, "户籍地"),
+        ("户口迁到外地了，现在回来住，生活困难能申请救助吗", TONGREN, "居住地"),
+        # 残疾 … 交医保 … 补助 asks for the premium subsidy of the disabled, not the two disability allowances.
+        ("我们老两口都是残疾人，每年交医保都是一笔钱。残疾人交医保有没有补助？", TONGFU, "236"),
+        ("残疾人交医保有没有补助", ZHENGAN, "资助参合"),
+        # Who finds the people who need aid, and hardship nobody knows of (没人晓得, 不好意思去说): the seeds'
+        # proactive discovery, not how to apply.
+        ("谁负责发现需要临时救助的人", CHENGXIANG, "网格员"),
+        ("家里困难没人晓得，自己不好意思去说咋办", TONGREN, "走访"),
+        ("家里一直困难，但是不好意思找干部开口", ZHENGAN, "主动发现"),
+        # Whether all of a little income is counted (收入会不会全部算进去): the income exemptions.
+        ("家里有点收入的话，低保会不会全部算进去", CHENGXIANG, "收入豁免"),
+        ("家里有点收入，吃低保会不会全算进去", TONGFU, "不计入"),
+        # Where an elder who lost self-care can be sent (失能了能送到哪里): the care homes.
+        ("我阿爸是特困供养的，现在半边身子不能动，我们照顾不了。特困老人失能了能送到哪里？", TONGREN, "养老机构"),
+        ("老人瘫在床上没人照顾，能送到哪里", ZHENGAN, "敬老院"),
+    ],
+)
+def test_round14_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    """Answered, and with what the seed says of what was asked."""
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        # How to move a hukou is still no question the seeds answer (户口迁到城里要办什么手续).
+        ("户口迁到城里要办什么手续", ZHENGAN),
+        ("户口怎么迁到县城", LINXIA),
+    ],
+)
+def test_round14_moving_a_hukou_is_still_declined(kb: KnowledgeBase, text: str, region: str) -> None:
+    assert not kb.ask(text, region).answered
