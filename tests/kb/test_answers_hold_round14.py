@@ -55,3 +55,27 @@ def test_round14_answered_with(kb: KnowledgeBase, text: str, region: str, wanted
 )
 def test_round14_moving_a_hukou_is_still_declined(kb: KnowledgeBase, text: str, region: str) -> None:
     assert not kb.ask(text, region).answered
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Whether anyone oversees the work (有没有人监督): the inspections the seeds set out.
+        ("救助工作有没有人监督，怎么查", TONGREN, "暗访督查"),
+        ("帮扶工作有没有人监督", TONGFU, "监督检查"),
+        # How the levels divide the work from the prefecture down to the village (从州到村怎么分工): the
+        # five-level system, not who is monitored.
+        ("防返贫监测从州到村是怎么分工的", LINXIA, "五位一体"),
+        ("保民生的事从县到村是怎么分工的", ZHENGAN, "领导小组"),
+        # Produce that rotted on the ground (烂了一地) is no 异地 heard by sound: the question is selling it.
+        ("今年疫情枇杷卖不出去，烂了一地。政府有没有帮忙卖农产品的办法？", CHENGXIANG, "产销衔接"),
+        ("家里种的花椒卖不出去，烂了一地，政府有没有帮忙卖的办法", LINXIA, "消费扶贫"),
+        # How many times a year the township comes to explain the policies (宣传几回政策): 通伏乡's guidance
+        # activities, at least five a year, not the media publicity other places print.
+        ("乡上一年来村里宣传几回政策啊", TONGFU, "5次"),
+        ("村里一年宣传几次政策", TONGFU, "5次"),
+    ],
+)
+def test_round14_how_the_work_is_run(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
