@@ -79,3 +79,21 @@ def test_round14_moving_a_hukou_is_still_declined(kb: KnowledgeBase, text: str, 
 def test_round14_how_the_work_is_run(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # No money for the fare to go and work away (去外地干活，路费都拿不出来): the travel subsidy of organised
+        # labour export, not aid in general nor the costs taken off income.
+        ("村里组织去外地厂里干活，我想去但路费都拿不出来", LINXIA, "交通补助"),
+        ("想出去打工，路费都凑不齐", LINXIA, "交通补助"),
+        # Torn down and rebuilt or repaired, and who decides (拆了重盖还是修，谁说了算): by the house's state and the
+        # household's wishes, not which office is responsible.
+        ("危房是拆了重盖还是修，谁说了算", LINXIA, "农户意愿"),
+        ("俺家房子是维修还是重建，谁定", LINXIA, "危房现状"),
+    ],
+)
+def test_round14_what_a_situation_calls_for(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
