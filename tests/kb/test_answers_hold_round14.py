@@ -97,3 +97,17 @@ def test_round14_how_the_work_is_run(kb: KnowledgeBase, text: str, region: str, 
 def test_round14_what_a_situation_calls_for(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # The only one at home who can work, and no work found (就我一个能干活的…没找到活): a household with nobody
+        # employed, the public-welfare job, not training to start a business.
+        ("家里就我一个能干活的，找了半年也没找到活", TONGFU, "公益性岗位"),
+        ("屋里只有他一个劳动力，一直找不到工作", TONGFU, "公益性岗位"),
+    ],
+)
+def test_round14_tuning_sets_h84_h85(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
