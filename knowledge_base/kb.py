@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -514,7 +515,8 @@ class KnowledgeBase:
 
     def _focused(self, hits: list[Hit], focus: frozenset[str]) -> list[Hit]:
         boosted = [
-            Hit(h.article, h.score + STORY_FOCUS_WEIGHT * sum(self.index.idf(c) for c in h.shared_topical & focus),
+            Hit(h.article,
+                h.score + STORY_FOCUS_WEIGHT * math.fsum(self.index.idf(c) for c in h.shared_topical & focus),
                 h.shared_topical)
             for h in hits
         ]

@@ -147,7 +147,7 @@ class Seed:
             s = self._quotable[i]
             far = abs(s.line - anchor) > NEIGHBOURHOOD
             shared = s.grams & wanted
-            gain = sum(self._idf[g] for g in shared)
+            gain = math.fsum(self._idf[g] for g in shared)
             # A long phrase of the question that the sentence repeats (监测预警体系) names what is asked.
             phrase = (gain < (FAR_GAIN if far else MIN_GAIN)) and _longest_run(s.grams, asked, wanted) >= PHRASE
             if far and ((gain < FAR_GAIN and not phrase) or s.figure):

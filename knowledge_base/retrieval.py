@@ -619,10 +619,13 @@ class Index:
             shared_topical = frozenset(c for c in shared if self.matcher.is_topical(c))
             if not shared_topical:
                 continue
-            score = sum(idf(c) for c in shared_topical)
-            score += GENERIC_WEIGHT * sum(idf(c) for c in (shared - shared_topical) & focus)
-            score += BIGRAM_WEIGHT * sum(idf(b) for b in reading.bigrams & grams)
-            score -= MISSING_PENALTY * sum(idf(c) for c in reading.topical - mentions)
+            # fsum: a sum over a set must not depend on the set's order, which the interpreter's string hashing
+            # changes from one process to the next; a plain sum could break a tie differently after a restart, or
+            # between two processes of one service, and give the same question another answer.
+            score = math.fsum(idf(c) for c in shared_topical)
+            score += GENERIC_WEIGHT * math.fsum(idf(c) for c in (shared - shared_topical) & focus)
+            score += BIGRAM_WEIGHT * math.fsum(idf(b) for b in reading.bigrams & grams)
+            score -= MISSING_PENALTY * math.fsum(idf(c) for c in reading.topical - mentions)
             if title:
                 score += TITLE_BONUS * len(title & reading.topical) / len(title)
             hits.append(Hit(article, score, shared_topical))
