@@ -106,6 +106,10 @@ def test_round14_what_a_situation_calls_for(kb: KnowledgeBase, text: str, region
         # employed, the public-welfare job, not training to start a business.
         ("家里就我一个能干活的，找了半年也没找到活", TONGFU, "公益性岗位"),
         ("屋里只有他一个劳动力，一直找不到工作", TONGFU, "公益性岗位"),
+        # Working away with the children at home with their grandparents (孩子跟爷爷奶奶在村里): left-behind children,
+        # not the subsidy of organised labour export that the working away would name alone.
+        ("我在外地打工，孩子跟爷爷奶奶在村里", CHENGXIANG, "留守儿童"),
+        ("我们在外头打工，娃跟爷爷奶奶在老家，有啥政策", LINXIA, "留守儿童"),
     ],
 )
 def test_round14_tuning_sets_h84_h85(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
