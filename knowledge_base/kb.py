@@ -465,7 +465,7 @@ class KnowledgeBase:
         if not focus:
             # …听说搬迁户的临时救助每人有一次，我家五口人，能拿好多: the topic is a little further back;
             # a clause that only tells a situation (自己一分钱也拿不出来) names none.
-            for j in range(asking[-1] - 2, max(-1, asking[-1] - 4), -1):
+            for j in range(asking[0] - 2, max(-1, asking[0] - 4), -1):
                 if self._names_topic(clauses[j]):
                     focus = readings[j].topical
                     # …她总说不想念了，要跟人去打工: the clause right before it names the same matter.

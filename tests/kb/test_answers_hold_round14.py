@@ -110,6 +110,19 @@ def test_round14_what_a_situation_calls_for(kb: KnowledgeBase, text: str, region
         # not the subsidy of organised labour export that the working away would name alone.
         ("我在外地打工，孩子跟爷爷奶奶在村里", CHENGXIANG, "留守儿童"),
         ("我们在外头打工，娃跟爷爷奶奶在老家，有啥政策", LINXIA, "留守儿童"),
+        # A nursing-service subsidy (护理服务补贴) for an old person who lost self-care, and the money for looking
+        # after one (照顾的补贴, 照顾的钱): 通伏乡's yearly service subsidy by degree of disability, not the
+        # care homes whose words (照顾, 特困) the story also uses.
+        ("我是分散供养的特困人员，去年中风了，评的中度失能。听说有护理服务补贴，一年多少", TONGFU, "400"),
+        ("我妈八十了，低保户，中风后下不了床，有没有照顾的补贴", TONGFU, "失能"),
+        # The asking clauses name no topic (剩下的钱能补多少比例？一年最多补多少？) and the clause naming it (住院) lies
+        # three clauses back (a paralysed husband cared for is the story): the first asking clause, not the last, is
+        # where the story's topic is looked for.
+        ("男人在工地摔瘫了，我一个人照顾他还要带娃，家里靠低保过日子。上个月他又住院，花了三万多，报完还剩一万。"
+         "剩下的钱能补多少比例？一年最多补多少？", TONGFU, "70%"),
+        # The costs of going to work, taken off income (上班的路费房租算收入时能扣吗): 同仁市's 就业成本扣减, named as
+        # the seed names it.
+        ("儿子去城里上班了，路费房租花销不小，算家庭收入时能扣吗", TONGREN, "就业成本扣减"),
     ],
 )
 def test_round14_tuning_sets_h84_h85(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
