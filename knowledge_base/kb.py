@@ -75,10 +75,12 @@ STORY_MIN_CHARS = 30
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 STORY_FOCUS_WEIGHT = 2.0
 # 好多 asks how much (能拿好多), except after a verb of spending told (花了好多, 欠了好多, 还剩好多).
+# An illness the question refers back to (这种病, 这个病, 这病): named earlier in the story.
+_THIS_ILLNESS = re.compile(r"[这那](?:种|个|样的)?病")
 _HOW_MUCH = r"(?<![了花欠借剩])好多"
 _ASKING = re.compile(
-    r"[吗呢？?]|(?<!什)么|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|"
-    # 没什么收入 / 没啥活 / 没多少钱 tell that there is little, they ask nothing.
+    r"[吗呢？?]|(?<![什那这])么|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|"
+    # 那么多钱 / 这么多年 tell, 咋么 asks; 没什么收入 / 没啥活 / 没多少钱 tell that there is little, they ask nothing.
     r"(?<!没)(?<!没有)(?:啥|什么|多少)|哪|"
     + _HOW_MUCH + r"|能否|是否|多久|多长"
     # 好几年 / 十几岁 tell a rough quantity; 几年 / 几岁 ask one.
@@ -462,6 +464,12 @@ class KnowledgeBase:
                           if j >= 0 and (j == i or (self._names_topic(clauses[j])
                                                     and not self._names_a_program(readings[i])))
                           for t in readings[j].topical)
+        if not focus and _THIS_ILLNESS.search(clauses[asking[0]]):
+            # …查出先天性心脏病。…我们家是贫困户，拿不出那么多钱。这种病有没有专门的救治: 这种病 is the illness
+            # the story named (as a topic or as a situation, 查出白血病), however far back, not the topic nearest
+            # the question.
+            focus = next((readings[j].topical for j in range(asking[0] - 1, -1, -1)
+                          if "病" in clauses[j] and readings[j].topical), frozenset())
         if not focus:
             # …听说搬迁户的临时救助每人有一次，我家五口人，能拿好多: the topic is a little further back;
             # a clause that only tells a situation (自己一分钱也拿不出来) names none.
