@@ -154,3 +154,17 @@ def test_round14_this_illness_is_no_serious_illness(kb: KnowledgeBase, region: s
     # 低保 of the seriously ill. It is an illness the resident refers to: medical aid.
     answer = kb.ask("这种病能报销吗", region)
     assert answer.article_id is not None and answer.article_id.startswith("medical_assistance."), answer.article_id
+
+
+@pytest.mark.parametrize("region", [TONGREN, CHENGXIANG, TONGFU])
+def test_round14_asking_for_aid_is_no_aid_withheld(kb: KnowledgeBase, region: str) -> None:
+    # 有没有救助 asks whether there is aid; the 没有救助 inside it had been read as a household in hardship that got
+    # none (致贫未救助), and answered with the reserve of aid supplies.
+    answer = kb.ask("刚脱贫，家里又出事了，有没有救助", region)
+    assert answer.answered and answer.article_id == "temporary_assistance.how_to_apply", answer.article_id
+
+
+def test_round14_relocated_to_ruihao_ask_the_one_off_aid(kb: KnowledgeBase) -> None:
+    # 瑞濠 is 正安县's relocation site: 每个人有笔钱 there is the relocation's one-off aid, not its jobs.
+    answer = kb.ask("我们搬到瑞濠安置点了，听说每个人有笔钱，好多嘛", ZHENGAN)
+    assert answer.answered and "1500" in answer.text, answer.text
