@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase
-from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
+from tests.kb.regions import CHENGXIANG, LINXIA, LINXIA_COUNTY, TONGFU, TONGREN, ZHENGAN
 
 
 @pytest.mark.parametrize(
@@ -123,6 +123,11 @@ def test_round14_what_a_situation_calls_for(kb: KnowledgeBase, text: str, region
         # The costs of going to work, taken off income (上班的路费房租算收入时能扣吗): 同仁市's 就业成本扣减, named as
         # the seed names it.
         ("儿子去城里上班了，路费房租花销不小，算家庭收入时能扣吗", TONGREN, "就业成本扣减"),
+        # The child's father dead and the mother remarried or gone (孙子的妈改嫁了, 她妈也跑了): a child nobody in fact
+        # brings up, not the labour-export subsidy the father's working away would name, nor aid in general.
+        ("我们村有个老汉，儿子在外面打工出事没了，孙子的妈早就改嫁走了，这个娃能领啥", LINXIA_COUNTY, "事实无人抚养"),
+        ("儿子前年出车祸没了，孙子的妈改嫁了，娃跟着我过，能领啥", LINXIA, "事实无人抚养"),
+        ("儿子没了，孙女她妈也跑了，娃现在跟我，有啥补贴", CHENGXIANG, "事实无人抚养"),
     ],
 )
 def test_round14_tuning_sets_h84_h85(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
