@@ -128,6 +128,10 @@ def test_round14_what_a_situation_calls_for(kb: KnowledgeBase, text: str, region
         ("我们村有个老汉，儿子在外面打工出事没了，孙子的妈早就改嫁走了，这个娃能领啥", LINXIA_COUNTY, "事实无人抚养"),
         ("儿子前年出车祸没了，孙子的妈改嫁了，娃跟着我过，能领啥", LINXIA, "事实无人抚养"),
         ("儿子没了，孙女她妈也跑了，娃现在跟我，有啥补贴", CHENGXIANG, "事实无人抚养"),
+        # A house the rain washed or soaked down (暴雨…房子冲塌了, 大雨把房子泡塌了): disaster relief (临夏州's
+        # rebuilding after a disaster), not the ordinary grant for a dilapidated house, nor nothing.
+        ("连下几天暴雨，房子给冲塌了，咋办", LINXIA, "灾后重建"),
+        ("大雨把房子泡塌了，有救助吗", ZHENGAN, "受灾"),
     ],
 )
 def test_round14_tuning_sets_h84_h85(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
