@@ -132,6 +132,9 @@ def test_round14_what_a_situation_calls_for(kb: KnowledgeBase, text: str, region
         # rebuilding after a disaster), not the ordinary grant for a dilapidated house, nor nothing.
         ("连下几天暴雨，房子给冲塌了，咋办", LINXIA, "灾后重建"),
         ("大雨把房子泡塌了，有救助吗", ZHENGAN, "受灾"),
+        # A grandchild with cerebral palsy (孙子4岁，脑瘫; 外孙子是脑瘫) is a disabled child: free rehabilitation.
+        ("孙子4岁，脑瘫，家里穷得很", ZHENGAN, "抢救性康复"),
+        ("外孙子是脑瘫，家里困难，有啥帮助", ZHENGAN, "抢救性康复"),
     ],
 )
 def test_round14_tuning_sets_h84_h85(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
