@@ -135,6 +135,10 @@ def test_round14_what_a_situation_calls_for(kb: KnowledgeBase, text: str, region
         # A grandchild with cerebral palsy (孙子4岁，脑瘫; 外孙子是脑瘫) is a disabled child: free rehabilitation.
         ("孙子4岁，脑瘫，家里穷得很", ZHENGAN, "抢救性康复"),
         ("外孙子是脑瘫，家里困难，有啥帮助", ZHENGAN, "抢救性康复"),
+        # Income just above the 低保 line but medical bills that are real spending (刚超过低保线一点，可医药费是实打实的支出):
+        # the rigid expenses taken off income, not how to apply.
+        ("算下来人均收入刚超过低保线一点，可老伴看病的医药费是实打实的支出，这种能申请低保吗", CHENGXIANG, "刚性支出"),
+        ("算下来人均收入刚超过低保线一点，可老伴看病的医药费是实打实的支出，这种能申请低保吗", ZHENGAN, "刚性支出"),
     ],
 )
 def test_round14_tuning_sets_h84_h85(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
