@@ -139,6 +139,10 @@ def test_round14_what_a_situation_calls_for(kb: KnowledgeBase, text: str, region
         # the rigid expenses taken off income, not how to apply.
         ("算下来人均收入刚超过低保线一点，可老伴看病的医药费是实打实的支出，这种能申请低保吗", CHENGXIANG, "刚性支出"),
         ("算下来人均收入刚超过低保线一点，可老伴看病的医药费是实打实的支出，这种能申请低保吗", ZHENGAN, "刚性支出"),
+        # The money all goes on doctors and school (钱都花在看病和娃念书上了) though income is not low: spending-type
+        # hardship, the rigid expenses, not aid paid in advance.
+        ("钱都花在老人看病和娃念书上了，收入不算少，日子还是紧", TONGREN, "支出型"),
+        ("钱都花在老人看病和娃念书上了，收入不算少，日子还是紧", TONGFU, "必需支出"),
     ],
 )
 def test_round14_tuning_sets_h84_h85(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
