@@ -188,3 +188,10 @@ def test_round14_relocated_to_ruihao_ask_the_one_off_aid(kb: KnowledgeBase) -> N
     # 瑞濠 is 正安县's relocation site: 每个人有笔钱 there is the relocation's one-off aid, not its jobs.
     answer = kb.ask("我们搬到瑞濠安置点了，听说每个人有笔钱，好多嘛", ZHENGAN)
     assert answer.answered and "1500" in answer.text, answer.text
+
+
+def test_round14_policies_stay_after_leaving_poverty(kb: KnowledgeBase) -> None:
+    # Whether the policies are taken back once a household is out of poverty (脱贫了，低保这些政策是不是要收回去): 同仁市
+    # keeps its safety-net policies stable through the transition, as the seed's sentence begins.
+    answer = kb.ask("俺家脱贫了，低保这些政策会不会收回去", TONGREN)
+    assert answer.answered and "总体稳定" in answer.text, answer.text
