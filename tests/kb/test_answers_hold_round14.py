@@ -195,3 +195,17 @@ def test_round14_policies_stay_after_leaving_poverty(kb: KnowledgeBase) -> None:
     # keeps its safety-net policies stable through the transition, as the seed's sentence begins.
     answer = kb.ask("俺家脱贫了，低保这些政策会不会收回去", TONGREN)
     assert answer.answered and "总体稳定" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Applying for aid after the doctor's bill is settled (看完病报销完了再申请临时救助): aid after the fact, not how
+        # to apply in general.
+        ("看完病报销完了再申请临时救助行不行", TONGREN, "事后"),
+        ("报完了再申请临时救助来得及不", TONGFU, "先行救助"),
+    ],
+)
+def test_round14_aid_after_the_fact(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
