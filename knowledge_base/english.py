@@ -39,6 +39,8 @@ _AWAY = re.compile(
     r"|earning (?:a salary|money|a living)|makes? money|making money|live|lives|living|stay|stays|staying)"
     r"|(study|studies|studying|go to school|goes to school)) in )([A-Z][a-z]+)"
 )
+# Pinyin typed with tone numbers (lin2 shi2 jiu4 zhu4): a syllable's letters and a digit 1–5 right after them.
+_TONE_NUMBER = re.compile(r"(?<![A-Za-z0-9])([A-Za-zü]{1,6})([1-5])(?![0-9A-Za-z])")
 _THERE = re.compile(r"(?i)\b(?:there|over there|that place|that city|in that)\b")
 
 
@@ -132,6 +134,7 @@ def read_english(text: str) -> str:
     none). Chinese text passes through untouched, and so does pinyin the layer does not list."""
     if not _LATIN_WORD.search(text.lower()):
         return text
+    text = _tone_numbers_dropped(text)
     pattern, chinese, function_words = _table()
     # Pinyin typed with its tones (tuōpín rénkǒu, falü) is read as toneless words: a tone mark must not
     # split a word into pieces that are then dropped as not pinyin.
@@ -152,3 +155,21 @@ def read_english(text: str) -> str:
         )
         read = _asking_last(read)
     return " ".join(read.split())
+
+
+@cache
+def _syllable_set() -> frozenset[str]:
+    return frozenset(syllables().values())
+
+
+def _tone_numbers_dropped(text: str) -> str:
+    """Pinyin typed with tone numbers (lin2 shi2 jiu4 zhu4) as toneless pinyin. Only in a text where two
+    or more words are a syllable followed by its tone; elsewhere a letter and a digit (a4, B2) stay."""
+    known = _syllable_set()
+
+    def is_syllable(match: re.Match[str]) -> bool:
+        return match.group(1).lower().replace("ü", "v") in known
+
+    if sum(1 for m in _TONE_NUMBER.finditer(text) if is_syllable(m)) < 2:
+        return text
+    return _TONE_NUMBER.sub(lambda m: m.group(1) if is_syllable(m) else m.group(0), text)

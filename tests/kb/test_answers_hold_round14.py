@@ -135,8 +135,8 @@ def test_round14_what_a_situation_calls_for(kb: KnowledgeBase, text: str, region
         # A grandchild with cerebral palsy (孙子4岁，脑瘫; 外孙子是脑瘫) is a disabled child: free rehabilitation.
         ("孙子4岁，脑瘫，家里穷得很", ZHENGAN, "抢救性康复"),
         ("外孙子是脑瘫，家里困难，有啥帮助", ZHENGAN, "抢救性康复"),
-        # Income just above the 低保 line but medical bills that are real spending (刚超过低保线一点，可医药费是实打实的支出):
-        # the rigid expenses taken off income, not how to apply.
+        # Income just above the 低保 line but medical bills that are real spending
+        # (刚超过低保线一点，可医药费是实打实的支出): the rigid expenses taken off income, not how to apply.
         ("算下来人均收入刚超过低保线一点，可老伴看病的医药费是实打实的支出，这种能申请低保吗", CHENGXIANG, "刚性支出"),
         ("算下来人均收入刚超过低保线一点，可老伴看病的医药费是实打实的支出，这种能申请低保吗", ZHENGAN, "刚性支出"),
         # The money all goes on doctors and school (钱都花在看病和娃念书上了) though income is not low: spending-type
@@ -191,8 +191,8 @@ def test_round14_relocated_to_ruihao_ask_the_one_off_aid(kb: KnowledgeBase) -> N
 
 
 def test_round14_policies_stay_after_leaving_poverty(kb: KnowledgeBase) -> None:
-    # Whether the policies are taken back once a household is out of poverty (脱贫了，低保这些政策是不是要收回去): 同仁市
-    # keeps its safety-net policies stable through the transition, as the seed's sentence begins.
+    # Whether the policies are taken back once a household is out of poverty (脱贫了，低保这些政策是不是要收回去):
+    # 同仁市 keeps its safety-net policies stable through the transition, as the seed's sentence begins.
     answer = kb.ask("俺家脱贫了，低保这些政策会不会收回去", TONGREN)
     assert answer.answered and "总体稳定" in answer.text, answer.text
 
@@ -200,8 +200,8 @@ def test_round14_policies_stay_after_leaving_poverty(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize(
     ("text", "region", "wanted"),
     [
-        # Applying for aid after the doctor's bill is settled (看完病报销完了再申请临时救助): aid after the fact, not how
-        # to apply in general.
+        # Applying for aid after the doctor's bill is settled (看完病报销完了再申请临时救助): aid after the fact,
+        # not how to apply in general.
         ("看完病报销完了再申请临时救助行不行", TONGREN, "事后"),
         ("报完了再申请临时救助来得及不", TONGFU, "先行救助"),
     ],
@@ -209,3 +209,26 @@ def test_round14_policies_stay_after_leaving_poverty(kb: KnowledgeBase) -> None:
 def test_round14_aid_after_the_fact(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        ("lin2 shi2 jiu4 zhu4 xiang1 zhen4 duo1 jiu3 da2 fu4", TONGREN, "12小时"),
+        ("di1 bao3 biao1 zhun3 duo1 shao3", ZHENGAN, "3876"),
+        ("nv3 er2 shang4 da4 xue2 you3 zi1 zhu4 ma", ZHENGAN, "助学贷款"),
+    ],
+)
+def test_round14_pinyin_with_tone_numbers(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    # Pinyin typed with tone numbers, as some phones and input habits give it, is read as toneless pinyin.
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
+
+
+def test_round14_a_letter_and_a_digit_are_no_tone() -> None:
+    # Only a text with two or more syllables followed by a tone loses its digits: a lone A4 (纸) stays, and so
+    # does B2 (a letter no syllable spells).
+    from knowledge_base.english import read_english
+
+    assert "a4" in read_english("低保材料要用a4纸打印吗").lower()
+    assert read_english("ni3 hao3 B2") == "ni hao B2"
