@@ -232,3 +232,10 @@ def test_round14_a_letter_and_a_digit_are_no_tone() -> None:
 
     assert "a4" in read_english("低保材料要用a4纸打印吗").lower()
     assert read_english("ni3 hao3 B2") == "ni hao B2"
+
+
+def test_round14_who_pays_the_aid_out(kb: KnowledgeBase) -> None:
+    # Whether the district pays or the town can pay at once (区里发还是镇上自己就能发): 城厢区's funds pre-allocated to
+    # the towns, not a bigger sum decided case by case.
+    answer = kb.ask("临时救助的钱是区里发还是镇上自己就能发", CHENGXIANG)
+    assert answer.answered and "预拨" in answer.text, answer.text
