@@ -239,3 +239,10 @@ def test_round14_who_pays_the_aid_out(kb: KnowledgeBase) -> None:
     # the towns, not a bigger sum decided case by case.
     answer = kb.ask("临时救助的钱是区里发还是镇上自己就能发", CHENGXIANG)
     assert answer.answered and "预拨" in answer.text, answer.text
+
+
+def test_round14_what_a_hospital_stay_gets_back(kb: KnowledgeBase) -> None:
+    # 住院花的钱能给报多少 asks what is paid back of a hospital bill (通伏乡's 70 %, up to 30,000 a year), not which
+    # costs are taken off income, though 花的钱 names them elsewhere.
+    answer = kb.ask("我们是低保户，住院花的钱能给报多少，一年最多多少", TONGFU)
+    assert answer.answered and "70%" in answer.text, answer.text
