@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase
-from tests.kb.regions import CHENGXIANG, LINXIA, LINXIA_COUNTY, TONGFU, TONGREN, ZHENGAN
+from tests.kb.regions import CHENGXIANG, DONGXIANG, LINXIA, LINXIA_COUNTY, TONGFU, TONGREN, ZHENGAN
 
 
 @pytest.mark.parametrize(
@@ -246,3 +246,10 @@ def test_round14_what_a_hospital_stay_gets_back(kb: KnowledgeBase) -> None:
     # costs are taken off income, though 花的钱 names them elsewhere.
     answer = kb.ask("我们是低保户，住院花的钱能给报多少，一年最多多少", TONGFU)
     assert answer.answered and "70%" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("region", "wanted"), [(DONGXIANG, "孤寡老人"), (CHENGXIANG, "网格员")])
+def test_round14_a_lone_old_man(kb: KnowledgeBase, region: str, wanted: str) -> None:
+    # 孤寡老汉 / 孤寡老太 are 孤寡老人 said of one man or woman: the visits and help for those living alone.
+    answer = kb.ask("屋里头没人了的孤寡老汉，政府管不管", region)
+    assert answer.answered and wanted in answer.text, answer.text
