@@ -253,3 +253,9 @@ def test_round14_a_lone_old_man(kb: KnowledgeBase, region: str, wanted: str) -> 
     # 孤寡老汉 / 孤寡老太 are 孤寡老人 said of one man or woman: the visits and help for those living alone.
     answer = kb.ask("屋里头没人了的孤寡老汉，政府管不管", region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+def test_round14_whether_income_and_assets_are_checked(kb: KnowledgeBase) -> None:
+    # 收入财产都要查不 asks whether income and assets are checked: 同仁市 checks them through its verification platform.
+    answer = kb.ask("申请低保，俺家的收入财产都要查不", TONGREN)
+    assert "核对家庭收入财产" in answer.text, answer.text
