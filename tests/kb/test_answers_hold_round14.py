@@ -259,3 +259,11 @@ def test_round14_whether_income_and_assets_are_checked(kb: KnowledgeBase) -> Non
     # 收入财产都要查不 asks whether income and assets are checked: 同仁市 checks them through its verification platform.
     answer = kb.ask("申请低保，俺家的收入财产都要查不", TONGREN)
     assert "核对家庭收入财产" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["咱是低收入户，看病住房这些能不能帮着找别的部门",
+                                  "家里看病和住房的困难，能不能帮我联系相关部门"])
+def test_round14_help_reaching_another_department(kb: KnowledgeBase, text: str) -> None:
+    # Being put in touch with the department for medical or housing help (找别的部门, 联系相关部门): 同仁市's referral.
+    answer = kb.ask(text, TONGREN)
+    assert answer.answered and "转介" in answer.text, answer.text
