@@ -267,3 +267,10 @@ def test_round14_help_reaching_another_department(kb: KnowledgeBase, text: str) 
     # Being put in touch with the department for medical or housing help (找别的部门, 联系相关部门): 同仁市's referral.
     answer = kb.ask(text, TONGREN)
     assert answer.answered and "转介" in answer.text, answer.text
+
+
+def test_round14_how_many_awareness_activities(kb: KnowledgeBase) -> None:
+    # 一年搞几回宣传教育活动 asks 通伏乡's guidance activities (at least 5 a year), not the media publicity of other
+    # places.
+    answer = kb.ask("乡上一年搞几场宣传教育活动", TONGFU)
+    assert answer.answered and "5次" in answer.text, answer.text
