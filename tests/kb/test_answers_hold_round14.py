@@ -274,3 +274,11 @@ def test_round14_how_many_awareness_activities(kb: KnowledgeBase) -> None:
     # places.
     answer = kb.ask("乡上一年搞几场宣传教育活动", TONGFU)
     assert answer.answered and "5次" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("region", "wanted"), [(TONGREN, "上学等导致生活困难"), (LINXIA, "临时救助")])
+def test_round14_fees_that_cannot_be_paid(kb: KnowledgeBase, region: str, wanted: str) -> None:
+    # 学费交不上 is a hardship (交不起 said otherwise): where the place prints no college aid, the temporary aid it
+    # gives for schooling costs is what it has.
+    answer = kb.ask("女儿考上大学了，学费交不上", region)
+    assert wanted in answer.text, answer.text
