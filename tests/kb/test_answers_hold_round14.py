@@ -282,3 +282,11 @@ def test_round14_fees_that_cannot_be_paid(kb: KnowledgeBase, region: str, wanted
     # gives for schooling costs is what it has.
     answer = kb.ask("女儿考上大学了，学费交不上", region)
     assert wanted in answer.text, answer.text
+
+
+def test_round14_income_that_fell_is_no_income_over_the_line(kb: KnowledgeBase) -> None:
+    # 收入掉了 (income fell) is one character from 收入超了 (income over the line, the 低保 gradual exit): read as
+    # written, it is a sharp drop in income, and the question names monitoring.
+    assert "gradual_exit" not in kb.index.matcher.read("收入掉了一大半").concepts
+    answer = kb.ask("今年家里牛羊死了不少，收入掉了一大半，能不能被列进监测", TONGREN)
+    assert answer.answered and "村委会" in answer.text, answer.text
