@@ -290,3 +290,10 @@ def test_round14_income_that_fell_is_no_income_over_the_line(kb: KnowledgeBase) 
     assert "gradual_exit" not in kb.index.matcher.read("收入掉了一大半").concepts
     answer = kb.ask("今年家里牛羊死了不少，收入掉了一大半，能不能被列进监测", TONGREN)
     assert answer.answered and "村委会" in answer.text, answer.text
+
+
+def test_round14_old_parents_whose_children_work_away(kb: KnowledgeBase) -> None:
+    # 儿女在外打工顾不上: the children working away cannot look after their parents who lost self-care. The working away
+    # names the children, not the resident's own labour export: 同仁市's care services.
+    answer = kb.ask("老两口七十多了，都不能自理，儿女在外打工顾不上", TONGREN)
+    assert answer.answered and "照料" in answer.text, answer.text
