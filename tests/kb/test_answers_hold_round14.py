@@ -297,3 +297,18 @@ def test_round14_old_parents_whose_children_work_away(kb: KnowledgeBase) -> None
     # names the children, not the resident's own labour export: 同仁市's care services.
     answer = kb.ask("老两口七十多了，都不能自理，儿女在外打工顾不上", TONGREN)
     assert answer.answered and "照料" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Aid given before and aid given after, asked apart (有事前给的，也有事后给的，咋区分): 同仁市's two ways.
+        ("听说救助有事前给的也有事后给的，咋区分", TONGREN, "事后"),
+        # 孩子在外地上学 places the child, not the applicant: no question of applying away from one's hukou.
+        ("我们家是脱贫户，我今年60了，腰椎不好干不了重活，老伴身体也差，没有稳定收入。孩子在外地上学。"
+         "我们这种情况政府会怎么管？", TONGREN, "低保"),
+    ],
+)
+def test_round14_what_a_story_asks(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
