@@ -312,3 +312,10 @@ def test_round14_old_parents_whose_children_work_away(kb: KnowledgeBase) -> None
 def test_round14_what_a_story_asks(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(("region", "wanted"), [(TONGFU, "1800"), (TONGREN, "临时救助")])
+def test_round14_spending_too_great(kb: KnowledgeBase, region: str, wanted: str) -> None:
+    # 开销太大 / 开支太大 / 支出很大 is spending-type hardship (as 开支大 was): 通伏乡's spending-type aid per person.
+    answer = kb.ask("老伴和儿子都病了，家里开销太大，撑不住了，能给多少", region)
+    assert wanted in answer.text, answer.text
