@@ -319,3 +319,10 @@ def test_round14_spending_too_great(kb: KnowledgeBase, region: str, wanted: str)
     # 开销太大 / 开支太大 / 支出很大 is spending-type hardship (as 开支大 was): 通伏乡's spending-type aid per person.
     answer = kb.ask("老伴和儿子都病了，家里开销太大，撑不住了，能给多少", region)
     assert wanted in answer.text, answer.text
+
+
+def test_round14_not_a_penny_in_hand(kb: KnowledgeBase) -> None:
+    # 手里一分都没有 (not a penny in hand) is money gone, as 一分钱都没有 was: with a hospital stay, 同仁市 pays aid
+    # in advance.
+    answer = kb.ask("家里男人干活从架子上摔下来了，住院要钱，手里一分都没有", TONGREN)
+    assert "垫付" in answer.text, answer.text
