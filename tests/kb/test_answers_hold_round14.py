@@ -326,3 +326,10 @@ def test_round14_not_a_penny_in_hand(kb: KnowledgeBase) -> None:
     # in advance.
     answer = kb.ask("家里男人干活从架子上摔下来了，住院要钱，手里一分都没有", TONGREN)
     assert "垫付" in answer.text, answer.text
+
+
+def test_round14_no_food_beside_a_hospital_stay(kb: KnowledgeBase) -> None:
+    # A house with nothing to eat (揭不开锅) after hospital stays: the emergency is read beside the illness, and
+    # 临夏州's temporary aid answers, not its medical insurance policy.
+    answer = kb.ask("老伴住了两回院，看病花了几万，家里一下子揭不开锅了", LINXIA)
+    assert answer.answered and "临时救助" in answer.text, answer.text
