@@ -333,3 +333,11 @@ def test_round14_no_food_beside_a_hospital_stay(kb: KnowledgeBase) -> None:
     # 临夏州's temporary aid answers, not its medical insurance policy.
     answer = kb.ask("老伴住了两回院，看病花了几万，家里一下子揭不开锅了", LINXIA)
     assert answer.answered and "临时救助" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["老伴突然中风住院，家里一下子掏空了", "男人突然住院了，钱都花光了，急"])
+def test_round14_money_gone_beside_a_hospital_stay(kb: KnowledgeBase, text: str) -> None:
+    # The household's money gone (掏空了, 钱都花光了) with a sudden hospital stay: 通伏乡's emergency aid per person,
+    # not only what the hospital bill gets back.
+    answer = kb.ask(text, TONGFU)
+    assert answer.answered and "1200" in answer.text, answer.text
