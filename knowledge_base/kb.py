@@ -140,8 +140,10 @@ _KIN = (r"儿子|女儿|闺女|姑娘|孩子|娃|老大|老二|老三|老幺|孙
 # Someone is there (我儿子在上海打工): where they are, not what is asked about.
 _SOMEONE_IN = re.compile(
     r"(?:" + _KIN + r"|儿|女|家里人|亲戚|朋友|同事|他|她|我|俺|咱|自己|以前|前些年|之前|早年)"
-    r"[^\s，,。？?！!]{0,3}(?:在|去了?|到了?)$"
+    r"(?:[^\s，,。？?！!]{0,3}|[^\s，,。？?！!]{0,4}毕业(?:后|以后)?)(?:在|去了?|到了?)$"
 )
+# Taken somewhere for treatment (孩子突发重病要送西宁): where the patient goes, not the place asked about.
+_SENT_FOR_CARE = re.compile(r"(?:要送|送去|送往|送到|拉到|拉去|转院到|转院去)$")
 # A relative who is somewhere (我弟在贵阳，…): not the asker (我在上海，低保多少 may ask about 上海).
 _RELATIVE_IN = re.compile(r"(?:" + _KIN + r")(?:也|都|一直|常年|现在|如今)?(?:在|人在)$")
 _CLAUSE_END = re.compile(r"[，,。；;]")
@@ -159,7 +161,8 @@ _STUDY_WORDS = (r"上学|读书|念书|上大学|上大专|上本科|读本科|�
                 r"上中专|读中专|上职校|读职校|上技校|读技校|上初中|读初中|求学")
 _STUDYING = re.compile(_STUDY_WORDS)
 _DOING_THERE = re.compile(
-    r"^[的\s]*(?:(?:省里|市里|城里|市区|城区|县城|区|那边|那里)的?)?(?:打工|上班|工作|干活|务工|找到活|找了活|找到工作|找了份|挣钱|"
+    r"^[的\s]*(?:(?:省里|市里|城里|市区|城区|县城|区|那边|那里)的?)?(?:打工|上班|工作|干活|务工|找到活|找了活|找到工作|找到了工作|"
+    r"找了工作|找了个工作|找了份|挣钱|"
     + _STUDY_WORDS + r"|住院|看病|做生意|当兵|生活|住|工地|厂里|厂子|工厂|"
     r"矿上|饭馆|饭店|餐馆|干了|打零工|做工|摘棉花|当保姆|开车|跑车|做手术|治病|动手术|医院|转院|转|治疗|检查|做了|干过|做过|待了|呆了|跑|"
     # 在厦门电子厂打工: a workplace there, named by what it makes or sells.
@@ -203,6 +206,9 @@ def _role(text: str, start: int, end: int, own_at: Sequence[int] = ()) -> tuple[
     if _ASKER_AWAY.match(text[:start]) and _FAMILY_NEXT.match(after):
         # 我在上海，爸爸刚找到工作，低保会不会马上取消: asked from afar about family at home.
         return "background", 0
+    sent = _SENT_FOR_CARE.search(text[:start].rstrip())
+    if sent:
+        return "background", sent.start()
     # 在西宁工地上摔伤了: a message that begins with where the resident is says where they are.
     # (他在 西宁 打工: the English layer's words stand apart.)
     someone = (_SOMEONE_IN.search(text[:start].rstrip()) or _GOING_TO.search(text[:start])

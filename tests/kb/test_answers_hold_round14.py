@@ -341,3 +341,27 @@ def test_round14_money_gone_beside_a_hospital_stay(kb: KnowledgeBase, text: str)
     # not only what the hospital bill gets back.
     answer = kb.ask(text, TONGFU)
     assert answer.answered and "1200" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # Where a daughter found work after her studies (女儿中专毕业在西宁找了工作) and where a sick child is taken
+        # (要送西宁) say where someone is: the question is about home, not about 西宁, which Minsheng does not serve.
+        ("今年女儿中专毕业在西宁找了工作，每月三千。她上班还得租房坐车，这些花销算收入时能扣掉一些吗", TONGREN, "30%"),
+        ("孩子半夜突发重病要送西宁，家里一分钱没有", TONGREN, "临时救助"),
+        # 突发重病 with no money is an emergency, not the single-person 低保 of the chronically ill.
+        ("老伴突发重病，家里一分钱没有，咋办", TONGFU, "急难"),
+    ],
+)
+def test_round14_where_someone_goes_is_not_the_place_asked(
+    kb: KnowledgeBase, text: str, region: str, wanted: str
+) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["我妈的新农合在浙江住院能直接结算吗", "西宁的低保标准是多少",
+                                  "我女儿在西宁，西宁低保多少"])
+def test_round14_a_place_asked_about_is_still_declined(kb: KnowledgeBase, text: str) -> None:
+    assert not kb.ask(text, TONGREN).answered
