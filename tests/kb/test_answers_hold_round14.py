@@ -365,3 +365,11 @@ def test_round14_where_someone_goes_is_not_the_place_asked(
                                   "我女儿在西宁，西宁低保多少"])
 def test_round14_a_place_asked_about_is_still_declined(kb: KnowledgeBase, text: str) -> None:
     assert not kb.ask(text, TONGREN).answered
+
+
+@pytest.mark.parametrize("text", ["疫情开不了工，生活一下困难了，能找谁", "厂子关了一家人没收入，生活费都没着落了咋办"])
+def test_round14_hard_times_told_in_other_words(kb: KnowledgeBase, text: str) -> None:
+    # 生活一下困难了 (life suddenly hard), 生活费都没着落了 (nothing to live on): hard times, which 城厢区 answers with
+    # its temporary aid.
+    answer = kb.ask(text, CHENGXIANG)
+    assert answer.answered and "临时救助" in answer.text, answer.text
