@@ -41,6 +41,7 @@ SAME_PROGRAM_KIND_WINDOW = 0.6
 # the lexicon concepts that tell one (situations included): when the place has not published the
 # hardship's own topic, it publishes this program's rules as "related".
 SAFETY_NET = "temporary_assistance"
+JOBS = "employment"
 HARDSHIP = frozenset({"emergency", "expense_type", "money_gone", "cannot_pay", "injured", "no_food", "disaster",
                       "income_drop", "hard_times"})
 # The generic concept of "how much" (多少, 一年, 标准 …).
@@ -49,6 +50,8 @@ AMOUNT = "amount"
 FIGURE_WINDOW = 0.6
 # Matches this near the first are a tie a hardship told settles (see _hardship_first).
 HARDSHIP_TIE = 0.95
+# … and between two articles on the same topics, one of them the safety net's.
+HARDSHIP_SAME_TOPIC = 0.65
 # Kinds of answer so vague (救助, 政策) that a match giving only them does not outrank one giving another
 # kind the question asks for.
 VAGUE_KINDS = frozenset({"policy"})
@@ -576,8 +579,13 @@ class KnowledgeBase:
         one (the relocation's 临时救助, not its jobs)."""
         if len(hits) < 2 or hits[0].article.program == SAFETY_NET or not self._tells_hardship(text):
             return hits
-        near = next((h for h in hits[1:] if h.score >= hits[0].score * HARDSHIP_TIE
-                     and h.article.program == SAFETY_NET), None)
+        # A hardship told is no question about jobs: the same topic seen from the safety net's side (搬到安置点，
+        # 日子紧巴巴: the relocation's 临时救助, not its jobs) stands a wider gap, where no program is named.
+        wide = (hits[0].article.program == JOBS and not self._names_a_program(self.index.matcher.read(text)))
+        near = next((h for h in hits[1:] if h.article.program == SAFETY_NET
+                     and h.score >= hits[0].score * (HARDSHIP_SAME_TOPIC
+                                                     if wide and h.shared_topical == hits[0].shared_topical
+                                                     else HARDSHIP_TIE)), None)
         return hits if near is None else [near, *(h for h in hits if h is not near)]
 
     def _by_kind_asked(self, reading: Reading, hits: list[Hit]) -> list[Hit]:

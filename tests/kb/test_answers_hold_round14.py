@@ -373,3 +373,19 @@ def test_round14_hard_times_told_in_other_words(kb: KnowledgeBase, text: str) ->
     # its temporary aid.
     answer = kb.ask(text, CHENGXIANG)
     assert answer.answered and "临时救助" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        # Hard times after moving to the relocation site (头几个月日子紧巴巴的, 生活困难) ask for the relocation's
+        # one-off aid, not its jobs, however much of the jobs article's wording (移民安置点) the message shares.
+        ("我们从山上搬到移民安置点了，头几个月日子紧巴巴的", "1500"),
+        ("刚搬到安置点，生活困难", "1500"),
+        # No work there is still a question about jobs.
+        ("搬到移民安置点了，一直没活干", "一户一就业"),
+    ],
+)
+def test_round14_hardship_at_the_relocation_site(kb: KnowledgeBase, text: str, wanted: str) -> None:
+    answer = kb.ask(text, ZHENGAN)
+    assert answer.answered and wanted in answer.text, answer.text
