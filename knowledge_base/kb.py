@@ -146,7 +146,8 @@ _SOMEONE_IN = re.compile(
     r"(?:[^\s，,。？?！!]{0,3}|[^\s，,。？?！!]{0,4}毕业(?:后|以后)?)(?:在|去了?|到了?)$"
 )
 # Taken somewhere for treatment (孩子突发重病要送西宁): where the patient goes, not the place asked about.
-_SENT_FOR_CARE = re.compile(r"(?:要送|送去|送往|送到|拉到|拉去|转院到|转院去)$")
+_SENT_FOR_CARE = re.compile(r"(?:要送|送去|送往|送到|拉到|拉去|转院到|转院去|"
+                            r"(?:看病|看大病|治病|住院|做手术)[^\s，,。？?！!]{0,3}(?:跑|去|到))$")
 # A relative who is somewhere (我弟在贵阳，…): not the asker (我在上海，低保多少 may ask about 上海).
 _RELATIVE_IN = re.compile(r"(?:" + _KIN + r")(?:也|都|一直|常年|现在|如今)?(?:在|人在)$")
 _CLAUSE_END = re.compile(r"[，,。；;]")

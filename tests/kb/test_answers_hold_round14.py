@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase
-from tests.kb.regions import CHENGXIANG, DONGXIANG, LINXIA, LINXIA_COUNTY, TONGFU, TONGREN, ZHENGAN
+from tests.kb.regions import CHENGXIANG, DONGXIANG, GUANGHE, LINXIA, LINXIA_COUNTY, TONGFU, TONGREN, ZHENGAN
 
 
 @pytest.mark.parametrize(
@@ -389,3 +389,10 @@ def test_round14_hard_times_told_in_other_words(kb: KnowledgeBase, text: str) ->
 def test_round14_hardship_at_the_relocation_site(kb: KnowledgeBase, text: str, wanted: str) -> None:
     answer = kb.ask(text, ZHENGAN)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+def test_round14_going_away_for_treatment_is_background(kb: KnowledgeBase) -> None:
+    # 看大病老得跑兰州 says where the resident has to go for treatment; the question is about the county's own
+    # hospitals, not 兰州's policy.
+    answer = kb.ask("咱这看大病老得跑兰州，县医院能不能看好嘛", GUANGHE)
+    assert "没有兰州" not in answer.text and answer.article_id is not None, answer.text
