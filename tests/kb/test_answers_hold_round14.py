@@ -396,3 +396,16 @@ def test_round14_going_away_for_treatment_is_background(kb: KnowledgeBase) -> No
     # hospitals, not 兰州's policy.
     answer = kb.ask("咱这看大病老得跑兰州，县医院能不能看好嘛", GUANGHE)
     assert "没有兰州" not in answer.text and answer.article_id is not None, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "wanted"),
+    [
+        # No money to get treated first (拿不出钱先治, 拿不出钱先住院) after a burn (烫伤): aid paid first.
+        ("娃在学校被开水烫伤了，家里拿不出钱先治，咋办", TONGREN, "垫付"),
+        ("孩子被烫伤了，拿不出钱先住院", TONGFU, "先行救助"),
+    ],
+)
+def test_round14_no_money_to_be_treated_first(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
