@@ -409,3 +409,9 @@ def test_round14_going_away_for_treatment_is_background(kb: KnowledgeBase) -> No
 def test_round14_no_money_to_be_treated_first(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+def test_round14_organised_work_away(kb: KnowledgeBase) -> None:
+    # 有组织去外地稳定干活 is organised labour export (外地 is where the work is, not where one applies for aid).
+    answer = kb.ask("有组织去外地稳定干活的，有啥补助没有", LINXIA)
+    assert answer.answered and "交通补助" in answer.text, answer.text
