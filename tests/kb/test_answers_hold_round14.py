@@ -415,3 +415,10 @@ def test_round14_organised_work_away(kb: KnowledgeBase) -> None:
     # 有组织去外地稳定干活 is organised labour export (外地 is where the work is, not where one applies for aid).
     answer = kb.ask("有组织去外地稳定干活的，有啥补助没有", LINXIA)
     assert answer.answered and "交通补助" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["教育、医疗这些专项救助归谁管，怎么转过去", "住房这块的专项救助，民政能帮着转过去吗"])
+def test_round14_special_assistance_passed_on(kb: KnowledgeBase, text: str) -> None:
+    # How the special assistance is passed on to its department (专项救助…怎么转过去): 同仁市's referral.
+    answer = kb.ask(text, TONGREN)
+    assert answer.answered and "转介" in answer.text, answer.text
