@@ -422,3 +422,18 @@ def test_round14_special_assistance_passed_on(kb: KnowledgeBase, text: str) -> N
     # How the special assistance is passed on to its department (专项救助…怎么转过去): 同仁市's referral.
     answer = kb.ask(text, TONGREN)
     assert answer.answered and "转介" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A pupil who wants to leave school for work away (上初二…要跟人去新疆拾棉花; 天天说要跟他叔去新疆打工): the
+        # drive against dropping out, not labour export, and 新疆 is where he would go, not the place asked about.
+        "我儿子上初二，成绩一般。他总说不想念了，要跟人去新疆拾棉花。班主任来过家里两次。学校和政府有啥办法让他接着念？",
+        "我儿子上初二，成绩不好，天天说要跟他叔去新疆打工。我劝不住。老师也来过一次。政府对这种娃有啥办法？",
+        "女儿读初三，整天吵着要出去打工挣钱，咋劝",
+    ],
+)
+def test_round14_a_pupil_who_wants_to_work_away(kb: KnowledgeBase, text: str) -> None:
+    answer = kb.ask(text, LINXIA)
+    assert answer.answered and "控辍保学" in answer.text, answer.text
