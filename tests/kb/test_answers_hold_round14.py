@@ -439,7 +439,7 @@ def test_round14_a_pupil_who_wants_to_work_away(kb: KnowledgeBase, text: str) ->
     assert answer.answered and "控辍保学" in answer.text, answer.text
 
 
-@pytest.mark.parametrize("text", ["救助的钱会提前拨到街道吗", "临时救助是区里批还是街道就能给"])
+@pytest.mark.parametrize("text", ["临时救助的钱会提前拨到镇里吗", "临时救助的钱是区里批还是镇上就能给"])
 def test_round14_funds_sent_ahead(kb: KnowledgeBase, text: str) -> None:
     # Whether the money is sent to the towns ahead (提前拨到) and whether the district approves or the town can give
     # (区里批还是街道就能给): 城厢区's pre-allocated funds.
