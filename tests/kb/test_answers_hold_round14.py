@@ -445,3 +445,12 @@ def test_round14_funds_sent_ahead(kb: KnowledgeBase, text: str) -> None:
     # (区里批还是街道就能给): 城厢区's pre-allocated funds.
     answer = kb.ask(text, CHENGXIANG)
     assert answer.answered and "预拨" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["去年住院自费了一大笔，今年申请低保这钱能扣掉吗",
+                                  "老伴住院花了两万多，申请低保时这笔钱能扣吗"])
+def test_round14_a_hospital_bill_taken_off_income(kb: KnowledgeBase, text: str) -> None:
+    # A hospital stay's own share, then 申请低保…能扣吗: the medical costs taken off income (通伏乡: the 12 months
+    # before the application), not what the hospital bill gets back.
+    answer = kb.ask(text, TONGFU)
+    assert answer.answered and "12个月" in answer.text, answer.text
