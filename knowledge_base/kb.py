@@ -80,6 +80,8 @@ STORY_FOCUS_WEIGHT = 2.0
 # 好多 asks how much (能拿好多), except after a verb of spending told (花了好多, 欠了好多, 还剩好多).
 # An illness the question refers back to (这种病, 这个病, 这病): named earlier in the story.
 _THIS_ILLNESS = re.compile(r"[这那](?:种|个|样的)?病")
+# Aid asked for by name (有救助没, 能不能救助一下), not a job.
+_ASKS_AID = re.compile(r"救助|救济|补助|补贴|给钱|发钱")
 _HOW_MUCH = r"(?<![了花欠借剩])好多"
 _ASKING = re.compile(
     r"[吗呢？?]|(?<![什那这])么|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|"
@@ -578,11 +580,15 @@ class KnowledgeBase:
     def _hardship_first(self, text: str, hits: list[Hit]) -> list[Hit]:
         """Between matches as near as a tie, a hardship told (搬到安置点，生活困难) asks for the 临时救助
         one (the relocation's 临时救助, not its jobs)."""
-        if len(hits) < 2 or hits[0].article.program == SAFETY_NET or not self._tells_hardship(text):
+        asks_aid = bool(_ASKS_AID.search(text))
+        if len(hits) < 2 or hits[0].article.program == SAFETY_NET or not (self._tells_hardship(text) or asks_aid):
             return hits
-        # A hardship told is no question about jobs: the same topic seen from the safety net's side (搬到安置点，
-        # 日子紧巴巴: the relocation's 临时救助, not its jobs) stands a wider gap, where no program is named.
+        # A hardship told, or aid asked for by name (有救助没), is no question about jobs: the same topic seen from
+        # the safety net's side (搬到安置点，日子紧巴巴: the relocation's 临时救助, not its jobs) stands a wider gap,
+        # where no program is named.
         wide = (hits[0].article.program == JOBS and not self._names_a_program(self.index.matcher.read(text)))
+        if not self._tells_hardship(text) and not wide:
+            return hits
         near = next((h for h in hits[1:] if h.article.program == SAFETY_NET
                      and h.score >= hits[0].score * (HARDSHIP_SAME_TOPIC
                                                      if wide and h.shared_topical == hits[0].shared_topical

@@ -454,3 +454,11 @@ def test_round14_a_hospital_bill_taken_off_income(kb: KnowledgeBase, text: str) 
     # before the application), not what the hospital bill gets back.
     answer = kb.ask(text, TONGFU)
     assert answer.answered and "12个月" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["刚从山上搬到移民安置点，啥都没有，有救助没",
+                                  "我们刚从山里搬到瑞濠移民安置点，有没有救助"])
+def test_round14_aid_asked_for_at_the_relocation_site(kb: KnowledgeBase, text: str) -> None:
+    # Aid asked for by name after moving (有救助没): the relocation's one-off aid, not its jobs.
+    answer = kb.ask(text, ZHENGAN)
+    assert answer.answered and "1500" in answer.text, answer.text
