@@ -82,6 +82,8 @@ STORY_FOCUS_WEIGHT = 2.0
 _THIS_ILLNESS = re.compile(r"[这那](?:种|个|样的)?病")
 # Aid asked for by name (有救助没, 能不能救助一下), not a job.
 _ASKS_AID = re.compile(r"救助|救济|补助|补贴|给钱|发钱")
+# How much a year or a month (一年能保多少钱, 每月能领几个钱): the program's own amount.
+_PERIOD_AMOUNT = re.compile(r"(?:一年|一个月|每月|每年|每个月|一月)(?:能|可以)?(?:保|领|拿|给|发|补)(?:多少|几个|好多)")
 _HOW_MUCH = r"(?<![了花欠借剩])好多"
 _ASKING = re.compile(
     r"[吗呢？?]|(?<![什那这])么|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|"
@@ -542,12 +544,22 @@ class KnowledgeBase:
         ]
         return sorted(boosted, key=lambda h: h.score, reverse=True)
 
-    def _with_figure(self, hits: list[Hit], local: Hit, place_code: str, on: date) -> Answer | None:
+    def _with_figure(self, hits: list[Hit], local: Hit, place_code: str, on: date, question: str) -> Answer | None:
         """A figure asked and the local article chosen prints none: a local match close behind it
         (within ``FIGURE_WINDOW``) that prints one, rendered, else None."""
         for hit in hits:
             if hit is local or hit.score < local.score * FIGURE_WINDOW or not self._variants_for(hit.article,
                                                                                                  place_code, on):
+                continue
+            answer = self._render_article(hit.article, place_code, on)
+            if _DIGIT.search(answer.text):
+                return answer
+        # …一个人带娃，没收入，一年能保多少钱: the amount asked is the program's own (the 低保 standard), further
+        # behind than the window, but no "not published" while the place prints it.
+        for hit in hits if _PERIOD_AMOUNT.search(question) else ():
+            if (hit is local or hit.article.program != local.article.program
+                    or not self.index.gives(hit.article, AMOUNT)
+                    or not self._variants_for(hit.article, place_code, on)):
                 continue
             answer = self._render_article(hit.article, place_code, on)
             if _DIGIT.search(answer.text):
@@ -659,7 +671,7 @@ class KnowledgeBase:
             if asks_figure and not _DIGIT.search(answer.text):
                 # …轻度失能。她那个失能补贴一年多少: the place's services rules print no figure, its 失能老人
                 # subsidy, close behind, does.
-                answer = self._with_figure(hits, local, place_code, on) or answer
+                answer = self._with_figure(hits, local, place_code, on, text) or answer
             if asks_figure:
                 answer.text = _the_group_asked(text, answer.text)
             if answer.answered:

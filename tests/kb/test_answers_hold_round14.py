@@ -462,3 +462,12 @@ def test_round14_aid_asked_for_at_the_relocation_site(kb: KnowledgeBase, text: s
     # Aid asked for by name after moving (有救助没): the relocation's one-off aid, not its jobs.
     answer = kb.ask(text, ZHENGAN)
     assert answer.answered and "1500" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["男人走了，我一个人带娃，没收入，一年能保多少钱",
+                                  "老公没了，我一个人带两个娃，没啥收入，一年能领多少"])
+def test_round14_what_the_program_pays_a_year(kb: KnowledgeBase, text: str) -> None:
+    # 一年能保多少钱 asks the 低保 amount: 城厢区 prints its standard, so no "未公布具体数额" because the rule on single
+    # mothers that matched first prints no figure.
+    answer = kb.ask(text, CHENGXIANG)
+    assert answer.answered and "7920" in answer.text, answer.text
