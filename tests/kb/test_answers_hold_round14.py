@@ -471,3 +471,11 @@ def test_round14_what_the_program_pays_a_year(kb: KnowledgeBase, text: str) -> N
     # mothers that matched first prints no figure.
     answer = kb.ask(text, CHENGXIANG)
     assert answer.answered and "7920" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text", ["村里组织去外省打工，去了能给点路费不", "儿子要去外地打工，政府能补点车费不"])
+def test_round14_the_fare_to_work_away(kb: KnowledgeBase, text: str) -> None:
+    # Whether the fare to work away is paid (能给点路费不): 临夏州's travel subsidy for organised labour export, not the
+    # employment costs taken off 低保 income.
+    answer = kb.ask(text, LINXIA)
+    assert answer.answered and "交通补助" in answer.text, answer.text
