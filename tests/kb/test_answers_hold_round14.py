@@ -479,3 +479,17 @@ def test_round14_the_fare_to_work_away(kb: KnowledgeBase, text: str) -> None:
     # employment costs taken off 低保 income.
     answer = kb.ask(text, LINXIA)
     assert answer.answered and "交通补助" in answer.text, answer.text
+
+
+def test_round14_applying_for_someone_without_children(kb: KnowledgeBase) -> None:
+    # An old man with no children who will not apply himself (没儿没女…他自己不会去申请…谁能帮他提出申请): who may apply
+    # for him (the village committee), not the care homes his 没儿没女 names.
+    answer = kb.ask("村里有个老人，没儿没女，脑子也糊涂了。他自己不会去申请任何东西。谁能帮他提出申请？", TONGREN)
+    assert answer.answered and "村委会" in answer.text, answer.text
+
+
+def test_round14_writing_on_behalf_is_no_application(kb: KnowledgeBase) -> None:
+    # "I'm writing on behalf of my grandfather" says who writes; the question is what a 五保 elder gets.
+    answer = kb.ask("I'm writing on behalf of my grandfather. He's a wubao elder with no children. "
+                    "How much does he get each month?", ZHENGAN)
+    assert answer.answered and "741" in answer.text, answer.text
