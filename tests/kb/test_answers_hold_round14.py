@@ -493,3 +493,11 @@ def test_round14_writing_on_behalf_is_no_application(kb: KnowledgeBase) -> None:
     answer = kb.ask("I'm writing on behalf of my grandfather. He's a wubao elder with no children. "
                     "How much does he get each month?", ZHENGAN)
     assert answer.answered and "741" in answer.text, answer.text
+
+
+def test_round14_handing_in_an_application_is_no_prepayment(kb: KnowledgeBase) -> None:
+    # 申请要先交给谁 asks where an application is handed in; 要先交 (pay first) is read only where nothing is handed to
+    # someone.
+    reading = kb.index.matcher.read
+    assert "prepayment" not in reading("这个申请要先交给谁").concepts
+    assert "prepayment" in reading("住院要先交押金吗").concepts
