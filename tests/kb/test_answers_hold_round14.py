@@ -501,3 +501,11 @@ def test_round14_handing_in_an_application_is_no_prepayment(kb: KnowledgeBase) -
     reading = kb.index.matcher.read
     assert "prepayment" not in reading("这个申请要先交给谁").concepts
     assert "prepayment" in reading("住院要先交押金吗").concepts
+
+
+@pytest.mark.parametrize(("text", "region", "wanted"), [("老汉七十了一个人过 没人管 咋弄", LINXIA_COUNTY, "孤寡老人"),
+                                                        ("村里老太太一个人住，没人照顾，谁管", CHENGXIANG, "留守老人")])
+def test_round14_an_old_person_alone_with_nobody(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
+    # An old person living alone whom nobody looks after (一个人过 没人管): the visits to the elderly living alone.
+    answer = kb.ask(text, region)
+    assert answer.answered and wanted in answer.text, answer.text
