@@ -157,15 +157,10 @@ def read_english(text: str) -> str:
     return " ".join(read.split())
 
 
-@cache
-def _syllable_set() -> frozenset[str]:
-    return frozenset(syllables().values())
-
-
 def _tone_numbers_dropped(text: str) -> str:
     """Pinyin typed with tone numbers (lin2 shi2 jiu4 zhu4) as toneless pinyin. Only in a text where two
     or more words are a syllable followed by its tone; elsewhere a letter and a digit (a4, B2) stay."""
-    known = _syllable_set()
+    known = _syllables()
 
     def is_syllable(match: re.Match[str]) -> bool:
         return match.group(1).lower().replace("ü", "v") in known

@@ -77,13 +77,13 @@ STORY_CLAUSES = 3
 STORY_MIN_CHARS = 30
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 STORY_FOCUS_WEIGHT = 2.0
-# 好多 asks how much (能拿好多), except after a verb of spending told (花了好多, 欠了好多, 还剩好多).
 # An illness the question refers back to (这种病, 这个病, 这病): named earlier in the story.
 _THIS_ILLNESS = re.compile(r"[这那](?:种|个|样的)?病")
 # Aid asked for by name (有救助没, 能不能救助一下), not a job.
 _ASKS_AID = re.compile(r"救助|救济|补助|补贴|给钱|发钱")
 # How much a year or a month (一年能保多少钱, 每月能领几个钱): the program's own amount.
 _PERIOD_AMOUNT = re.compile(r"(?:一年|一个月|每月|每年|每个月|一月)(?:能|可以)?(?:保|领|拿|给|发|补)(?:多少|几个|好多)")
+# 好多 asks how much (能拿好多), except after a verb of spending told (花了好多, 欠了好多, 还剩好多).
 _HOW_MUCH = r"(?<![了花欠借剩])好多"
 _ASKING = re.compile(
     r"[吗呢？?]|(?<![什那这])么|能不能|可不可以|可以不|行不行|有没有|会不会|是不是|咋|怎么|怎样|"
@@ -547,19 +547,14 @@ class KnowledgeBase:
     def _with_figure(self, hits: list[Hit], local: Hit, place_code: str, on: date, question: str) -> Answer | None:
         """A figure asked and the local article chosen prints none: a local match close behind it
         (within ``FIGURE_WINDOW``) that prints one, rendered, else None."""
-        for hit in hits:
-            if hit is local or hit.score < local.score * FIGURE_WINDOW or not self._variants_for(hit.article,
-                                                                                                 place_code, on):
-                continue
-            answer = self._render_article(hit.article, place_code, on)
-            if _DIGIT.search(answer.text):
-                return answer
-        # …一个人带娃，没收入，一年能保多少钱: the amount asked is the program's own (the 低保 standard), further
-        # behind than the window, but no "not published" while the place prints it.
-        for hit in hits if _PERIOD_AMOUNT.search(question) else ():
-            if (hit is local or hit.article.program != local.article.program
-                    or not self.index.gives(hit.article, AMOUNT)
-                    or not self._variants_for(hit.article, place_code, on)):
+        candidates = [h for h in hits if h.score >= local.score * FIGURE_WINDOW]
+        if _PERIOD_AMOUNT.search(question):
+            # …一个人带娃，没收入，一年能保多少钱: the amount asked is the program's own (the 低保 standard), further
+            # behind than the window, but no "not published" while the place prints it.
+            candidates += [h for h in hits if h.article.program == local.article.program
+                           and self.index.gives(h.article, AMOUNT)]
+        for hit in candidates:
+            if hit is local or not self._variants_for(hit.article, place_code, on):
                 continue
             answer = self._render_article(hit.article, place_code, on)
             if _DIGIT.search(answer.text):
@@ -592,14 +587,16 @@ class KnowledgeBase:
     def _hardship_first(self, text: str, hits: list[Hit]) -> list[Hit]:
         """Between matches as near as a tie, a hardship told (搬到安置点，生活困难) asks for the 临时救助
         one (the relocation's 临时救助, not its jobs)."""
-        asks_aid = bool(_ASKS_AID.search(text))
-        if len(hits) < 2 or hits[0].article.program == SAFETY_NET or not (self._tells_hardship(text) or asks_aid):
+        if len(hits) < 2 or hits[0].article.program == SAFETY_NET:
+            return hits
+        hardship = self._tells_hardship(text)
+        if not hardship and not _ASKS_AID.search(text):
             return hits
         # A hardship told, or aid asked for by name (有救助没), is no question about jobs: the same topic seen from
         # the safety net's side (搬到安置点，日子紧巴巴: the relocation's 临时救助, not its jobs) stands a wider gap,
         # where no program is named.
         wide = (hits[0].article.program == JOBS and not self._names_a_program(self.index.matcher.read(text)))
-        if not self._tells_hardship(text) and not wide:
+        if not hardship and not wide:
             return hits
         near = next((h for h in hits[1:] if h.article.program == SAFETY_NET
                      and h.score >= hits[0].score * (HARDSHIP_SAME_TOPIC
