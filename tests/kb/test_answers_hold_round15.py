@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase
-from tests.kb.regions import TONGREN
+from tests.kb.regions import CHENGXIANG, TONGREN, ZHENGAN
 
 LONGWU = "632301100"
 
@@ -17,6 +17,11 @@ LONGWU = "632301100"
         # Hours said as 钟头 (二十四个钟头能救助上不) ask how soon, as 小时 does.
         ("出了急事，二十四个钟头能救助上不", TONGREN, "24小时"),
         ("急事要等几个钟头才给救", LONGWU, "24小时"),
+        # Whether leaving 低保 stops it outright (退出是直接停吗, 直接就停): the gradual exit, not an emergency
+        # heard in 退出是 (出是 sounds like 出事).
+        ("我是低保户，这两年养牛养羊收入涨了。村里说我们要退出低保。退出是直接停吗？", TONGREN, "渐退"),
+        ("退出是直接停吗", ZHENGAN, "渐退"),
+        ("低保退了是直接就停吗", CHENGXIANG, "渐退"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
