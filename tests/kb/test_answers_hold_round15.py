@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase
-from tests.kb.regions import CHENGXIANG, TONGREN, ZHENGAN
+from tests.kb.regions import CHENGXIANG, TONGFU, TONGREN, ZHENGAN
 
 LONGWU = "632301100"
 
@@ -22,6 +22,10 @@ LONGWU = "632301100"
         ("我是低保户，这两年养牛养羊收入涨了。村里说我们要退出低保。退出是直接停吗？", TONGREN, "渐退"),
         ("退出是直接停吗", ZHENGAN, "渐退"),
         ("低保退了是直接就停吗", CHENGXIANG, "渐退"),
+        # A sudden hardship told without a question (家里失火烧了，啥都没了) is answered with how to apply for
+        # emergency aid; where the place prints what an emergency household gets (通伏乡), that answer says it.
+        ("家里失火烧了，啥都没了", TONGFU, "1200"),
+        ("突然出了车祸，家里揭不开锅了，能救急吗", TONGFU, "1200"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
