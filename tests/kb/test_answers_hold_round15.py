@@ -26,6 +26,11 @@ LONGWU = "632301100"
         # emergency aid; where the place prints what an emergency household gets (通伏乡), that answer says it.
         ("家里失火烧了，啥都没了", TONGFU, "1200"),
         ("突然出了车祸，家里揭不开锅了，能救急吗", TONGFU, "1200"),
+        # How the aid money reaches the towns (临时救助的钱…是咋拨的, 区里发还是镇街发): the funds sent ahead to
+        # the towns, not the amounts or raising them.
+        ("临时救助的钱镇里街道有没有，是咋拨的", CHENGXIANG, "预拨"),
+        ("临时救助的钱是区里发还是镇街发", CHENGXIANG, "预拨"),
+        ("救助金是咋下拨的", TONGREN, "备用金"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
