@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase
-from tests.kb.regions import CHENGXIANG, TONGFU, TONGREN, ZHENGAN
+from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
 
 LONGWU = "632301100"
 
@@ -31,6 +31,9 @@ LONGWU = "632301100"
         ("临时救助的钱镇里街道有没有，是咋拨的", CHENGXIANG, "预拨"),
         ("临时救助的钱是区里发还是镇街发", CHENGXIANG, "预拨"),
         ("救助金是咋下拨的", TONGREN, "备用金"),
+        # Prices said as 价钱 or 价格 going up (价钱涨了咱吃低保的有补贴没): the price subsidy, not 低保's standard.
+        ("价钱涨了咱吃低保的有补贴没", LINXIA, "1倍"),
+        ("价格都涨起来了，低保户有啥补助", CHENGXIANG, "价格临时补贴"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
