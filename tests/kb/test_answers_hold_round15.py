@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import KnowledgeBase
-from tests.kb.regions import CHENGXIANG, LINXIA, TONGFU, TONGREN, ZHENGAN
+from tests.kb.regions import CHENGXIANG, LINXIA, LINXIA_COUNTY, TONGFU, TONGREN, ZHENGAN
 
 LONGWU = "632301100"
 
@@ -34,6 +34,10 @@ LONGWU = "632301100"
         # Prices said as 价钱 or 价格 going up (价钱涨了咱吃低保的有补贴没): the price subsidy, not 低保's standard.
         ("价钱涨了咱吃低保的有补贴没", LINXIA, "1倍"),
         ("价格都涨起来了，低保户有啥补助", CHENGXIANG, "价格临时补贴"),
+        # A child schooling where the parent works (娃跟着我在外头打工的地方念书): the migrant children's schooling,
+        # not the migrant-work subsidy.
+        ("娃跟着我在外头打工的地方念书，能进公家学校不", LINXIA_COUNTY, "随迁子女"),
+        ("娃跟着我们在城里打工，上学的事能保证吗", LINXIA, "随迁子女"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
