@@ -38,6 +38,10 @@ LONGWU = "632301100"
         # not the migrant-work subsidy.
         ("娃跟着我在外头打工的地方念书，能进公家学校不", LINXIA_COUNTY, "随迁子女"),
         ("娃跟着我们在城里打工，上学的事能保证吗", LINXIA, "随迁子女"),
+        # 低保 asked in English as the minimum living standard or the minimum standard of living: it was
+        # read as no topic and declined.
+        ("What is Chengxiang District's minimum living standard now?", CHENGXIANG, "7920"),
+        ("What is the minimum standard of living in Zheng'an?", ZHENGAN, "3876"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
