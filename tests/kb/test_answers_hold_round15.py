@@ -42,9 +42,25 @@ LONGWU = "632301100"
         # read as no topic and declined.
         ("What is Chengxiang District's minimum living standard now?", CHENGXIANG, "7920"),
         ("What is the minimum standard of living in Zheng'an?", ZHENGAN, "3876"),
+        # Schooling that cannot go on (念书念不下去, 学上不下去): keeping children in school. Read only as written:
+        # 生意做不下去 and 生活过不下去 are one character away and are no school.
+        ("咱这儿娃念书念不下去了，政府管不管", LINXIA, "控辍保学"),
+        ("孩子书读不下去了咋办", CHENGXIANG, "控辍保学"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
     """Answered, and with what the seed says of what was asked."""
     answer = kb.ask(text, region)
     assert answer.answered and wanted in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("疫情后生意做不下去，家里生活困难", CHENGXIANG),
+        ("疫情后收入一下没了 生活过不下去", LINXIA),
+    ],
+)
+def test_round15_hard_times_are_no_schooling(kb: KnowledgeBase, text: str, region: str) -> None:
+    """A business or a life that cannot go on (做不下去, 过不下去) is no child leaving school."""
+    assert kb.ask(text, region).article_id != "education_aid.dropout"
