@@ -46,6 +46,9 @@ LONGWU = "632301100"
         # 生意做不下去 and 生活过不下去 are one character away and are no school.
         ("咱这儿娃念书念不下去了，政府管不管", LINXIA, "控辍保学"),
         ("孩子书读不下去了咋办", CHENGXIANG, "控辍保学"),
+        # Income down by a big piece (收入一下少了一大截): the monitoring of a sharp fall in income.
+        ("疫情期间生意垮了，收入一下少了一大截", LINXIA, "监测"),
+        ("收入一下子减了一大截", TONGFU, "监测"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
