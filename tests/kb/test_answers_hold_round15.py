@@ -49,6 +49,9 @@ LONGWU = "632301100"
         # Income down by a big piece (收入一下少了一大截): the monitoring of a sharp fall in income.
         ("疫情期间生意垮了，收入一下少了一大截", LINXIA, "监测"),
         ("收入一下子减了一大截", TONGFU, "监测"),
+        # How a household asks for help itself (怎么主动求助, 还能咋求助): 同仁市's hotline.
+        ("困难群众怎么主动求助", TONGREN, "12345"),
+        ("遇到难处除了去乡上还能咋求助", LONGWU, "12345"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
@@ -67,3 +70,11 @@ def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted
 def test_round15_hard_times_are_no_schooling(kb: KnowledgeBase, text: str, region: str) -> None:
     """A business or a life that cannot go on (做不下去, 过不下去) is no child leaving school."""
     assert kb.ask(text, region).article_id != "education_aid.dropout"
+
+
+@pytest.mark.parametrize("region", [ZHENGAN, CHENGXIANG])
+def test_round15_seeking_help_where_no_hotline_is_published(kb: KnowledgeBase, region: str) -> None:
+    """Where the place publishes no hotline, asking how to seek help says so and points to the township."""
+    answer = kb.ask("困难群众怎么主动求助", region)
+    assert answer.article_id == "social_assistance.hotline" and "12345" not in answer.text
+    assert "求助" in answer.text and "民政办" in answer.text
