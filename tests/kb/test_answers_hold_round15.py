@@ -78,3 +78,20 @@ def test_round15_seeking_help_where_no_hotline_is_published(kb: KnowledgeBase, r
     answer = kb.ask("困难群众怎么主动求助", region)
     assert answer.article_id == "social_assistance.hotline" and "12345" not in answer.text
     assert "求助" in answer.text and "民政办" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("孩子他爸在工地摔伤了，急着要钱看病", TONGREN),
+        ("放牧时摔伤了，家里没钱看病", TONGREN),
+        ("干活摔伤了，没钱看病咋办", ZHENGAN),
+        ("腿摔断了，看病要好多钱", TONGFU),
+    ],
+)
+def test_round15_an_injury_beside_a_doctor_is_a_sudden_hardship(kb: KnowledgeBase, text: str, region: str) -> None:
+    """An injury told beside seeing a doctor (摔伤了，急着要钱看病) is the sudden hardship that temporary aid
+    meets, not the medical-aid rules or 低保's rigid expenses that 看病 alone names."""
+    answer = kb.ask(text, region)
+    assert answer.article_id is not None and answer.article_id.startswith("temporary_assistance.")
+    assert "临时救助" in answer.text or "先行救助" in answer.text, answer.text
