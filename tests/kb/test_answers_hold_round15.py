@@ -52,6 +52,9 @@ LONGWU = "632301100"
         # How a household asks for help itself (怎么主动求助, 还能咋求助): 同仁市's hotline.
         ("困难群众怎么主动求助", TONGREN, "12345"),
         ("遇到难处除了去乡上还能咋求助", LONGWU, "12345"),
+        # Something big happened at home (家里出了大事): the sudden hardship, as 出大事 was.
+        ("家里突然出了大事，医药费几十万，一般的救助根本不够", CHENGXIANG, "一事一议"),
+        ("家里出了大事咋办", TONGFU, "先行救助"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
