@@ -55,6 +55,9 @@ LONGWU = "632301100"
         # Something big happened at home (家里出了大事): the sudden hardship, as 出大事 was.
         ("家里突然出了大事，医药费几十万，一般的救助根本不够", CHENGXIANG, "一事一议"),
         ("家里出了大事咋办", TONGFU, "先行救助"),
+        # The gradual exit said as 渐进期 (jianjinqi in pinyin), a near word residents use for it.
+        ("dibao jianjinqi duo chang", TONGREN, "渐退期"),
+        ("dibao jianjinqi duo chang", ZHENGAN, "渐退"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
