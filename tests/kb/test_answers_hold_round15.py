@@ -58,6 +58,9 @@ LONGWU = "632301100"
         # The gradual exit said as 渐进期 (jianjinqi in pinyin), a near word residents use for it.
         ("dibao jianjinqi duo chang", TONGREN, "渐退期"),
         ("dibao jianjinqi duo chang", ZHENGAN, "渐退"),
+        # Women whose husbands work away (丈夫外出打工的农村妇女): the left-behind women, not the migrant-work subsidy.
+        ("城厢区对丈夫外出打工的农村妇女有关爱服务吗", CHENGXIANG, "留守妇女"),
+        ("丈夫外出打工的农村妇女有啥关爱", CHENGXIANG, "留守妇女"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
