@@ -61,6 +61,10 @@ LONGWU = "632301100"
         # Women whose husbands work away (丈夫外出打工的农村妇女): the left-behind women, not the migrant-work subsidy.
         ("城厢区对丈夫外出打工的农村妇女有关爱服务吗", CHENGXIANG, "留守妇女"),
         ("丈夫外出打工的农村妇女有啥关爱", CHENGXIANG, "留守妇女"),
+        # Both parents working away and an old person raising the child (孩子爸妈都在外地打工，老人带娃): the
+        # left-behind children, not childcare for toddlers (带娃) nor the safety net.
+        ("孩子爸妈都在外地打工，老人带娃日子难", CHENGXIANG, "留守儿童"),
+        ("孩子爹妈都出去打工了，老人一个人带孩子，过得难", CHENGXIANG, "留守儿童"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
