@@ -65,6 +65,10 @@ LONGWU = "632301100"
         # left-behind children, not childcare for toddlers (带娃) nor the safety net.
         ("孩子爸妈都在外地打工，老人带娃日子难", CHENGXIANG, "留守儿童"),
         ("孩子爹妈都出去打工了，老人一个人带孩子，过得难", CHENGXIANG, "留守儿童"),
+        # Help finding work (帮忙找活路) beside working away: the jobs recommended every year, not the labour
+        # cooperation or the work-relief projects that 打工 alone names.
+        ("想出去打工，县里头会帮忙找活路不", ZHENGAN, "推荐就业岗位"),
+        ("想去外地打工，乡里能帮忙找活路不", ZHENGAN, "推荐就业岗位"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
