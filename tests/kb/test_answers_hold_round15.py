@@ -112,3 +112,26 @@ def test_round15_an_injury_beside_a_doctor_is_a_sudden_hardship(kb: KnowledgeBas
     answer = kb.ask(text, region)
     assert answer.article_id is not None and answer.article_id.startswith("temporary_assistance.")
     assert "临时救助" in answer.text or "先行救助" in answer.text, answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("家里有个重度残疾的，我们要出去打工没人照看", TONGREN),
+        ("家里重残的娃娃要天天有人看着，我上不了班", TONGREN),
+        ("重度残疾人能托养吗", LONGWU),
+    ],
+)
+def test_round15_residential_care_where_published(kb: KnowledgeBase, text: str, region: str) -> None:
+    """Someone severely disabled whom nobody can look after while the family works: 同仁市's residential care
+    (托养), not the migrant-work subsidy or the visits."""
+    answer = kb.ask(text, region)
+    assert answer.article_id == "disability_services.residential_care" and "托养" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("region", [ZHENGAN, TONGFU])
+def test_round15_residential_care_is_not_jobs_for_the_disabled(kb: KnowledgeBase, region: str) -> None:
+    """Residential care is an article of its own: where a place publishes only jobs for the disabled (正安县,
+    通伏乡), a question about care says care is not published there, instead of answering with the jobs."""
+    answer = kb.ask("重度残疾人能托养吗", region)
+    assert "暂未公布重度残疾人托养" in answer.text and "公益岗位" not in answer.text and "就业孵化" not in answer.text
