@@ -69,6 +69,10 @@ LONGWU = "632301100"
         # cooperation or the work-relief projects that 打工 alone names.
         ("想出去打工，县里头会帮忙找活路不", ZHENGAN, "推荐就业岗位"),
         ("想去外地打工，乡里能帮忙找活路不", ZHENGAN, "推荐就业岗位"),
+        # 正安一年 is 正安 and a year, not 正安一中 written one character off (the school is still 一中).
+        ("我表哥在城厢区，低保一年7920，我们正安一年多少？", ZHENGAN, "3876"),
+        ("我姐在同仁，低保一年多少我不清楚，我们正安一年多少", ZHENGAN, "3876"),
+        ("正安一中的建档立卡学生一年资助多少", ZHENGAN, "5700"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
