@@ -69,7 +69,8 @@ _CLAUSE_BREAK = re.compile(
 _HEARD_OF = re.compile(r"(?:我|俺|我们)?(?:听说|听人说|听别人说|听村里人?说|听村干部说|据说|又听说)")
 # A household named by its program (特困户能补多少): the group an amount of another program is set per
 # (…危房改造…特困户能补多少 asks the renovation grant for 特困户, not the 特困 standard).
-_HOUSEHOLD_NAMED = re.compile(r"(?:特困|低保|五保|贫困|残疾人?)(?:户|家庭)")
+_HOUSEHOLD_NAMED = re.compile(r"(?:特困|低保|五保|贫困|残疾人?)(?:户|家庭)"
+                              r"|(?:[一二]级|重度)?(?:重残|残疾)(?:的|人)?(?=多少|给多少|能给|能拿|能领|每月|一个月|呢|咋)")
 # A long story (this many clauses or more) is read for what it asks: the clauses that ask something
 # weigh more, and a topic Minsheng does not cover that only the story around them names (他爸妈离婚了 …
 # 助学贷款一年最多能贷多少) does not decline it.

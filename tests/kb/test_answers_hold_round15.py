@@ -73,6 +73,10 @@ LONGWU = "632301100"
         ("我表哥在城厢区，低保一年7920，我们正安一年多少？", ZHENGAN, "3876"),
         ("我姐在同仁，低保一年多少我不清楚，我们正安一年多少", ZHENGAN, "3876"),
         ("正安一中的建档立卡学生一年资助多少", ZHENGAN, "5700"),
+        # A group of the disabled asked after another place's figure (我们正安一级重残多少) takes the topic said of
+        # the other place (护理补贴), as 特困户 and 低保户 did; read alone it was the premium subsidy.
+        ("贵阳亲戚说重残护理补贴一个月八十，我们正安一级重残多少", ZHENGAN, "一级每人每月50元"),
+        ("城厢区那边重残护理补贴一个月一百，我们这二级重残能给多少", ZHENGAN, "二级每人每月40元"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
