@@ -77,6 +77,9 @@ LONGWU = "632301100"
         # the other place (护理补贴), as 特困户 and 低保户 did; read alone it was the premium subsidy.
         ("贵阳亲戚说重残护理补贴一个月八十，我们正安一级重残多少", ZHENGAN, "一级每人每月50元"),
         ("城厢区那边重残护理补贴一个月一百，我们这二级重残能给多少", ZHENGAN, "二级每人每月40元"),
+        # Which office runs the safety net (兜底保障归哪个部门管): 低保's office, not what the safety net covers.
+        ("低保这些兜底保障归哪个部门管", CHENGXIANG, "区民政局"),
+        ("兜底保障是哪个部门负责", LINXIA, "州民政局"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
