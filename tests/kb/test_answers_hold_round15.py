@@ -80,6 +80,10 @@ LONGWU = "632301100"
         # Which office runs the safety net (兜底保障归哪个部门管): 低保's office, not what the safety net covers.
         ("低保这些兜底保障归哪个部门管", CHENGXIANG, "区民政局"),
         ("兜底保障是哪个部门负责", LINXIA, "州民政局"),
+        # No fare to go to organised work away (去外地打工，路费都没有, 路费都是问题): the transport subsidy, not a
+        # cost taken off income.
+        ("想跟着村里去外地打工，路费都没有", LINXIA_COUNTY, "交通补助"),
+        ("组织去厦门打工，路费都是问题，政府补不补", LINXIA, "交通补助"),
     ],
 )
 def test_round15_answered_with(kb: KnowledgeBase, text: str, region: str, wanted: str) -> None:
