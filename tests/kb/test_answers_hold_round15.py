@@ -150,3 +150,17 @@ def test_round15_residential_care_is_not_jobs_for_the_disabled(kb: KnowledgeBase
     通伏乡), a question about care says care is not published there, instead of answering with the jobs."""
     answer = kb.ask("重度残疾人能托养吗", region)
     assert "暂未公布重度残疾人托养" in answer.text and "公益岗位" not in answer.text and "就业孵化" not in answer.text
+
+
+@pytest.mark.parametrize("text", ["疫情厂子关了我失业了，家里还有两个娃", "两口子都失业了，孩子还小"])
+def test_round15_losing_work_where_no_jobs_are_published(kb: KnowledgeBase, text: str) -> None:
+    """Losing work where the place publishes no jobs help (城厢区): not published, and what it does publish for a
+    household in hardship, its temporary aid, instead of nothing."""
+    answer = kb.ask(text, CHENGXIANG)
+    assert "暂未公布推荐就业岗位" in answer.text and "临时救助" in answer.text, answer.text
+
+
+def test_round15_losing_work_where_jobs_are_published(kb: KnowledgeBase) -> None:
+    """Where the place publishes its jobs help (正安县), that is still the answer."""
+    answer = kb.ask("两口子都失业了，孩子还小", ZHENGAN)
+    assert answer.answered and "推荐就业岗位" in answer.text, answer.text
