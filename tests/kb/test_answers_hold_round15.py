@@ -31,6 +31,9 @@ LONGWU = "632301100"
         ("临时救助的钱镇里街道有没有，是咋拨的", CHENGXIANG, "预拨"),
         ("临时救助的钱是区里发还是镇街发", CHENGXIANG, "预拨"),
         ("救助金是咋下拨的", TONGREN, "备用金"),
+        # …是区里拨到镇上的吗: the county level sending the money to the towns, with who sends it between.
+        ("临时救助的钱是区里拨到镇上的吗", CHENGXIANG, "预拨"),
+        ("临时救助的钱是市里拨到乡上的吗", TONGREN, "备用金"),
         # Prices said as 价钱 or 价格 going up (价钱涨了咱吃低保的有补贴没): the price subsidy, not 低保's standard.
         ("价钱涨了咱吃低保的有补贴没", LINXIA, "1倍"),
         ("价格都涨起来了，低保户有啥补助", CHENGXIANG, "价格临时补贴"),
