@@ -9,6 +9,7 @@ from knowledge_base import KnowledgeBase
 from tests.kb.regions import CHENGXIANG, LINXIA, LINXIA_COUNTY, TONGFU, TONGREN, ZHENGAN
 
 LONGWU = "632301100"
+_CHILDLESS_OLD_MAN = "我今年七十了，老伴走了，没儿没女，地也种不动了。"
 
 
 @pytest.mark.parametrize(
@@ -80,6 +81,10 @@ LONGWU = "632301100"
         # the other place (护理补贴), as 特困户 and 低保户 did; read alone it was the premium subsidy.
         ("贵阳亲戚说重残护理补贴一个月八十，我们正安一级重残多少", ZHENGAN, "一级每人每月50元"),
         ("城厢区那边重残护理补贴一个月一百，我们这二级重残能给多少", ZHENGAN, "二级每人每月40元"),
+        # 低保 as the measure another standard is compared with (标准跟低保比是多少): a childless old man's 特困
+        # standard, not 低保's.
+        (f"{_CHILDLESS_OLD_MAN}像我这样政府管不管？标准跟低保比是多少？", ZHENGAN, "741"),
+        (f"{_CHILDLESS_OLD_MAN}像我这样政府管不管？标准跟低保比是多少？", LINXIA_COUNTY, "1.3倍"),
         # Which office runs the safety net (兜底保障归哪个部门管): 低保's office, not what the safety net covers.
         ("低保这些兜底保障归哪个部门管", CHENGXIANG, "区民政局"),
         ("兜底保障是哪个部门负责", LINXIA, "州民政局"),
