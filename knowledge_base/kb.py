@@ -67,8 +67,9 @@ _CLAUSE_BREAK = re.compile(
     r"(?:[\s，,。？?！!；;、]|(?<!\d)\.|\.(?!\d))+|还有|另外|以及|顺便问一下|顺便问|再问一下|再问")
 # What the resident heard of (听说有…): the topic a question after it is about.
 _HEARD_OF = re.compile(r"(?:我|俺|我们)?(?:听说|听人说|听别人说|听村里人?说|听村干部说|据说|又听说)")
-# A household named by its program (特困户能补多少): the group an amount of another program is set per
-# (…危房改造…特困户能补多少 asks the renovation grant for 特困户, not the 特困 standard).
+# A household named by its program (特困户能补多少), or the disabled by their grade just before the asking
+# (一级重残多少): the group an amount of another program is set per (…危房改造…特困户能补多少 asks the renovation
+# grant for 特困户, not the 特困 standard; …重残护理补贴一个月八十，我们一级重残多少 asks the care subsidy).
 _HOUSEHOLD_NAMED = re.compile(r"(?:特困|低保|五保|贫困|残疾人?)(?:户|家庭)"
                               r"|(?:[一二]级|重度)?(?:重残|残疾)(?:的|人)?(?=多少|给多少|能给|能拿|能领|每月|一个月|呢|咋)")
 # A long story (this many clauses or more) is read for what it asks: the clauses that ask something
@@ -552,8 +553,8 @@ class KnowledgeBase:
         if _PERIOD_AMOUNT.search(question):
             # …一个人带娃，没收入，一年能保多少钱: the amount asked is the program's own (the 低保 standard), further
             # behind than the window, but no "not published" while the place prints it.
-            candidates += [h for h in hits if h.article.program == local.article.program
-                           and self.index.gives(h.article, AMOUNT)]
+            candidates += [h for h in hits if h.score < local.score * FIGURE_WINDOW
+                           and h.article.program == local.article.program and self.index.gives(h.article, AMOUNT)]
         for hit in candidates:
             if hit is local or not self._variants_for(hit.article, place_code, on):
                 continue
